@@ -1,0 +1,33 @@
+#pragma once
+// Every way a request can fail, mapped to a status and an error code in one place.
+
+#include <string_view>
+
+#include "bridge/exchange.h"
+
+namespace causeway::bridge {
+
+enum class Failure {
+  bad_request,         // 400
+  not_found,           // 404
+  method_not_allowed,  // 405
+  request_timeout,     // 408
+  body_too_large,      // 413
+  headers_too_large,   // 431
+  rate_limited,        // 429
+  internal,            // 500
+  bad_gateway,         // 502
+  broker_unavailable,  // 503
+  queue_full,          // 503
+  draining,            // 503
+  timeout,             // 504
+  broker_timeout,      // 504
+};
+
+int status_of(Failure failure);
+std::string_view code_of(Failure failure);
+
+// {"error","message","route"} with the status of the failure; 429 and 503 carry Retry-After.
+Response failure_response(Failure failure, std::string_view message, std::string_view route = {});
+
+}  // namespace causeway::bridge

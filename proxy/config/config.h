@@ -1,0 +1,127 @@
+#pragma once
+// The validated, immutable configuration. Defaults live in the member initializers;
+// config_loader.h turns a YAML file into these structs or a ConfigError.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "routing/path_template.h"
+#include "routing/value_template.h"
+
+namespace causeway::config {
+
+using Duration = std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// Where a value was written, 1-based; line 0 when it came from a default.
+struct Mark {
+  int line = 0;
+  int column = 0;
+};
+
+struct Endpoint {
+  std::string host;  // IPv4/IPv6 literal or a name; "[::1]" is written without brackets here
+  std::uint16_t port = 0;
+  std::string text() const;  // "host:port", "[v6]:port"
+};
+
+struct HttpLimits {
+  std::size_t max_header_bytes = 64 * 1024;
+  std::size_t max_headers = 100;
+  std::size_t max_body_bytes = 1024 * 1024;
+  Duration header_timeout = 10s;
+  Duration body_timeout = 30s;
+  Duration idle_timeout = 60s;
+  std::size_t max_connections = 10000;
+};
+
+enum class Protocol { http, grpc };
+
+struct Listener {
+  std::string name;
+  Protocol protocol = Protocol::http;
+  Endpoint listen;
+  HttpLimits limits;
+  Mark mark;
+};
+
+struct Admin {
+  Endpoint listen{"127.0.0.1", 9901};
+};
+
+struct BrokerOption {
+  std::string name;   // a librdkafka property, e.g. "linger.ms"
+  std::string value;  // as written; scalars are kept as their text
+  Mark mark;
+};
+
+struct Broker {
+  std::string name;
+  std::string type = "kafka";
+  bool embedded = false;  // bootstrap: embedded
+  std::string bootstrap;  // "k1:9092,k2:9092"; empty when embedded
+  std::vector<BrokerOption> options;
+  Mark mark;
+};
+
+struct HttpSource {
+  std::string listener;
+  std::optional<std::string> method;  // upper-case; nullopt = any method
+  routing::PathTemplate path;
+};
+
+struct TopicTarget {
+  std::string broker;
+  routing::ValueTemplate topic;
+  std::optional<routing::ValueTemplate> key;
+};
+
+// Answers from the proxy itself, without calling anything (like Envoy's direct_response).
+struct DirectResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+enum class Mode { event, direct_response };
+
+enum class Envelope { none, cloudevents };
+
+struct CloudEvents {
+  std::string type;    // ce_type; default: the route's name
+  std::string source;  // ce_source; default: "/causeway/<route>"
+};
+
+struct Route {
+  std::string name;
+  Mode mode = Mode::event;
+  HttpSource from;
+  std::variant<TopicTarget, DirectResponse> to;
+  std::vector<std::string> headers;  // request headers copied onto the message, lower-case
+  Envelope envelope = Envelope::none;
+  CloudEvents cloudevents;
+  Mark mark;
+};
+
+struct Config {
+  std::string file;  // as given on the command line
+  Admin admin;
+  Duration drain_timeout = 15s;
+  std::vector<Listener> listeners;  // in file order
+  std::vector<Broker> brokers;
+  std::vector<Route> routes;
+
+  const Listener* find_listener(std::string_view name) const;
+  const Broker* find_broker(std::string_view name) const;
+};
+
+std::string_view to_string(Protocol protocol);
+std::string_view to_string(Mode mode);
+
+}  // namespace causeway::config

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace causeway::config {
+
+// what() reads "file:line:col: path.to.key: what was expected", e.g.
+// "config/causeway.yaml:14:7: routes[1].to.topic: expected a string".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, Mark mark, std::string path, std::string message);
+  const std::string& file() const { return file_; }
+  Mark mark() const { return mark_; }
+  const std::string& path() const { return path_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  Mark mark_;
+  std::string path_;
+  std::string message_;
+};
+
+// Reads and validates a whole file; throws ConfigError (also for a file that cannot be read).
+Config load_config(const std::string& file);
+
+// The same for text already in memory; file is used in messages only.
+Config parse_config(std::string_view yaml, const std::string& file);
+
+}  // namespace causeway::config
