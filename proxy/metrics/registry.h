@@ -110,4 +110,10 @@ class Registry {
 // Escapes a label value for the text format (backslash, double quote, newline).
 std::string escape_label_value(std::string_view value);
 
+// Appends a whole unlabelled family (HELP, TYPE, one sample) in the registry's own
+// number format, so collectors that compute values at scrape time need no formatting
+// of their own. `type` is "counter" or "gauge".
+void append_scalar_family(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help, double value);
+
 }  // namespace causeway::metrics
