@@ -1,0 +1,65 @@
+#include "admin/admin_handler.h"
+
+#include "admin/config_view.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "bridge/failure.h"
+#include "metrics/registry.h"
+
+namespace causeway::admin {
+
+using bridge::Failure;
+using bridge::Response;
+
+namespace {
+
+Response json_response(int status, std::string body) {
+  return Response{status, {{"content-type", "application/json"}}, std::move(body)};
+}
+
+}  // namespace
+
+AdminHandler::AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics,
+                           ReadinessCheck readiness, std::function<std::shared_ptr<const config::Config>()> current_config,
+                           std::function<RuntimeFacts()> facts)
+    : registry_(registry),
+      flow_metrics_(flow_metrics),
+      readiness_(std::move(readiness)),
+      current_config_(std::move(current_config)),
+      facts_(std::move(facts)) {}
+
+void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
+  const auto& path = request.path;
+  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
+                     path == "/routes";
+  if (!known) {
+    respond(bridge::failure_response(Failure::not_found, "no admin endpoint " + path +
+                                                             " (try /metrics, /healthz, /readyz, /config, /routes)"));
+    return;
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    auto response = bridge::failure_response(Failure::method_not_allowed, path + " answers GET only");
+    response.headers.push_back({"allow", "GET, HEAD"});
+    respond(std::move(response));
+    return;
+  }
+  if (path == "/metrics") {
+    respond(Response{200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, registry_.render()});
+  } else if (path == "/healthz") {
+    respond(json_response(200, R"({"status":"ok"})"));
+  } else if (path == "/readyz") {
+    if (auto reason = readiness_()) {
+      respond(json_response(503, boost::json::serialize(boost::json::object{{"error", "not_ready"}, {"message", *reason}})));
+    } else {
+      respond(json_response(200, R"({"status":"ready"})"));
+    }
+  } else if (path == "/config") {
+    respond(json_response(200, config_json(*current_config_(), facts_())));
+  } else {
+    respond(json_response(200, routes_json(*current_config_(), flow_metrics_)));
+  }
+}
+
+}  // namespace causeway::admin

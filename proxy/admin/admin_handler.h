@@ -1,0 +1,47 @@
+#pragma once
+// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bridge/exchange.h"
+#include "bridge/flow_metrics.h"
+#include "config/config.h"
+
+namespace causeway::metrics {
+class Registry;
+}
+
+namespace causeway::admin {
+
+// Facts known only once running, shown next to the config.
+struct RuntimeFacts {
+  std::string version;
+  std::map<std::string, std::string> broker_addresses;   // broker -> bootstrap actually used
+  std::map<std::string, std::string> listener_addresses;  // listener -> bound host:port
+  std::string admin_address;
+};
+
+class AdminHandler : public bridge::RequestHandler {
+ public:
+  // Why the proxy cannot take traffic now, or nullopt when it can.
+  using ReadinessCheck = std::function<std::optional<std::string>()>;
+
+  AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics, ReadinessCheck readiness,
+               std::function<std::shared_ptr<const config::Config>()> current_config,
+               std::function<RuntimeFacts()> facts);
+
+  void handle(bridge::Request request, bridge::Responder respond) override;
+
+ private:
+  metrics::Registry& registry_;
+  const bridge::FlowMetrics& flow_metrics_;
+  ReadinessCheck readiness_;
+  std::function<std::shared_ptr<const config::Config>()> current_config_;
+  std::function<RuntimeFacts()> facts_;
+};
+
+}  // namespace causeway::admin

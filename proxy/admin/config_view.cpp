@@ -1,0 +1,121 @@
+#include "admin/config_view.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+#include "config/units.h"
+
+namespace causeway::admin {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object limits_json(const config::HttpLimits& limits) {
+  return {{"max_header_bytes", config::format_size(limits.max_header_bytes)},
+          {"max_headers", limits.max_headers},
+          {"max_body", config::format_size(limits.max_body_bytes)},
+          {"header_timeout", config::format_duration(limits.header_timeout)},
+          {"body_timeout", config::format_duration(limits.body_timeout)},
+          {"idle_timeout", config::format_duration(limits.idle_timeout)},
+          {"max_connections", limits.max_connections}};
+}
+
+json::object from_json(const config::Route& route) {
+  json::object from{{"listener", route.from.listener}, {"path", route.from.path.text()}};
+  if (route.from.method) from["method"] = *route.from.method;
+  return from;
+}
+
+json::object to_json(const config::Route& route) {
+  if (const auto* topic = std::get_if<config::TopicTarget>(&route.to)) {
+    json::object to{{"broker", topic->broker}, {"topic", topic->topic.text()}};
+    if (topic->key) to["key"] = topic->key->text();
+    return to;
+  }
+  const auto& direct = std::get<config::DirectResponse>(route.to);
+  return {{"status", direct.status}, {"body", direct.body}, {"content_type", direct.content_type}};
+}
+
+json::object route_json(const config::Route& route) {
+  json::object out{{"name", route.name}, {"mode", config::to_string(route.mode)}, {"from", from_json(route)},
+                   {"to", to_json(route)}};
+  if (!route.headers.empty()) out["headers"] = json::value_from(route.headers);
+  if (route.envelope == config::Envelope::cloudevents) {
+    out["envelope"] = "cloudevents";
+    out["cloudevents"] = {{"type", route.cloudevents.type}, {"source", route.cloudevents.source}};
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_secret_option(std::string_view name) {
+  for (std::string_view secret : {"password", "secret", "token", "credential", "key.pem", "oauthbearer.config",
+                                  "jaas"}) {
+    if (name.find(secret) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string config_json(const config::Config& config, const RuntimeFacts& facts) {
+  json::object listeners;
+  for (const auto& listener : config.listeners) {
+    json::object out{{"protocol", config::to_string(listener.protocol)},
+                     {"listen", listener.listen.text()},
+                     {"limits", limits_json(listener.limits)}};
+    if (auto bound = facts.listener_addresses.find(listener.name); bound != facts.listener_addresses.end()) {
+      out["bound"] = bound->second;
+    }
+    listeners[listener.name] = std::move(out);
+  }
+  json::object brokers;
+  for (const auto& broker : config.brokers) {
+    json::object options;
+    for (const auto& option : broker.options) {
+      options[option.name] = is_secret_option(option.name) ? "<redacted>" : option.value;
+    }
+    json::object out{{"type", broker.type},
+                     {"bootstrap", broker.embedded ? "embedded" : broker.bootstrap},
+                     {"options", std::move(options)}};
+    if (auto address = facts.broker_addresses.find(broker.name); address != facts.broker_addresses.end()) {
+      out["address"] = address->second;
+    }
+    if (broker.embedded) out["note"] = "in-process broker for trying Causeway out: it keeps nothing across restarts";
+    brokers[broker.name] = std::move(out);
+  }
+  json::array routes;
+  for (const auto& route : config.routes) routes.push_back(route_json(route));
+
+  json::object admin{{"listen", config.admin.listen.text()}};
+  if (!facts.admin_address.empty()) admin["bound"] = facts.admin_address;
+  json::object out{{"file", config.file},
+                   {"version", facts.version},
+                   {"admin", std::move(admin)},
+                   {"drain_timeout", config::format_duration(config.drain_timeout)},
+                   {"listeners", std::move(listeners)},
+                   {"brokers", std::move(brokers)},
+                   {"routes", std::move(routes)}};
+  return json::serialize(out);
+}
+
+std::string routes_json(const config::Config& config, const bridge::FlowMetrics& metrics) {
+  std::map<std::string, json::object> counts;
+  std::map<std::string, std::uint64_t> totals;
+  metrics.requests.each([&](const std::vector<std::string>& labels, const metrics::Counter& counter) {
+    counts[labels[0]][labels[1]] = counter.value();
+    totals[labels[0]] += counter.value();
+  });
+  json::array routes;
+  for (const auto& route : config.routes) {
+    auto out = route_json(route);
+    out["requests"] = totals[route.name];
+    out["responses"] = std::move(counts[route.name]);
+    routes.push_back(std::move(out));
+  }
+  return json::serialize(json::object{{"routes", std::move(routes)}});
+}
+
+}  // namespace causeway::admin

@@ -1,0 +1,31 @@
+#pragma once
+// HTTP -> broker event: publish the request, answer 202 only once the broker has
+// acknowledged it, and a precise error otherwise.
+
+#include <memory>
+
+#include "bridge/flow.h"
+#include "bridge/flow_metrics.h"
+#include "bridge/message_producer.h"
+#include "config/config.h"
+
+namespace causeway::bridge {
+
+class EventFlow : public Flow {
+ public:
+  EventFlow(const config::Route& route, MessageProducer& producer, FlowMetrics& metrics);
+  void handle(Request request, routing::Captures captures, Responder respond) override;
+
+ private:
+  struct Shared;
+  const config::Route& route_;
+  const config::TopicTarget& target_;
+  MessageProducer& producer_;
+  std::shared_ptr<Shared> shared_;
+};
+
+// The answer for a delivery report: 202 with {"id","topic","partition","offset"}, or the failure.
+Response event_response(const DeliveryReport& report, std::string_view id, std::string_view topic,
+                        std::string_view route);
+
+}  // namespace causeway::bridge

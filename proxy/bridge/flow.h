@@ -1,0 +1,16 @@
+#pragma once
+// A flow is what a matched route does with a request: publish it, wait for a reply,
+// forward it. It knows the pattern, not the wire libraries.
+
+#include "bridge/exchange.h"
+#include "routing/captures.h"
+
+namespace causeway::bridge {
+
+class Flow {
+ public:
+  virtual ~Flow() = default;
+  virtual void handle(Request request, routing::Captures captures, Responder respond) = 0;
+};
+
+}  // namespace causeway::bridge

@@ -1,0 +1,4 @@
+// Asio and Beast compiled once for the whole binary (BOOST_*_SEPARATE_COMPILATION),
+// so files that use them only include declarations.
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

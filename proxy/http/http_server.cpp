@@ -1,0 +1,310 @@
+#include "http/http_server.h"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "bridge/failure.h"
+#include "http/io_threads.h"
+#include "http/request_checks.h"
+#include "metrics/registry.h"
+
+namespace causeway::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using bridge::Failure;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bridge::Request to_bridge(bhttp::request<bhttp::string_body>&& message) {
+  bridge::Request request;
+  request.method = std::string(message.method_string());
+  std::string_view target = message.target();
+  auto query = target.find('?');
+  request.path = std::string(target.substr(0, query));
+  if (query != std::string_view::npos) request.query = std::string(target.substr(query + 1));
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) request.headers.push_back({lower(field.name_string()), std::string(field.value())});
+  request.body = std::move(message.body());
+  return request;
+}
+
+// Why reading a request failed, as the client should hear it; nullopt: close without a word.
+std::optional<Rejection> classify_read_error(const beast::error_code& ec) {
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+    return std::nullopt;
+  }
+  if (ec == beast::error::timeout) return Rejection{Failure::request_timeout, "the request was not received in time"};
+  if (ec == bhttp::error::header_limit) return Rejection{Failure::headers_too_large, "request headers are too large"};
+  if (ec == bhttp::error::body_limit) return Rejection{Failure::body_too_large, "request body is too large"};
+  return Rejection{Failure::bad_request, "malformed request: " + ec.message()};
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  struct Connection {
+    beast::tcp_stream stream;
+    bool idle = false;
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  };
+
+  std::string name;
+  config::Endpoint endpoint;
+  config::HttpLimits limits;
+  bridge::RequestHandler& handler;
+  IoThreads& threads;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  tcp::endpoint bound;
+
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> open{0};
+  std::mutex connections_mutex;
+  std::unordered_set<Connection*> connections;
+
+  metrics::Gauge& connections_gauge;
+  metrics::Counter& accepted;
+  metrics::Counter& refused;
+  metrics::Family<metrics::Counter>& protocol_errors;
+
+  Impl(std::string name_, config::Endpoint endpoint_, config::HttpLimits limits_, bridge::RequestHandler& handler_,
+       IoThreads& threads_, metrics::Registry& registry)
+      : name(std::move(name_)),
+        endpoint(std::move(endpoint_)),
+        limits(limits_),
+        handler(handler_),
+        threads(threads_),
+        connections_gauge(registry.gauge("causeway_http_connections", "Open HTTP connections", {"listener"}).with({name})),
+        accepted(registry.counter("causeway_http_connections_total", "Accepted HTTP connections", {"listener"}).with({name})),
+        refused(registry
+                    .counter("causeway_http_connections_refused_total",
+                             "Connections closed at once because the listener had max_connections open", {"listener"})
+                    .with({name})),
+        protocol_errors(registry.counter("causeway_http_protocol_errors_total",
+                                         "Requests rejected before routing (malformed, too large, too slow)",
+                                         {"listener", "code"})) {}
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto& context = threads.next();
+      auto [ec, socket] = co_await acceptor->async_accept(context, use_tuple);
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) continue;  // e.g. EMFILE: the peer is gone, the listener stays
+      accepted.inc();
+      if (open.load() >= limits.max_connections) {
+        refused.inc();
+        continue;  // the socket closes as it goes out of scope
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(context, serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  void track(Connection* connection, bool add) {
+    std::lock_guard lock(connections_mutex);
+    if (add) {
+      connections.insert(connection);
+    } else {
+      connections.erase(connection);
+    }
+  }
+
+  asio::awaitable<void> serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    Connection connection(std::move(socket));
+    open.fetch_add(1);
+    connections_gauge.add(1);
+    track(&connection, true);
+    try {
+      co_await run(connection);
+    } catch (const std::exception&) {
+      // A connection's failure stays with that connection.
+    }
+    track(&connection, false);
+    connections_gauge.add(-1);
+    open.fetch_sub(1);
+    beast::error_code ignored;
+    connection.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  asio::awaitable<void> run(Connection& connection) {
+    auto& stream = connection.stream;
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (buffer.size() == 0) {
+        // Between requests the idle timeout applies; once a byte arrives, the header one.
+        if (draining.load()) co_return;
+        connection.idle = true;
+        stream.expires_after(limits.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
+        connection.idle = false;
+        if (ec) co_return;
+        buffer.commit(n);
+      }
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+      parser.body_limit(limits.max_body_bytes);
+      stream.expires_after(limits.header_timeout);
+      auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+      if (header_ec) {
+        co_await reject(stream, classify_read_error(header_ec), 11);
+        co_return;
+      }
+      const auto& head = parser.get();
+      if (auto rejection = check_request_head(head.base(), limits)) {
+        co_await reject(stream, rejection, head.version());
+        co_return;
+      }
+      if (!parser.is_done()) {
+        if (head.version() >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+          stream.expires_after(limits.body_timeout);
+          auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);
+          if (ec) co_return;
+        }
+        stream.expires_after(limits.body_timeout);
+        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        if (body_ec) {
+          co_await reject(stream, classify_read_error(body_ec), head.version());
+          co_return;
+        }
+      }
+      stream.expires_never();
+
+      auto message = parser.release();
+      const unsigned version = message.version();
+      const bool head_only = message.method() == bhttp::verb::head;
+      bool keep_alive = message.keep_alive();
+      auto response = co_await dispatch(to_bridge(std::move(message)));
+      if (draining.load()) keep_alive = false;
+      if (!co_await write(stream, std::move(response), version, keep_alive, head_only)) co_return;
+      if (!keep_alive) co_return;
+    }
+  }
+
+  // Hands the request to the handler and suspends until its Responder answers, from
+  // whatever thread; the answer is posted back to this connection's loop.
+  asio::awaitable<bridge::Response> dispatch(bridge::Request request) {
+    auto executor = co_await asio::this_coro::executor;
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bridge::Response)>(
+        [this, &request, executor](auto completion) {
+          auto waiting = std::make_shared<decltype(completion)>(std::move(completion));
+          handler.handle(std::move(request), bridge::Responder([waiting, executor](bridge::Response response) {
+            asio::post(executor, [waiting, response = std::move(response)]() mutable {
+              (*waiting)(std::move(response));
+            });
+          }));
+        },
+        asio::use_awaitable);
+  }
+
+  asio::awaitable<bool> write(beast::tcp_stream& stream, bridge::Response response, unsigned version,
+                              bool keep_alive, bool head_only) {
+    bhttp::response<bhttp::string_body> message;
+    message.version(version);
+    message.result(response.status);
+    for (auto& header : response.headers) message.insert(header.name, header.value);
+    const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+    if (!bodiless) message.body() = std::move(response.body);
+    message.keep_alive(keep_alive);
+    message.prepare_payload();
+    stream.expires_after(limits.idle_timeout);  // a client that stops reading is dropped
+    bhttp::response_serializer<bhttp::string_body> serializer{message};
+    auto [ec, n] = head_only ? co_await bhttp::async_write_header(stream, serializer, use_tuple)
+                             : co_await bhttp::async_write(stream, serializer, use_tuple);
+    co_return !ec;
+  }
+
+  // Answers a request that cannot be served and ends the connection.
+  asio::awaitable<void> reject(beast::tcp_stream& stream, const std::optional<Rejection>& rejection,
+                               unsigned version) {
+    if (!rejection) co_return;
+    auto response = bridge::failure_response(rejection->failure, rejection->message);
+    protocol_errors.with({name, std::to_string(response.status)}).inc();
+    co_await write(stream, std::move(response), version >= 10 ? version : 11, false, false);
+  }
+
+  void drain() {
+    draining.store(true);
+    asio::post(acceptor->get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor->close(ignored);
+    });
+    std::lock_guard lock(connections_mutex);
+    for (auto* connection : connections) {
+      // Runs on the connection's own loop, where it cannot be mid-step; it may be gone by then.
+      asio::post(connection->stream.get_executor(), [self = shared_from_this(), connection] {
+        std::lock_guard lock(self->connections_mutex);
+        if (self->connections.contains(connection) && connection->idle) connection->stream.cancel();
+      });
+    }
+  }
+};
+
+HttpServer::HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
+                       bridge::RequestHandler& handler, IoThreads& threads, metrics::Registry& registry)
+    : impl_(std::make_shared<Impl>(std::move(name), std::move(endpoint), limits, handler, threads, registry)) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() {
+  auto& context = impl_->threads.context(0);
+  try {
+    auto address = asio::ip::make_address(impl_->endpoint.host);
+    tcp::endpoint endpoint(address, impl_->endpoint.port);
+    impl_->acceptor = std::make_unique<tcp::acceptor>(context);
+    impl_->acceptor->open(endpoint.protocol());
+    impl_->acceptor->set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor->bind(endpoint);
+    impl_->acceptor->listen(asio::socket_base::max_listen_connections);
+    impl_->bound = impl_->acceptor->local_endpoint();
+  } catch (const std::exception& error) {
+    throw std::runtime_error("listener '" + impl_->name + "': cannot listen on " + impl_->endpoint.text() + ": " +
+                             error.what());
+  }
+  asio::co_spawn(context, impl_->accept_loop(), asio::detached);
+}
+
+config::Endpoint HttpServer::local_endpoint() const {
+  return config::Endpoint{impl_->bound.address().to_string(), impl_->bound.port()};
+}
+
+void HttpServer::drain() { impl_->drain(); }
+
+std::size_t HttpServer::open_connections() const { return impl_->open.load(); }
+
+}  // namespace causeway::http

@@ -1,0 +1,43 @@
+#pragma once
+// An HTTP/1.1 listener: one coroutine per connection on the IoThreads, requests
+// read whole within the listener's limits, handed to a RequestHandler, answered in order.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "bridge/exchange.h"
+#include "config/config.h"
+
+namespace causeway::metrics {
+class Registry;
+}
+
+namespace causeway::http {
+
+class IoThreads;
+
+class HttpServer {
+ public:
+  HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
+             bridge::RequestHandler& handler, IoThreads& threads, metrics::Registry& registry);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting; throws std::runtime_error naming the address on failure.
+  void start();
+  // The bound address (the real port when the config asked for port 0).
+  config::Endpoint local_endpoint() const;
+
+  // Draining: stop accepting, close idle keep-alive connections, and let busy ones
+  // close after their response.
+  void drain();
+  std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace causeway::http

@@ -1,0 +1,66 @@
+#include "http/io_threads.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace causeway::http {
+
+namespace asio = boost::asio;
+
+struct IoThreads::Impl {
+  struct Loop {
+    asio::io_context context{1};  // one thread per context: tells Asio to skip locking
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::thread thread;
+  };
+  std::string name;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::atomic<std::size_t> next{0};
+};
+
+IoThreads::IoThreads(std::size_t count, std::string name) : impl_(std::make_unique<Impl>()) {
+  impl_->name = std::move(name);
+  for (std::size_t i = 0; i < (count == 0 ? 1 : count); ++i) {
+    auto loop = std::make_unique<Impl::Loop>();
+    loop->guard.emplace(loop->context.get_executor());
+    impl_->loops.push_back(std::move(loop));
+  }
+}
+
+IoThreads::~IoThreads() { stop(); }
+
+void IoThreads::start() {
+  for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+    auto& loop = *impl_->loops[i];
+    loop.thread = std::thread([&loop] { loop.context.run(); });
+    // Thread names show up in top -H and gdb; 15 characters at most.
+    std::string thread_name = (impl_->name + "-" + std::to_string(i)).substr(0, 15);
+    pthread_setname_np(loop.thread.native_handle(), thread_name.c_str());
+  }
+}
+
+void IoThreads::stop() {
+  for (auto& loop : impl_->loops) {
+    loop->guard.reset();
+    loop->context.stop();
+  }
+  for (auto& loop : impl_->loops) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+}
+
+std::size_t IoThreads::size() const { return impl_->loops.size(); }
+
+asio::io_context& IoThreads::context(std::size_t index) { return impl_->loops.at(index)->context; }
+
+asio::io_context& IoThreads::next() {
+  return impl_->loops[impl_->next.fetch_add(1, std::memory_order_relaxed) % impl_->loops.size()]->context;
+}
+
+}  // namespace causeway::http

@@ -1,0 +1,33 @@
+#pragma once
+// The event loops: one io_context per thread, so a connection's coroutine, its
+// timers and its socket never need a strand.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace causeway::http {
+
+class IoThreads {
+ public:
+  IoThreads(std::size_t count, std::string name);
+  ~IoThreads();  // stops and joins
+  IoThreads(const IoThreads&) = delete;
+  IoThreads& operator=(const IoThreads&) = delete;
+
+  void start();
+  void stop();  // abandons work still queued; call after draining
+  std::size_t size() const;
+  boost::asio::io_context& context(std::size_t index);
+  boost::asio::io_context& next();  // round-robin, for new connections
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace causeway::http

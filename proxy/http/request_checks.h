@@ -1,0 +1,24 @@
+#pragma once
+// Checks on a request head that Beast's parser leaves to us: the DESIGN.md limits and
+// the framing ambiguities behind request smuggling. Pure, so it is unit-tested and fuzzed.
+
+#include <boost/beast/http/message.hpp>
+#include <optional>
+#include <string>
+
+#include "bridge/failure.h"
+#include "config/config.h"
+
+namespace causeway::http {
+
+struct Rejection {
+  bridge::Failure failure;
+  std::string message;
+};
+
+// nullopt when the head may be served. Every rejection closes the connection, since
+// after a framing doubt the next request's first byte cannot be trusted.
+std::optional<Rejection> check_request_head(const boost::beast::http::request_header<>& head,
+                                            const config::HttpLimits& limits);
+
+}  // namespace causeway::http

@@ -1,0 +1,34 @@
+#pragma once
+// One librdkafka producer per broker entry. Delivery reports are served on a thread
+// of its own and handed to each message's callback there.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/message_producer.h"
+#include "config/config.h"
+
+namespace causeway::kafka {
+
+class KafkaProducer : public bridge::MessageProducer {
+ public:
+  // Throws KafkaOptionError (kafka_conf.h) for an option librdkafka refuses.
+  KafkaProducer(std::string name, std::string bootstrap, const std::vector<config::BrokerOption>& options);
+  ~KafkaProducer() override;  // answers whatever is still queued as not stored
+
+  void produce(bridge::OutboundMessage message, OnDelivery on_delivery) override;
+
+  // Whether a broker answered a metadata request within the timeout.
+  bool reachable(std::chrono::milliseconds timeout);
+  // Waits until every queued message is delivered or the timeout passed; returns how many are left.
+  std::size_t flush(std::chrono::milliseconds timeout);
+  const std::string& name() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace causeway::kafka

@@ -1,0 +1,75 @@
+// causeway: wiring only. Parses the command line, loads the config, runs the server.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <librdkafka/rdkafka.h>
+
+#include "config/config_loader.h"
+#include "server/config_check.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace {
+
+int validate(const std::string& file) {
+  try {
+    auto config = causeway::server::load_checked_config(file);
+    std::cout << file << ": OK (" << config.listeners.size() << " listener(s), " << config.brokers.size()
+              << " broker(s), " << config.routes.size() << " route(s))\n";
+    return 0;
+  } catch (const causeway::config::ConfigError& error) {
+    std::cerr << error.what() << "\n";
+    return 1;
+  }
+}
+
+int serve(const std::string& file) {
+  std::shared_ptr<const causeway::config::Config> config;
+  try {
+    config = std::make_shared<const causeway::config::Config>(causeway::server::load_checked_config(file));
+  } catch (const causeway::config::ConfigError& error) {
+    spdlog::error("{}", error.what());
+    return 1;
+  }
+  try {
+    causeway::server::Server server(std::move(config), {CAUSEWAY_VERSION});
+    return server.run();
+  } catch (const std::exception& error) {
+    spdlog::critical("cannot start: {}", error.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
+  causeway::server::block_shutdown_signals();
+
+  CLI::App app{"Causeway: a sidecar proxy that bridges REST, gRPC and Kafka", "causeway"};
+  std::string config_file = "config/causeway.yaml";
+  std::string log_level = "info";
+  std::string log_format = "text";
+  app.add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.set_version_flag("-V,--version",
+                       std::string("causeway ") + CAUSEWAY_VERSION + " (librdkafka " + rd_kafka_version_str() + ")");
+
+  std::string validate_file;
+  auto* validate_command = app.add_subcommand("validate", "Check a configuration file without starting anything");
+  validate_command->add_option("file", validate_file, "Configuration file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*validate_command) return validate(validate_file);
+  if (!causeway::server::setup_logging(log_level, log_format)) {
+    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  return serve(config_file);
+}

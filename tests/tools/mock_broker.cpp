@@ -1,0 +1,69 @@
+// A Kafka-protocol broker for tests (librdkafka's mock cluster) that can be taken
+// down and brought back while Causeway talks to it.
+//
+//   mock_broker [BROKERS]      prints "bootstrap=HOST:PORT[,...]" and then reads commands:
+//     down | up                all brokers refuse / accept connections
+//     rtt MS                   add MS of round-trip delay to every broker
+//     topic NAME PARTITIONS    create a topic
+//     quit                     (or end of input) stop
+// Each command is answered with "ok" or "error: ...".
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+int main(int argc, char** argv) {
+  int brokers = argc > 1 ? std::stoi(argv[1]) : 1;
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  rd_kafka_t* owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (!owner) {
+    std::cerr << "mock_broker: " << error << "\n";
+    return 1;
+  }
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(owner, brokers);
+  if (!cluster) {
+    std::cerr << "mock_broker: cannot start the mock cluster\n";
+    return 1;
+  }
+  std::cout << "bootstrap=" << rd_kafka_mock_cluster_bootstraps(cluster) << std::endl;
+
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream words(line);
+    std::string command;
+    words >> command;
+    rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (command == "down") {
+      result = rd_kafka_mock_broker_set_down(cluster, -1);
+    } else if (command == "up") {
+      result = rd_kafka_mock_broker_set_up(cluster, -1);
+    } else if (command == "rtt") {
+      int ms = 0;
+      words >> ms;
+      result = rd_kafka_mock_broker_set_rtt(cluster, -1, ms);
+    } else if (command == "topic") {
+      std::string name;
+      int partitions = 1;
+      words >> name >> partitions;
+      result = rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, 1);
+    } else if (command == "quit") {
+      break;
+    } else {
+      std::cout << "error: unknown command '" << command << "'" << std::endl;
+      continue;
+    }
+    if (result == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::cout << "ok" << std::endl;
+    } else {
+      std::cout << "error: " << rd_kafka_err2str(result) << std::endl;
+    }
+  }
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(owner);
+  return 0;
+}
