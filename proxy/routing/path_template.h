@@ -15,6 +15,9 @@ struct TemplateError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// [A-Za-z_][A-Za-z0-9_]*: the names path and value templates accept.
+bool is_variable_name(std::string_view name);
+
 class PathTemplate {
  public:
   enum class Kind { literal, variable, rest };
@@ -31,9 +34,14 @@ class PathTemplate {
   // "%2F" inside a segment kept encoded).
   bool match(std::span<const std::string_view> segments, Captures& captures) const;
 
-  // Which of two templates that both match a path wins: at the first segment where
-  // they differ in kind, literal beats {name}, which beats {name=**}; then the longer
-  // one. Negative when this one is more specific, 0 when they are equally specific.
+  // The same test as match() without decoding captures, so a route table can pick its
+  // winner without allocating for the losers.
+  bool matches(std::span<const std::string_view> segments) const;
+
+  // Which of two templates that both match a path wins: at the first position where
+  // they differ in kind, literal beats {name}, which beats the template's end, which
+  // beats {name=**} (so "/a" beats "/a/{x=**}" for "/a"). Negative when this one is
+  // more specific, 0 when they are equally specific.
   int compare_specificity(const PathTemplate& other) const;
 
   // Templates with the same shape match exactly the same paths: literals kept,
