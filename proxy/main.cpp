@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format, "text or json (one JSON object per line)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  app.set_version_flag("-V,--version",
-                       std::string("causeway ") + CAUSEWAY_VERSION + " (librdkafka " + rd_kafka_version_str() + ")");
+  bool show_version = false;
+  app.add_flag("-V,--version", show_version, "Print the version and exit");
 
   std::string validate_file;
   auto* validate_command = app.add_subcommand("validate", "Check a configuration file without starting anything");
@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (show_version) {
+    std::cout << "causeway " << CAUSEWAY_VERSION << " (librdkafka " << rd_kafka_version_str() << ")\n";
+    return 0;
+  }
   if (*validate_command) return validate(validate_file);
   if (!causeway::server::setup_logging(log_level, log_format)) {
     std::cerr << "--log-level: unknown level '" << log_level << "'\n";
