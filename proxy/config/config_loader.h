@@ -9,7 +9,10 @@
 namespace causeway::config {
 
 // what() reads "file:line:col: path.to.key: what was expected", e.g.
-// "config/causeway.yaml:14:7: routes[1].to.topic: expected a string".
+// "config/causeway.yaml:14:7: routes[1].to.topic: expected a string". Line and column
+// are 1-based. The path is left out for the document itself ("f.yaml:1:1: expected a
+// mapping at the top level"), the position when there is none, mark().line == 0
+// ("f.yaml: cannot read file: No such file or directory").
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, Mark mark, std::string path, std::string message);

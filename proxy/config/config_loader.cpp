@@ -1,0 +1,170 @@
+#include "config/config_loader.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "config/address_book.h"
+#include "config/config_node.h"
+#include "config/route_parser.h"
+#include "config/units.h"
+#include "config/yaml_document.h"
+
+namespace causeway::config {
+namespace {
+
+std::string describe(const std::string& file, Mark mark, const std::string& path, const std::string& message) {
+  std::string text = file + ":";
+  if (mark.line > 0) text += std::to_string(mark.line) + ":" + std::to_string(mark.column) + ":";
+  text += " ";
+  if (!path.empty()) text += path + ": ";
+  return text + message;
+}
+
+// Counts (headers, connections) start at 1, as zero would refuse every request; the cap catches typos.
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+
+Duration parse_timeout(const ConfigNode& node) {
+  const Duration timeout = node.duration();
+  if (timeout <= Duration::zero()) node.fail("expected a duration greater than 0");
+  return timeout;
+}
+
+HttpLimits parse_limits(const ConfigNode& node) {
+  const Mapping map(node, {"max_header_bytes", "max_headers", "max_body", "header_timeout", "body_timeout",
+                           "idle_timeout", "max_connections"});
+  HttpLimits limits;
+  if (auto value = map.optional("max_header_bytes")) limits.max_header_bytes = value->size();
+  if (auto value = map.optional("max_headers")) limits.max_headers = value->integer(1, kMaxCount);
+  if (auto value = map.optional("max_body")) limits.max_body_bytes = value->size();
+  if (auto value = map.optional("header_timeout")) limits.header_timeout = parse_timeout(*value);
+  if (auto value = map.optional("body_timeout")) limits.body_timeout = parse_timeout(*value);
+  if (auto value = map.optional("idle_timeout")) limits.idle_timeout = parse_timeout(*value);
+  if (auto value = map.optional("max_connections")) limits.max_connections = value->integer(1, kMaxCount);
+  return limits;
+}
+
+Listener parse_listener(const MapEntry& entry, AddressBook& addresses) {
+  Listener listener;
+  listener.name = entry.key_node.name();
+  listener.mark = entry.key_node.mark();
+  const Mapping map(entry.value, {"protocol", "listen", "limits"});
+  const ConfigNode protocol = map.required("protocol");
+  listener.protocol = protocol.one_of<Protocol>({{"http", Protocol::http}, {"grpc", Protocol::grpc}});
+  if (listener.protocol == Protocol::grpc) protocol.fail("gRPC listeners are not implemented yet");
+  const ConfigNode listen = map.required("listen");
+  listener.listen = listen.endpoint();
+  addresses.claim(listener.listen, "listener '" + listener.name + "'", listen);
+  if (auto limits = map.optional("limits")) listener.limits = parse_limits(*limits);
+  return listener;
+}
+
+std::vector<Listener> parse_listeners(const ConfigNode& node, AddressBook& addresses) {
+  std::vector<Listener> listeners;
+  for (const MapEntry& entry : node.entries()) listeners.push_back(parse_listener(entry, addresses));
+  return listeners;
+}
+
+// "embedded", or "host:port[,host:port...]" stored normalized as librdkafka takes it.
+void parse_bootstrap(const ConfigNode& node, Broker& broker) {
+  const std::string text = node.string();
+  if (text == "embedded") {
+    broker.embedded = true;
+    return;
+  }
+  std::string servers;
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view server = std::string_view(text).substr(start, end - start);
+    while (server.starts_with(' ')) server.remove_prefix(1);
+    while (server.ends_with(' ')) server.remove_suffix(1);
+    const std::optional<Endpoint> endpoint = parse_endpoint(server);
+    if (!endpoint || endpoint->port == 0) node.fail("expected 'embedded' or host:port[,host:port...]");
+    servers += (servers.empty() ? "" : ",") + endpoint->text();
+    start = end + 1;
+  }
+  broker.bootstrap = servers;
+}
+
+std::vector<BrokerOption> parse_broker_options(const ConfigNode& node) {
+  std::vector<BrokerOption> options;
+  for (const MapEntry& entry : node.entries()) {
+    if (entry.key == "bootstrap.servers") entry.key_node.fail("set by 'bootstrap', not by an option");
+    options.push_back(BrokerOption{entry.key, entry.value.string(), entry.key_node.mark()});
+  }
+  return options;
+}
+
+Broker parse_broker(const MapEntry& entry) {
+  Broker broker;
+  broker.name = entry.key_node.name();
+  broker.mark = entry.key_node.mark();
+  const Mapping map(entry.value, {"type", "bootstrap", "options"});
+  if (auto type = map.optional("type")) broker.type = type->one_of<std::string>({{"kafka", "kafka"}});
+  parse_bootstrap(map.required("bootstrap"), broker);
+  if (auto options = map.optional("options")) broker.options = parse_broker_options(*options);
+  return broker;
+}
+
+std::vector<Broker> parse_brokers(const ConfigNode& node) {
+  std::vector<Broker> brokers;
+  for (const MapEntry& entry : node.entries()) brokers.push_back(parse_broker(entry));
+  return brokers;
+}
+
+Admin parse_admin(const ConfigNode& node) {
+  const Mapping map(node, {"listen"});
+  Admin admin;
+  if (auto listen = map.optional("listen")) admin.listen = listen->endpoint();
+  return admin;
+}
+
+// Sections are read in this order whatever the file's order: routes refer to the others.
+Config parse_document(const ConfigNode& root) {
+  if (!root.yaml().IsMap()) root.fail("expected a mapping at the top level");
+  const Mapping map(root, {"admin", "drain_timeout", "listeners", "brokers", "routes"},
+                    {{"protos", "protos are not supported yet (gRPC transcoding is not implemented)"},
+                     {"upstreams", "upstreams are not implemented yet"}});
+  Config config;
+  if (auto admin = map.optional("admin")) config.admin = parse_admin(*admin);
+  if (auto drain = map.optional("drain_timeout")) config.drain_timeout = drain->duration();
+  AddressBook addresses;
+  addresses.add(config.admin.listen, "the admin listener");
+  if (auto listeners = map.optional("listeners")) config.listeners = parse_listeners(*listeners, addresses);
+  if (auto brokers = map.optional("brokers")) config.brokers = parse_brokers(*brokers);
+  if (auto routes = map.optional("routes")) config.routes = parse_routes(*routes, config);
+  return config;
+}
+
+std::string read_file(const std::string& file) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> stream(std::fopen(file.c_str(), "rb"), &std::fclose);
+  auto cannot_read = [&] { return ConfigError(file, Mark{}, "", std::string("cannot read file: ") + std::strerror(errno)); };
+  if (!stream) throw cannot_read();
+  std::string text;
+  char buffer[1 << 16];
+  while (const std::size_t count = std::fread(buffer, 1, sizeof buffer, stream.get())) text.append(buffer, count);
+  if (std::ferror(stream.get())) throw cannot_read();
+  return text;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, Mark mark, std::string path, std::string message)
+    : std::runtime_error(describe(file, mark, path, message)),
+      file_(std::move(file)),
+      mark_(mark),
+      path_(std::move(path)),
+      message_(std::move(message)) {}
+
+Config load_config(const std::string& file) { return parse_config(read_file(file), file); }
+
+Config parse_config(std::string_view yaml, const std::string& file) {
+  Config config = parse_document(ConfigNode(load_yaml_document(yaml, file), file));
+  config.file = file;
+  return config;
+}
+
+}  // namespace causeway::config

@@ -1,0 +1,290 @@
+#include "config/route_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "routing/path_template.h"
+#include "routing/route_table.h"
+#include "routing/value_template.h"
+
+namespace causeway::config {
+namespace {
+
+constexpr std::string_view kDelivery = "consuming from a broker (delivery) is not implemented yet";
+constexpr std::string_view kDeliveryOnly = "this belongs to delivery routes: consuming from a broker is not implemented yet";
+constexpr std::string_view kGrpcRoutes = "gRPC routes are not implemented yet";
+constexpr std::string_view kRequestReply = "request-reply is not implemented yet";
+constexpr std::string_view kTimeout = "this belongs to request-reply and upstream routes, which are not implemented yet";
+constexpr std::string_view kUpstreams = "upstreams are not implemented yet";
+
+// The headers Causeway writes itself; a route copying a client's value would forge them.
+constexpr std::array<std::string_view, 6> kReservedHeaders{
+    "correlation-id", "reply-to", "reply-partition", "content-type", "traceparent", "tracestate"};
+
+struct ParsedSource {
+  HttpSource source;
+  ConfigNode path;
+};
+
+// A route and the nodes that checks across routes point at.
+struct ParsedRoute {
+  Route route;
+  ConfigNode name;
+  ConfigNode path;
+};
+
+// RFC 9110 token: what a method or a header name may be made of.
+bool is_token(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return alnum || kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+// Kafka's alphabet and length limit for topic names.
+bool is_topic_name(std::string_view text) { return is_name(text) && text.size() <= 249; }
+
+template <typename T>
+[[noreturn]] void fail_unknown(const ConfigNode& node, std::string_view kind, const std::vector<T>& defined) {
+  std::string names;
+  for (const T& item : defined) names += (names.empty() ? "" : ", ") + item.name;
+  node.fail("no " + std::string(kind) + " named '" + node.string() + "' (defined: " + (names.empty() ? "none" : names) + ")");
+}
+
+std::string parse_method(const ConfigNode& node) {
+  std::string method = node.string();
+  std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (!is_token(method)) node.fail("expected an HTTP method like GET or POST");
+  return method;
+}
+
+ParsedSource parse_source(const ConfigNode& node, const Config& config) {
+  const Mapping map(node, {"listener", "method", "path"},
+                    {{"broker", kDelivery}, {"topic", kDelivery}, {"group", kDelivery}, {"rpc", kGrpcRoutes}});
+  HttpSource source;
+  const ConfigNode listener = map.required("listener");
+  source.listener = listener.string();
+  if (!config.find_listener(source.listener)) fail_unknown(listener, "listener", config.listeners);
+  if (auto method = map.optional("method")) source.method = parse_method(*method);
+  const ConfigNode path = map.required("path");
+  try {
+    source.path = routing::PathTemplate::parse(path.string());
+  } catch (const routing::TemplateError& error) {
+    path.fail(error.what());
+  }
+  return ParsedSource{std::move(source), path};
+}
+
+// A topic or key template whose every variable the route's path captures.
+routing::ValueTemplate parse_template(const ConfigNode& node, const routing::PathTemplate& path) {
+  routing::ValueTemplate value;
+  try {
+    value = routing::ValueTemplate::parse(node.string());
+  } catch (const routing::TemplateError& error) {
+    node.fail(error.what());
+  }
+  const std::vector<std::string> captured = path.variables();
+  for (const std::string& variable : value.variables()) {
+    if (std::find(captured.begin(), captured.end(), variable) == captured.end()) {
+      node.fail("variable '" + variable + "' is not captured by the path " + path.text());
+    }
+  }
+  return value;
+}
+
+routing::ValueTemplate parse_topic(const ConfigNode& node, const routing::PathTemplate& path) {
+  routing::ValueTemplate topic = parse_template(node, path);
+  // The literal parts alone must make a legal topic: each variable stands in as one letter.
+  routing::Captures sample;
+  for (const std::string& variable : topic.variables()) sample.push_back(routing::Capture{variable, "x"});
+  if (!is_topic_name(topic.render(sample))) {
+    node.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
+  }
+  return topic;
+}
+
+TopicTarget parse_topic_target(const Mapping& map, const Config& config, const routing::PathTemplate& path) {
+  TopicTarget target;
+  const ConfigNode broker = map.required("broker");
+  target.broker = broker.string();
+  if (!config.find_broker(target.broker)) fail_unknown(broker, "broker", config.brokers);
+  target.topic = parse_topic(map.required("topic"), path);
+  if (auto key = map.optional("key")) target.key = parse_template(*key, path);
+  return target;
+}
+
+DirectResponse parse_direct_response(const Mapping& map) {
+  DirectResponse response;
+  response.status = static_cast<int>(map.required("status").integer(100, 599));
+  if (auto body = map.optional("body")) response.body = body->string();
+  if (auto content_type = map.optional("content_type")) {
+    response.content_type = content_type->string();
+    const bool printable = std::all_of(response.content_type.begin(), response.content_type.end(),
+                                       [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+    if (response.content_type.empty() || !printable) content_type->fail("expected a media type like application/json");
+  }
+  return response;
+}
+
+void reject_keys(const Mapping& map, std::initializer_list<std::string_view> keys, std::string_view why) {
+  for (const std::string_view key : keys) {
+    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' " + std::string(why));
+  }
+}
+
+// The target decides the mode: a topic makes an event, a status a direct response.
+std::variant<TopicTarget, DirectResponse> parse_target(const ConfigNode& node, const Config& config,
+                                                       const routing::PathTemplate& path) {
+  const Mapping map(node, {"broker", "topic", "key", "status", "body", "content_type"},
+                    {{"reply", kRequestReply}, {"timeout", kTimeout}, {"upstream", kUpstreams},
+                     {"method", kUpstreams}, {"path", kUpstreams}, {"rpc", kGrpcRoutes}});
+  const bool topic = map.has("topic");
+  const bool status = map.has("status");
+  if (topic && status) node.fail("expected either 'topic' or 'status', not both");
+  if (topic || (!status && (map.has("broker") || map.has("key")))) {
+    reject_keys(map, {"body", "content_type"}, "only goes with 'status'");
+    return parse_topic_target(map, config, path);
+  }
+  if (status || map.has("body") || map.has("content_type")) {
+    reject_keys(map, {"broker", "key"}, "only goes with 'topic'");
+    return parse_direct_response(map);
+  }
+  node.fail("expected either 'topic' or 'status'");
+}
+
+std::optional<Mode> parse_mode(const ConfigNode& node) {
+  // The modes the design names but Causeway lacks read "not implemented", not "unknown".
+  const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
+      {{"event", Mode::event}, {"direct_response", Mode::direct_response}, {"request-reply", std::nullopt},
+       {"delivery", std::nullopt}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
+  if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
+  return mode;
+}
+
+std::string parse_header_name(const ConfigNode& node) {
+  std::string name = node.string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (!is_token(name)) node.fail("expected a header name like x-tenant");
+  const bool reserved = name.starts_with("ce_") ||
+                        std::find(kReservedHeaders.begin(), kReservedHeaders.end(), name) != kReservedHeaders.end();
+  if (reserved) node.fail("'" + name + "' is set by Causeway");
+  return name;
+}
+
+std::vector<std::string> parse_headers(const ConfigNode& node) {
+  std::vector<std::string> headers;
+  for (const ConfigNode& item : node.list()) {
+    std::string name = parse_header_name(item);
+    if (std::find(headers.begin(), headers.end(), name) != headers.end()) item.fail("header '" + name + "' is listed twice");
+    headers.push_back(std::move(name));
+  }
+  return headers;
+}
+
+std::string non_empty_string(const ConfigNode& node) {
+  std::string text = node.string();
+  if (text.empty()) node.fail("expected a non-empty string");
+  return text;
+}
+
+CloudEvents parse_cloudevents(const std::optional<ConfigNode>& node, const std::string& route) {
+  CloudEvents attributes{route, "/causeway/" + route};
+  if (!node) return attributes;
+  const Mapping map(*node, {"type", "source"});
+  if (auto type = map.optional("type")) attributes.type = non_empty_string(*type);
+  if (auto source = map.optional("source")) attributes.source = non_empty_string(*source);
+  return attributes;
+}
+
+// headers, envelope and cloudevents shape the message, so only event routes take them.
+void parse_message_options(const Mapping& map, Route& route) {
+  if (route.mode != Mode::event) {
+    reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to event routes only");
+    return;
+  }
+  if (auto headers = map.optional("headers")) route.headers = parse_headers(*headers);
+  if (auto envelope = map.optional("envelope")) {
+    route.envelope = envelope->one_of<Envelope>({{"none", Envelope::none}, {"cloudevents", Envelope::cloudevents}});
+  }
+  if (route.envelope == Envelope::cloudevents) {
+    route.cloudevents = parse_cloudevents(map.optional("cloudevents"), route.name);
+  } else if (map.has("cloudevents")) {
+    map.fail_at_key("cloudevents", "'cloudevents' needs 'envelope: cloudevents'");
+  }
+}
+
+ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
+  const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents"},
+                    {{"retry", kDeliveryOnly}, {"dead_letter", kDeliveryOnly}, {"concurrency", kDeliveryOnly}});
+  Route route;
+  route.mark = node.mark();
+  const ConfigNode name = map.required("name");
+  route.name = name.name();
+  const std::optional<ConfigNode> mode_node = map.optional("mode");
+  const std::optional<Mode> declared = mode_node ? parse_mode(*mode_node) : std::nullopt;
+  ParsedSource source = parse_source(map.required("from"), config);
+  route.from = std::move(source.source);
+  route.to = parse_target(map.required("to"), config, route.from.path);
+  route.mode = std::holds_alternative<TopicTarget>(route.to) ? Mode::event : Mode::direct_response;
+  if (declared && *declared != route.mode) {
+    mode_node->fail("mode is '" + std::string(to_string(*declared)) + "' but from/to make it '" +
+                    std::string(to_string(route.mode)) + "'");
+  }
+  parse_message_options(map, route);
+  return ParsedRoute{std::move(route), name, source.path};
+}
+
+void check_unique_name(const std::vector<ParsedRoute>& routes) {
+  const ParsedRoute& last = routes.back();
+  for (std::size_t i = 0; i + 1 < routes.size(); ++i) {
+    if (routes[i].route.name != last.route.name) continue;
+    last.name.fail("duplicate route name '" + last.route.name + "' (first at line " +
+                   std::to_string(routes[i].name.mark().line) + ")");
+  }
+}
+
+// The ambiguous pair, as indexes into routes with the later one second, on one listener.
+std::optional<std::pair<std::size_t, std::size_t>> find_ambiguity(const std::vector<ParsedRoute>& routes,
+                                                                   const std::string& listener) {
+  std::vector<routing::RouteEntry> entries;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const HttpSource& from = routes[i].route.from;
+    if (from.listener == listener) entries.push_back(routing::RouteEntry{i, from.method, from.path});
+  }
+  const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
+  if (!found) return std::nullopt;
+  const std::size_t a = entries[found->first].route;
+  const std::size_t b = entries[found->second].route;
+  return std::pair{std::min(a, b), std::max(a, b)};
+}
+
+// Reports the clash that appears first in the file, whichever listener it is on.
+void check_ambiguity(const std::vector<ParsedRoute>& routes, const Config& config) {
+  std::optional<std::pair<std::size_t, std::size_t>> first;
+  for (const Listener& listener : config.listeners) {
+    const auto found = find_ambiguity(routes, listener.name);
+    if (found && (!first || found->second < first->second)) first = found;
+  }
+  if (!first) return;
+  const auto [earlier, later] = *first;
+  routes[later].path.fail("ambiguous with route '" + routes[earlier].route.name + "' (routes[" +
+                          std::to_string(earlier) + "]): both match the same requests");
+}
+
+}  // namespace
+
+std::vector<Route> parse_routes(const ConfigNode& node, const Config& config) {
+  std::vector<ParsedRoute> parsed;
+  for (const ConfigNode& item : node.list()) {
+    parsed.push_back(parse_route(item, config));
+    check_unique_name(parsed);
+  }
+  check_ambiguity(parsed, config);
+  std::vector<Route> routes;
+  for (ParsedRoute& route : parsed) routes.push_back(std::move(route.route));
+  return routes;
+}
+
+}  // namespace causeway::config

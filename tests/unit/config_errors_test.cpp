@@ -1,0 +1,293 @@
+// Broken configs and the exact message each gives: file, line, column, key path, problem.
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+
+#include "config/config_loader.h"
+#include "routing/path_template.h"
+#include "routing/value_template.h"
+
+namespace causeway::config {
+namespace {
+
+// Lines 1-5 of every route case; the routes start on line 6.
+const std::string kHead =
+    "listeners:\n"
+    "  public: { protocol: http, listen: 0.0.0.0:8080 }\n"
+    "brokers:\n"
+    "  events: { bootstrap: embedded }\n"
+    "routes:\n";
+
+// Lines 6-8: a valid route that cases append to or vary.
+const std::string kRoute =
+    "  - name: a\n"
+    "    from: { listener: public, method: POST, path: \"/orders/{customer}/events\" }\n"
+    "    to: { broker: events, topic: t }\n";
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "c.yaml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+struct BrokenConfig {
+  std::string name;
+  std::string yaml;
+  std::string error;
+};
+
+std::ostream& operator<<(std::ostream& out, const BrokenConfig& c) { return out << c.name; }
+
+class ConfigErrors : public ::testing::TestWithParam<BrokenConfig> {};
+
+TEST_P(ConfigErrors, SayWhereAndWhat) { EXPECT_EQ(error_of(GetParam().yaml), GetParam().error) << GetParam().yaml; }
+
+const BrokenConfig kDocument[] = {
+    {"top_level_list", "- a\n", "c.yaml:1:1: expected a mapping at the top level"},
+    {"top_level_scalar_after_comment", "# nothing here\nhello\n", "c.yaml:2:1: expected a mapping at the top level"},
+    {"empty_file", "", "c.yaml:1:1: expected a mapping at the top level"},
+    {"syntax_error", "listeners: [a\n", "c.yaml:2:1: invalid YAML: end of sequence flow not found"},
+    // yaml-cpp gives the position where its scanner stopped, past the end.
+    {"nested_too_deeply", "routes: " + std::string(3000, '[') + std::string(3000, ']') + "\n",
+     "c.yaml:1:6009: invalid YAML: nested too deeply"},
+    {"two_documents", "admin: {}\n---\nadmin: {}\n", "c.yaml:2:1: expected a single YAML document"},
+    // yaml-cpp 0.7's LoadAll loops forever on this one.
+    {"stray_comma", ",\n", "c.yaml:1:1: expected a single YAML document"},
+    {"trailing_document_marker", "admin: {}\n---\n", "c.yaml:2:1: expected a single YAML document"},
+    {"key_not_a_string", "? [a]\n: b\n", "c.yaml:1:3: expected a string as the key"},
+    {"unknown_top_level_key", "admin: {}\nlistners: {}\n",
+     "c.yaml:2:1: listners: unknown key (expected one of: admin, drain_timeout, listeners, brokers, routes)"},
+    {"protos", "protos:\n  files: [a.proto]\n",
+     "c.yaml:1:1: protos: protos are not supported yet (gRPC transcoding is not implemented)"},
+    {"upstreams", "upstreams: {}\n", "c.yaml:1:1: upstreams: upstreams are not implemented yet"},
+    {"duplicate_top_level_key", "admin: {}\nadmin: {}\n", "c.yaml:2:1: admin: duplicate key"},
+    {"drain_timeout_without_unit", "drain_timeout: 15\n",
+     "c.yaml:1:16: drain_timeout: expected a duration like 250ms, 5s, 1m"},
+    {"admin_listen", "admin:\n  listen: localhost\n", "c.yaml:2:11: admin.listen: expected host:port"},
+    {"admin_unknown_key", "admin:\n  port: 9901\n", "c.yaml:2:3: admin.port: unknown key (expected one of: listen)"},
+    {"admin_not_a_mapping", "admin: 127.0.0.1:9901\n", "c.yaml:1:8: admin: expected a mapping"},
+};
+
+const BrokenConfig kListeners[] = {
+    {"listeners_list", "listeners: [public]\n", "c.yaml:1:12: listeners: expected a mapping"},
+    {"listener_name", "listeners:\n  \"pub lic\": { protocol: http, listen: :8080 }\n",
+     "c.yaml:2:3: listeners.pub lic: expected a name of letters, digits, '_', '.', '-'"},
+    {"duplicate_listener", "listeners:\n  public: { protocol: http, listen: :8080 }\n  public: { protocol: http, listen: :8081 }\n",
+     "c.yaml:3:3: listeners.public: duplicate key"},
+    {"protocol_word", "listeners:\n  public: { protocol: tcp, listen: :8080 }\n",
+     "c.yaml:2:23: listeners.public.protocol: expected one of: http, grpc"},
+    {"grpc_listener", "listeners:\n  rpc: { protocol: grpc, listen: :50051 }\n",
+     "c.yaml:2:20: listeners.rpc.protocol: gRPC listeners are not implemented yet"},
+    {"missing_listen_flow", "listeners:\n  public: { protocol: http }\n",
+     "c.yaml:2:11: listeners.public: missing required key 'listen'"},
+    {"missing_listen_block", "listeners:\n  public:\n    protocol: http\n",
+     "c.yaml:3:5: listeners.public: missing required key 'listen'"},
+    {"listener_without_value", "listeners:\n  public:\n", "c.yaml:2:3: listeners.public: expected a mapping"},
+    {"protocol_without_value", "listeners:\n  public:\n    protocol:\n    listen: :8080\n",
+     "c.yaml:3:5: listeners.public.protocol: expected one of: http, grpc"},
+    {"port_too_large", "listeners:\n  public: { protocol: http, listen: 0.0.0.0:70000 }\n",
+     "c.yaml:2:37: listeners.public.listen: expected host:port"},
+    {"limits_size", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_body: 1MB2\n",
+     "c.yaml:6:17: listeners.public.limits.max_body: expected a size like 512, 64KiB, 1MiB"},
+    {"limits_integer", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_headers: abc\n",
+     "c.yaml:6:20: listeners.public.limits.max_headers: expected an integer"},
+    {"limits_quoted_integer", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_headers: \"abc\"\n",
+     "c.yaml:6:20: listeners.public.limits.max_headers: expected an integer"},
+    {"limits_zero", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_connections: 0\n",
+     "c.yaml:6:24: listeners.public.limits.max_connections: expected an integer from 1 to 1000000000"},
+    {"limits_integer_overflow",
+     "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_headers: 99999999999999999999\n",
+     "c.yaml:6:20: listeners.public.limits.max_headers: expected an integer from 1 to 1000000000"},
+    {"limits_zero_timeout", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits: { idle_timeout: 0s }\n",
+     "c.yaml:5:29: listeners.public.limits.idle_timeout: expected a duration greater than 0"},
+    {"limits_unknown_key", "listeners:\n  public:\n    protocol: http\n    listen: :8080\n    limits:\n      max_bdy: 1MiB\n",
+     "c.yaml:6:7: listeners.public.limits.max_bdy: unknown key (expected one of: max_header_bytes, max_headers, "
+     "max_body, header_timeout, body_timeout, idle_timeout, max_connections)"},
+    {"same_address", "listeners:\n  public: { protocol: http, listen: 0.0.0.0:8080 }\n  other: { protocol: http, listen: 0.0.0.0:8080 }\n",
+     "c.yaml:3:36: listeners.other.listen: address 0.0.0.0:8080 is already used by listener 'public'"},
+    {"wildcard_overlap", "listeners:\n  public: { protocol: http, listen: 0.0.0.0:8080 }\n  other: { protocol: http, listen: 127.0.0.1:8080 }\n",
+     "c.yaml:3:36: listeners.other.listen: address 127.0.0.1:8080 is already used by listener 'public' (0.0.0.0:8080)"},
+    {"default_admin_address", "listeners:\n  public: { protocol: http, listen: 127.0.0.1:9901 }\n",
+     "c.yaml:2:37: listeners.public.listen: address 127.0.0.1:9901 is already used by the admin listener"},
+    {"configured_admin_address", "admin: { listen: ':9000' }\nlisteners:\n  public: { protocol: http, listen: 10.0.0.1:9000 }\n",
+     "c.yaml:3:37: listeners.public.listen: address 10.0.0.1:9000 is already used by the admin listener (0.0.0.0:9000)"},
+};
+
+const BrokenConfig kBrokers[] = {
+    {"missing_bootstrap", "brokers:\n  events: { type: kafka }\n", "c.yaml:2:11: brokers.events: missing required key 'bootstrap'"},
+    {"broker_type", "brokers:\n  events: { type: rabbitmq, bootstrap: embedded }\n",
+     "c.yaml:2:19: brokers.events.type: expected one of: kafka"},
+    {"bootstrap_list", "brokers:\n  events:\n    bootstrap: k1:9092,k2\n",
+     "c.yaml:3:16: brokers.events.bootstrap: expected 'embedded' or host:port[,host:port...]"},
+    {"bootstrap_not_a_string", "brokers:\n  events:\n    bootstrap: [k1:9092]\n",
+     "c.yaml:3:16: brokers.events.bootstrap: expected a string"},
+    {"option_not_a_scalar", "brokers:\n  events:\n    bootstrap: embedded\n    options:\n      linger.ms: [1]\n",
+     "c.yaml:5:18: brokers.events.options.linger.ms: expected a string"},
+    {"option_without_value", "brokers:\n  events:\n    bootstrap: embedded\n    options:\n      linger.ms:\n",
+     "c.yaml:5:7: brokers.events.options.linger.ms: expected a string"},
+    {"duplicate_option", "brokers:\n  events:\n    bootstrap: embedded\n    options:\n      linger.ms: 1\n      linger.ms: 2\n",
+     "c.yaml:6:7: brokers.events.options.linger.ms: duplicate key"},
+    {"bootstrap_option", "brokers:\n  events:\n    bootstrap: embedded\n    options: { bootstrap.servers: k:9092 }\n",
+     "c.yaml:4:16: brokers.events.options.bootstrap.servers: set by 'bootstrap', not by an option"},
+};
+
+const BrokenConfig kRoutes[] = {
+    {"routes_mapping", "routes:\n  name: x\n", "c.yaml:2:3: routes: expected a list"},
+    {"route_not_a_mapping", kHead + "  - a\n", "c.yaml:6:5: routes[0]: expected a mapping"},
+    {"missing_name", kHead + "  - from: { listener: public, path: /a }\n    to: { broker: events, topic: t }\n",
+     "c.yaml:6:5: routes[0]: missing required key 'name'"},
+    {"route_name", kHead + "  - name: \"a b\"\n", "c.yaml:6:11: routes[0].name: expected a name of letters, digits, '_', '.', '-'"},
+    {"duplicate_route_name", kHead + kRoute + "  - name: a\n    from: { listener: public, path: /b }\n    to: { broker: events, topic: t }\n",
+     "c.yaml:9:11: routes[1].name: duplicate route name 'a' (first at line 6)"},
+    {"unknown_from_key", kHead + "  - name: a\n    from: { listener: public, path: /a, foo: 1 }\n",
+     "c.yaml:7:41: routes[0].from.foo: unknown key (expected one of: listener, method, path)"},
+    {"unknown_route_key", kHead + kRoute + "    timeout: 5s\n",
+     "c.yaml:9:5: routes[0].timeout: unknown key (expected one of: name, mode, from, to, headers, envelope, cloudevents)"},
+    {"from_missing", kHead + "  - name: a\n    to: { broker: events, topic: t }\n", "c.yaml:6:5: routes[0]: missing required key 'from'"},
+    {"missing_path", kHead + "  - name: a\n    from: { listener: public }\n", "c.yaml:7:11: routes[0].from: missing required key 'path'"},
+    {"unknown_listener", kHead + "  - name: a\n    from: { listener: pub, path: /a }\n",
+     "c.yaml:7:23: routes[0].from.listener: no listener named 'pub' (defined: public)"},
+    {"no_listeners", "routes:\n  - name: a\n    from: { listener: pub, path: /a }\n",
+     "c.yaml:3:23: routes[0].from.listener: no listener named 'pub' (defined: none)"},
+    {"method_token", kHead + "  - name: a\n    from: { listener: public, method: \"GE T\", path: /a }\n",
+     "c.yaml:7:39: routes[0].from.method: expected an HTTP method like GET or POST"},
+    {"path_not_a_string", kHead + "  - name: a\n    from: { listener: public, path: { x: 1 } }\n",
+     "c.yaml:7:37: routes[0].from.path: expected a string"},
+    {"from_broker", kHead + "  - name: a\n    from: { broker: events, topic: t, group: g }\n",
+     "c.yaml:7:13: routes[0].from.broker: consuming from a broker (delivery) is not implemented yet"},
+    {"from_rpc", kHead + "  - name: a\n    from: { listener: public, rpc: a.B/C }\n",
+     "c.yaml:7:31: routes[0].from.rpc: gRPC routes are not implemented yet"},
+    {"route_retry", kHead + kRoute + "    retry: { attempts: 5 }\n",
+     "c.yaml:9:5: routes[0].retry: this belongs to delivery routes: consuming from a broker is not implemented yet"},
+    {"to_missing_topic", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events }\n",
+     "c.yaml:8:9: routes[0].to: missing required key 'topic'"},
+    {"to_missing_broker", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { topic: t }\n",
+     "c.yaml:8:9: routes[0].to: missing required key 'broker'"},
+    {"topic_not_a_string", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: [a] }\n",
+     "c.yaml:8:34: routes[0].to.topic: expected a string"},
+    {"topic_name", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: \"a b\" }\n",
+     "c.yaml:8:34: routes[0].to.topic: expected a topic name of letters, digits, '.', '_', '-' (at most 249)"},
+    {"unknown_broker", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: evts, topic: t }\n",
+     "c.yaml:8:19: routes[0].to.broker: no broker named 'evts' (defined: events)"},
+    {"to_reply", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: t, reply: r }\n",
+     "c.yaml:8:37: routes[0].to.reply: request-reply is not implemented yet"},
+    {"to_upstream", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { upstream: orders }\n",
+     "c.yaml:8:11: routes[0].to.upstream: upstreams are not implemented yet"},
+    {"topic_and_status", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { topic: t, status: 200 }\n",
+     "c.yaml:8:9: routes[0].to: expected either 'topic' or 'status', not both"},
+    {"neither_topic_nor_status", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: {}\n",
+     "c.yaml:8:9: routes[0].to: expected either 'topic' or 'status'"},
+    {"to_without_value", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to:\n",
+     "c.yaml:8:5: routes[0].to: expected a mapping"},
+    {"status_range", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { status: 700 }\n",
+     "c.yaml:8:19: routes[0].to.status: expected an integer from 100 to 599"},
+    {"status_not_a_number", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { status: ok }\n",
+     "c.yaml:8:19: routes[0].to.status: expected an integer"},
+    {"body_with_topic", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: t, body: x }\n",
+     "c.yaml:8:37: routes[0].to.body: 'body' only goes with 'status'"},
+    {"key_with_status", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { status: 200, key: k }\n",
+     "c.yaml:8:24: routes[0].to.key: 'key' only goes with 'topic'"},
+    {"key_not_captured", kHead + kRoute.substr(0, kRoute.rfind("    to:")) + "    to: { broker: events, topic: t, key: \"{cust}\" }\n",
+     "c.yaml:8:42: routes[0].to.key: variable 'cust' is not captured by the path /orders/{customer}/events"},
+    {"topic_not_captured", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: \"t.{region}\" }\n",
+     "c.yaml:8:34: routes[0].to.topic: variable 'region' is not captured by the path /a"},
+    {"ambiguous_routes", kHead + kRoute + "  - name: b\n    from: { listener: public, method: POST, path: \"/orders/{id}/events\" }\n    to: { broker: events, topic: t }\n",
+     "c.yaml:10:51: routes[1].from.path: ambiguous with route 'a' (routes[0]): both match the same requests"},
+    {"reserved_header", kHead + kRoute + "    headers: [x-tenant, Correlation-ID]\n",
+     "c.yaml:9:25: routes[0].headers[1]: 'correlation-id' is set by Causeway"},
+    {"cloudevents_header", kHead + kRoute + "    headers:\n      - ce_id\n", "c.yaml:10:9: routes[0].headers[0]: 'ce_id' is set by Causeway"},
+    {"header_name", kHead + kRoute + "    headers: [\"x tenant\"]\n", "c.yaml:9:15: routes[0].headers[0]: expected a header name like x-tenant"},
+    {"header_twice", kHead + kRoute + "    headers: [x-a, X-A]\n", "c.yaml:9:20: routes[0].headers[1]: header 'x-a' is listed twice"},
+    {"headers_not_a_list", kHead + kRoute + "    headers: x-tenant\n", "c.yaml:9:14: routes[0].headers: expected a list"},
+    {"envelope_word", kHead + kRoute + "    envelope: json\n", "c.yaml:9:15: routes[0].envelope: expected one of: none, cloudevents"},
+    {"cloudevents_without_envelope", kHead + kRoute + "    cloudevents: { type: x }\n",
+     "c.yaml:9:5: routes[0].cloudevents: 'cloudevents' needs 'envelope: cloudevents'"},
+    {"cloudevents_empty_type", kHead + kRoute + "    envelope: cloudevents\n    cloudevents: { type: '' }\n",
+     "c.yaml:10:26: routes[0].cloudevents.type: expected a non-empty string"},
+    {"headers_on_direct_response", kHead + "  - name: a\n    from: { listener: public, path: /a }\n    to: { status: 204 }\n    headers: [x-a]\n",
+     "c.yaml:9:5: routes[0].headers: 'headers' applies to event routes only"},
+    {"mode_mismatch", kHead + "  - name: a\n    mode: direct_response\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: t }\n",
+     "c.yaml:7:11: routes[0].mode: mode is 'direct_response' but from/to make it 'event'"},
+    {"mode_not_implemented", kHead + "  - name: a\n    mode: forward\n", "c.yaml:7:11: routes[0].mode: mode 'forward' is not implemented yet"},
+    {"mode_word", kHead + "  - name: a\n    mode: publish\n",
+     "c.yaml:7:11: routes[0].mode: expected one of: event, direct_response, request-reply, delivery, forward, transcode"},
+    {"topic_without_value",
+     kHead + kRoute + "  - name: b\n    from: { listener: public, path: /b }\n    to:\n      broker: events\n      topic:\n",
+     "c.yaml:13:7: routes[1].to.topic: expected a string"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Document, ConfigErrors, ::testing::ValuesIn(kDocument),
+                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Listeners, ConfigErrors, ::testing::ValuesIn(kListeners),
+                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Brokers, ConfigErrors, ::testing::ValuesIn(kBrokers),
+                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Routes, ConfigErrors, ::testing::ValuesIn(kRoutes),
+                         [](const auto& info) { return info.param.name; });
+
+// The routing module words template errors; the loader only has to put them in place.
+TEST(ConfigErrors, PathTemplateErrorsKeepTheirText) {
+  std::string expected;
+  try {
+    routing::PathTemplate::parse("/files/{rest=**}/x");
+  } catch (const routing::TemplateError& error) {
+    expected = error.what();
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(error_of(kHead + "  - name: a\n    from: { listener: public, path: \"/files/{rest=**}/x\" }\n"),
+            "c.yaml:7:37: routes[0].from.path: " + expected);
+}
+
+TEST(ConfigErrors, ValueTemplateErrorsKeepTheirText) {
+  std::string expected;
+  try {
+    routing::ValueTemplate::parse("{customer");
+  } catch (const routing::TemplateError& error) {
+    expected = error.what();
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(error_of(kHead + kRoute.substr(0, kRoute.rfind("    to:")) + "    to: { broker: events, topic: t, key: \"{customer\" }\n"),
+            "c.yaml:8:42: routes[0].to.key: " + expected);
+}
+
+TEST(ConfigErrors, MatchTheDesignDocumentExample) {
+  const std::string yaml = kHead + kRoute +
+                           "  # a second route, its topic forgotten\n"
+                           "  - name: b\n"
+                           "    from: { listener: public, path: /b }\n"
+                           "    to:\n"
+                           "      broker: events\n"
+                           "      topic:\n";
+  try {
+    parse_config(yaml, "config/causeway.yaml");
+    FAIL() << "parsed";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "config/causeway.yaml:14:7: routes[1].to.topic: expected a string");
+  }
+}
+
+TEST(ConfigErrors, CarryTheirParts) {
+  try {
+    parse_config(kHead + "  - name: a\n    from: { listener: pub, path: /a }\n", "dir/c.yaml");
+    FAIL() << "parsed";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.file(), "dir/c.yaml");
+    EXPECT_EQ(error.mark().line, 7);
+    EXPECT_EQ(error.mark().column, 23);
+    EXPECT_EQ(error.path(), "routes[0].from.listener");
+    EXPECT_EQ(error.message(), "no listener named 'pub' (defined: public)");
+  }
+}
+
+TEST(ConfigErrors, FormatWithoutPathOrPosition) {
+  EXPECT_STREQ(ConfigError("f.yaml", Mark{3, 4}, "", "boom").what(), "f.yaml:3:4: boom");
+  EXPECT_STREQ(ConfigError("f.yaml", Mark{}, "", "boom").what(), "f.yaml: boom");
+  EXPECT_STREQ(ConfigError("f.yaml", Mark{1, 2}, "a.b", "boom").what(), "f.yaml:1:2: a.b: boom");
+}
+
+}  // namespace
+}  // namespace causeway::config
