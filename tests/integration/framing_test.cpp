@@ -1,0 +1,81 @@
+// Requests whose framing is ambiguous or whose bytes are not HTTP: 400, the
+// connection closed, nothing produced. Ambiguous framing is how requests get smuggled
+// past a proxy, so each case must be refused, not guessed at.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "harness.h"
+
+namespace causeway::testing {
+namespace {
+
+using namespace std::string_literals;  // "\0" inside a literal
+
+struct Malformed {
+  std::string name;
+  std::string request;
+};
+
+void PrintTo(const Malformed& malformed, std::ostream* out) { *out << malformed.name; }
+
+const std::string kHead = "POST /orders/c1/events HTTP/1.1\r\nHost: causeway.test\r\n";
+
+const std::vector<Malformed> kMalformed = {
+    {"ContentLengthThenTransferEncoding",
+     kHead + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"TransferEncodingThenContentLength",
+     kHead + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"DuplicateContentLength", kHead + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"},
+    {"ContentLengthList", kHead + "Content-Length: 5, 5\r\n\r\nhello"},
+    {"ContentLengthNotANumber", kHead + "Content-Length: five\r\n\r\nhello"},
+    {"TransferEncodingGzip", kHead + "Transfer-Encoding: gzip\r\n\r\nhello"},
+    {"TransferEncodingGzipChunked", kHead + "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"ControlCharacterInValue", kHead + "X-Tenant: a\x01z\r\nContent-Length: 5\r\n\r\nhello"},
+    {"SpaceInName", kHead + "X Tenant: acme\r\nContent-Length: 5\r\n\r\nhello"},
+    {"SpaceBeforeColon", kHead + "Content-Length : 5\r\n\r\nhello"},
+    {"BadChunkSize", kHead + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+    {"NulInValue", kHead + "X-Tenant: a\0z\r\nContent-Length: 5\r\n\r\nhello"s},
+    {"BareCarriageReturnInValue", kHead + "X-Tenant: a\rz\r\nContent-Length: 5\r\n\r\nhello"},
+    {"TransferEncodingInHttp10",
+     "POST /orders/c1/events HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"NoHostInHttp11", "POST /orders/c1/events HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"},
+    {"TwoHosts", kHead + "Host: other.test\r\nContent-Length: 5\r\n\r\nhello"},
+    // RFC 9112 section 3.2: a Host with an invalid value MUST get 400.
+    {"HostWithSpace", "POST /orders/c1/events HTTP/1.1\r\nHost: causeway test\r\nContent-Length: 5\r\n\r\nhello"},
+    // The same, reached by folding: a proxy in front that does not unfold sees a Transfer-Encoding here.
+    {"TransferEncodingFoldedIntoHost",
+     "POST /orders/c1/events HTTP/1.1\r\nHost: causeway.test\r\n Transfer-Encoding: chunked\r\nContent-Length: "
+     "5\r\n\r\nhello"},
+};
+
+class Framing : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(Framing, RejectedWith400AndTheConnectionClosed) {
+  CausewayProcess causeway;
+  HttpConnection connection(causeway.listener());
+  ASSERT_TRUE(connection.send(GetParam().request));
+
+  auto response = connection.read_response(5s);
+  ASSERT_TRUE(response) << "no response; log:\n" << causeway.log();
+  EXPECT_EQ(response->status, 400) << response->body;
+  EXPECT_EQ(response->error(), "bad_request") << response->body;
+  EXPECT_TRUE(connection.closed_by_peer(5s)) << "Causeway kept the connection open";
+
+  // A good request after it is the only thing on the topic.
+  auto good = http(causeway.listener(), "POST", "/orders/marker/events", {}, "good");
+  ASSERT_EQ(good.status, 202) << good.body;
+  auto messages = TopicReader(causeway.broker(), "orders.created").read(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].key, "marker");
+
+  auto metrics = scrape_metrics(causeway.admin());
+  EXPECT_EQ(metrics.value("causeway_http_protocol_errors_total", {{"listener", "public"}, {"code", "400"}}), 1)
+      << metrics.text();
+}
+
+INSTANTIATE_TEST_SUITE_P(Malformed, Framing, ::testing::ValuesIn(kMalformed),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace causeway::testing
