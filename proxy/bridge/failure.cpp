@@ -18,6 +18,7 @@ int status_of(Failure failure) {
     case Failure::bad_gateway: return 502;
     case Failure::broker_unavailable:
     case Failure::queue_full:
+    case Failure::overloaded:
     case Failure::draining: return 503;
     case Failure::timeout:
     case Failure::broker_timeout: return 504;
@@ -38,6 +39,7 @@ std::string_view code_of(Failure failure) {
     case Failure::bad_gateway: return "bad_gateway";
     case Failure::broker_unavailable: return "broker_unavailable";
     case Failure::queue_full: return "queue_full";
+    case Failure::overloaded: return "overloaded";
     case Failure::draining: return "draining";
     case Failure::timeout: return "timeout";
     case Failure::broker_timeout: return "broker_timeout";

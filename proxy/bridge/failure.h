@@ -19,6 +19,7 @@ enum class Failure {
   bad_gateway,         // 502
   broker_unavailable,  // 503
   queue_full,          // 503
+  overloaded,          // 503: too many requests wait for replies
   draining,            // 503
   timeout,             // 504
   broker_timeout,      // 504

@@ -1,0 +1,106 @@
+#pragma once
+// Requests waiting for their correlated reply, and the replies kept for polling and
+// Idempotency-Key replays. Bookkeeping only: time is passed in, answers go to the
+// callers' Responders (always outside the lock), nothing here does I/O. Thread-safe.
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bridge/exchange.h"
+
+namespace causeway::bridge {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct ReplyLimits {
+  std::size_t max_pending = 100000;
+  std::chrono::milliseconds keep{std::chrono::minutes(5)};  // kept replies live this long
+  std::size_t max_kept_bytes = 64 * 1024 * 1024;            // oldest kept replies go first beyond this
+};
+
+class ReplyWaiters {
+ public:
+  explicit ReplyWaiters(ReplyLimits limits);
+
+  struct Wait {
+    std::string id;     // the correlation id
+    std::string route;  // for the 504's body and the timeout count
+    SteadyTime deadline;
+    bool keep_reply = false;           // Location polling or Idempotency-Key replays will ask again
+    std::optional<Responder> caller;   // none when the caller got 202 + Location already
+  };
+
+  enum class Start {
+    waiting,   // a new wait: produce the request now
+    joined,    // the same id is already waiting: the caller gets that reply, produce nothing
+    replayed,  // a kept reply answered the caller at once
+    full,      // max_pending reached: nothing registered, the caller got 503
+  };
+  Start start(Wait wait, SteadyTime now);
+
+  // The request could not be produced: its callers get this answer and nothing is kept.
+  void abandon(const std::string& id, const Response& answer);
+
+  // A reply from the topic; false when nobody waits for it (late, unknown, duplicate).
+  bool deliver(const std::string& id, Response reply, SteadyTime now);
+
+  // GET on a Location: the kept reply, 202 while pending (after waiting until
+  // wait_until for the reply, when given), or 404 for an unknown or expired id.
+  void poll(const std::string& id, std::optional<SteadyTime> wait_until, SteadyTime now, Responder responder);
+
+  // Answers callers whose deadline passed (504) and pollers whose wait ended (202),
+  // and forgets kept replies past their time. Returns the routes that timed out.
+  std::vector<std::string> expire(SteadyTime now);
+
+  // Shutdown: every caller and poller still waiting gets this answer.
+  void abandon_all(const Response& answer);
+
+  std::size_t pending() const;
+  std::size_t kept_bytes() const;
+
+ private:
+  using Deadlines = std::multimap<SteadyTime, std::string>;  // request deadlines and poll ends, by id
+  struct Poller {
+    Deadlines::iterator until;
+    Responder responder;
+  };
+  struct Pending {
+    std::string route;
+    Deadlines::iterator deadline;
+    bool keep_reply = false;
+    std::vector<Responder> callers;
+    std::vector<Poller> pollers;
+  };
+  struct Kept {
+    Response reply;
+    SteadyTime expires;
+    std::size_t bytes;
+  };
+  using Answers = std::vector<std::pair<Responder, Response>>;
+
+  void keep(const std::string& id, const Response& reply, SteadyTime now);
+  void forget_kept(SteadyTime now);
+  // Removes a pending entry and its deadlines; its callers and pollers get answer.
+  void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);
+  static void send(Answers& answers);
+
+  ReplyLimits limits_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Pending> pending_;
+  Deadlines deadlines_;
+  std::unordered_map<std::string, Kept> kept_;
+  std::deque<std::string> kept_order_;  // insertion order = expiry order, as keep is fixed
+  std::size_t kept_bytes_ = 0;
+};
+
+// The 202 a poller gets while the reply is not there yet.
+Response pending_response(const std::string& id);
+
+}  // namespace causeway::bridge

@@ -1,0 +1,190 @@
+#include <gtest/gtest.h>
+
+#include "bridge/reply_waiters.h"
+
+namespace causeway::bridge {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects what each caller heard.
+struct Ear {
+  std::vector<Response> heard;
+  Responder responder() {
+    return Responder([this](Response response) { heard.push_back(std::move(response)); });
+  }
+};
+
+const SteadyTime t0{};
+
+ReplyWaiters::Wait wait_for(const std::string& id, Ear* ear, SteadyTime deadline = t0 + 5s, bool keep = false) {
+  ReplyWaiters::Wait wait{id, "quote", deadline, keep, std::nullopt};
+  if (ear) wait.caller = ear->responder();
+  return wait;
+}
+
+Response reply(int status, std::string body) { return Response{status, {{"content-type", "text/plain"}}, std::move(body)}; }
+
+TEST(ReplyWaiters, ReplyAnswersTheWaitingCaller) {
+  ReplyWaiters waiters({});
+  Ear ear;
+  EXPECT_EQ(waiters.start(wait_for("a", &ear), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.pending(), 1u);
+  EXPECT_TRUE(waiters.deliver("a", reply(200, "hi"), t0 + 1s));
+  ASSERT_EQ(ear.heard.size(), 1u);
+  EXPECT_EQ(ear.heard[0].status, 200);
+  EXPECT_EQ(ear.heard[0].body, "hi");
+  EXPECT_EQ(waiters.pending(), 0u);
+  EXPECT_FALSE(waiters.deliver("a", reply(200, "again"), t0 + 2s));  // duplicate: orphan
+  EXPECT_FALSE(waiters.deliver("zzz", reply(200, "?"), t0 + 2s));    // unknown: orphan
+  EXPECT_EQ(ear.heard.size(), 1u);
+}
+
+TEST(ReplyWaiters, TimeoutAnswers504AndALateReplyIsAnOrphan) {
+  ReplyWaiters waiters({});
+  Ear ear;
+  waiters.start(wait_for("a", &ear, t0 + 5s), t0);
+  EXPECT_TRUE(waiters.expire(t0 + 4s).empty());
+  EXPECT_EQ(waiters.expire(t0 + 5s), std::vector<std::string>{"quote"});
+  ASSERT_EQ(ear.heard.size(), 1u);
+  EXPECT_EQ(ear.heard[0].status, 504);
+  EXPECT_EQ(ear.heard[0].body, R"({"error":"timeout","message":"no reply before the route's timeout","route":"quote"})");
+  EXPECT_EQ(waiters.pending(), 0u);
+  EXPECT_FALSE(waiters.deliver("a", reply(200, "late"), t0 + 6s));
+}
+
+TEST(ReplyWaiters, SameIdJoinsTheWaitAndBothHearOneReply) {
+  ReplyWaiters waiters({});
+  Ear first, second;
+  EXPECT_EQ(waiters.start(wait_for("k", &first, t0 + 5s, true), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.start(wait_for("k", &second, t0 + 9s, true), t0 + 1s), ReplyWaiters::Start::joined);
+  EXPECT_EQ(waiters.pending(), 1u);
+  waiters.deliver("k", reply(201, "made"), t0 + 2s);
+  ASSERT_EQ(first.heard.size(), 1u);
+  ASSERT_EQ(second.heard.size(), 1u);
+  EXPECT_EQ(second.heard[0].status, 201);
+  EXPECT_EQ(second.heard[0].body, "made");
+}
+
+TEST(ReplyWaiters, KeptReplyIsReplayedUntilItExpires) {
+  ReplyWaiters waiters({.keep = 60s});
+  Ear first, again, later;
+  waiters.start(wait_for("k", &first, t0 + 5s, true), t0);
+  waiters.deliver("k", reply(200, "once"), t0 + 1s);
+  EXPECT_EQ(waiters.start(wait_for("k", &again, t0 + 20s, true), t0 + 10s), ReplyWaiters::Start::replayed);
+  ASSERT_EQ(again.heard.size(), 1u);
+  EXPECT_EQ(again.heard[0].body, "once");
+  EXPECT_EQ(waiters.start(wait_for("k", &later, t0 + 70s, true), t0 + 62s), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(later.heard.empty());
+}
+
+TEST(ReplyWaiters, RepliesWithoutKeepAreNotKept) {
+  ReplyWaiters waiters({});
+  Ear first, second;
+  waiters.start(wait_for("a", &first), t0);
+  waiters.deliver("a", reply(200, "x"), t0);
+  EXPECT_EQ(waiters.kept_bytes(), 0u);
+  EXPECT_EQ(waiters.start(wait_for("a", &second), t0), ReplyWaiters::Start::waiting);
+}
+
+TEST(ReplyWaiters, KeptBytesAreBoundedOldestFirst) {
+  ReplyWaiters waiters({.max_kept_bytes = 100});
+  for (std::string id : {"a", "b", "c"}) {
+    waiters.start(wait_for(id, nullptr, t0 + 5s, true), t0);
+    waiters.deliver(id, Response{200, {}, std::string(40, 'x')}, t0);
+  }
+  EXPECT_EQ(waiters.kept_bytes(), 80u);
+  Ear a, c;
+  waiters.poll("a", std::nullopt, t0, a.responder());
+  waiters.poll("c", std::nullopt, t0, c.responder());
+  EXPECT_EQ(a.heard.at(0).status, 404);
+  EXPECT_EQ(c.heard.at(0).status, 200);
+}
+
+TEST(ReplyWaiters, FullAnswers503AndRegistersNothing) {
+  ReplyWaiters waiters({.max_pending = 2});
+  Ear ear;
+  EXPECT_EQ(waiters.start(wait_for("a", nullptr), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.start(wait_for("b", nullptr), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.start(wait_for("c", &ear), t0), ReplyWaiters::Start::full);
+  ASSERT_EQ(ear.heard.size(), 1u);
+  EXPECT_EQ(ear.heard[0].status, 503);
+  EXPECT_EQ(ear.heard[0].body, R"({"error":"overloaded","message":"too many requests wait for a reply","route":"quote"})");
+  Ear joiner;
+  EXPECT_EQ(waiters.start(wait_for("a", &joiner), t0), ReplyWaiters::Start::joined);  // joining takes no room
+  EXPECT_TRUE(joiner.heard.empty());
+  EXPECT_EQ(waiters.pending(), 2u);
+}
+
+TEST(ReplyWaiters, AbandonAnswersEveryCallerAndKeepsNothing) {
+  ReplyWaiters waiters({});
+  Ear first, second;
+  waiters.start(wait_for("k", &first, t0 + 5s, true), t0);
+  waiters.start(wait_for("k", &second, t0 + 5s, true), t0);
+  waiters.abandon("k", Response{503, {}, "down"});
+  EXPECT_EQ(first.heard.at(0).status, 503);
+  EXPECT_EQ(second.heard.at(0).status, 503);
+  EXPECT_EQ(waiters.pending(), 0u);
+  Ear retry;
+  EXPECT_EQ(waiters.start(wait_for("k", &retry, t0 + 5s, true), t0), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(waiters.expire(t0 + 4s).empty());  // the abandoned wait left no deadline behind
+}
+
+TEST(ReplyWaiters, PollingAnAsynchronousRequest) {
+  ReplyWaiters waiters({.keep = 60s});
+  waiters.start(wait_for("x", nullptr, t0 + 5s, true), t0);
+  Ear now, long_poll, late;
+  waiters.poll("x", std::nullopt, t0 + 1s, now.responder());
+  EXPECT_EQ(now.heard.at(0).status, 202);
+  EXPECT_EQ(now.heard.at(0).body, R"({"id":"x","status":"pending"})");
+
+  waiters.poll("x", t0 + 3s, t0 + 1s, long_poll.responder());
+  EXPECT_TRUE(long_poll.heard.empty());
+  waiters.deliver("x", reply(200, "done"), t0 + 2s);
+  EXPECT_EQ(long_poll.heard.at(0).status, 200);
+  EXPECT_EQ(long_poll.heard.at(0).body, "done");
+
+  waiters.poll("x", std::nullopt, t0 + 30s, late.responder());
+  EXPECT_EQ(late.heard.at(0).body, "done");
+  Ear expired;
+  waiters.poll("x", std::nullopt, t0 + 63s, expired.responder());
+  EXPECT_EQ(expired.heard.at(0).status, 404);
+}
+
+TEST(ReplyWaiters, LongPollEndsWith202WhenNoReplyComes) {
+  ReplyWaiters waiters({});
+  waiters.start(wait_for("x", nullptr, t0 + 10s, true), t0);
+  Ear poller;
+  waiters.poll("x", t0 + 2s, t0, poller.responder());
+  waiters.expire(t0 + 1s);
+  EXPECT_TRUE(poller.heard.empty());
+  waiters.expire(t0 + 2s);
+  EXPECT_EQ(poller.heard.at(0).status, 202);
+  EXPECT_EQ(waiters.pending(), 1u);  // the request itself still waits
+}
+
+TEST(ReplyWaiters, AsynchronousTimeoutIsKeptForItsLocation) {
+  ReplyWaiters waiters({});
+  waiters.start(wait_for("x", nullptr, t0 + 5s, true), t0);
+  EXPECT_EQ(waiters.expire(t0 + 5s).size(), 1u);
+  Ear poller;
+  waiters.poll("x", std::nullopt, t0 + 6s, poller.responder());
+  EXPECT_EQ(poller.heard.at(0).status, 504);
+}
+
+TEST(ReplyWaiters, AbandonAllAnswersEveryone) {
+  ReplyWaiters waiters({});
+  Ear a, b, poller;
+  waiters.start(wait_for("a", &a), t0);
+  waiters.start(wait_for("b", &b), t0);
+  waiters.poll("b", t0 + 3s, t0, poller.responder());
+  waiters.abandon_all(Response{503, {}, "draining"});
+  EXPECT_EQ(a.heard.at(0).status, 503);
+  EXPECT_EQ(b.heard.at(0).status, 503);
+  EXPECT_EQ(poller.heard.at(0).status, 503);
+  EXPECT_EQ(waiters.pending(), 0u);
+  EXPECT_TRUE(waiters.expire(t0 + 10s).empty());
+}
+
+}  // namespace
+}  // namespace causeway::bridge
