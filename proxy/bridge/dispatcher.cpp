@@ -4,18 +4,27 @@
 
 #include "bridge/direct_response_flow.h"
 #include "bridge/event_flow.h"
+#include "bridge/request_reply_flow.h"
 #include "bridge/failure.h"
 
 namespace causeway::bridge {
 
 namespace {
 
-std::unique_ptr<Flow> make_flow(const config::Route& route, const Dispatcher::ProducerLookup& producers,
-                                FlowMetrics& metrics) {
+std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Route& route,
+                                const FlowResources& resources) {
   switch (route.mode) {
     case config::Mode::event: {
       const auto& target = std::get<config::TopicTarget>(route.to);
-      return std::make_unique<EventFlow>(route, producers(target.broker), metrics);
+      return std::make_unique<EventFlow>(route, config.find_broker(target.broker)->headers,
+                                         resources.producer(target.broker), *resources.metrics);
+    }
+    case config::Mode::request_reply: {
+      const auto& target = std::get<config::TopicTarget>(route.to);
+      return std::make_unique<RequestReplyFlow>(route, *config.find_broker(target.broker),
+                                                resources.reply_partition(target.broker),
+                                                resources.producer(target.broker), *resources.waiters,
+                                                *resources.metrics);
     }
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
@@ -26,13 +35,22 @@ std::unique_ptr<Flow> make_flow(const config::Route& route, const Dispatcher::Pr
 }  // namespace
 
 Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::string& listener,
-                       const ProducerLookup& producers, FlowMetrics& metrics)
-    : config_(std::move(config)), unmatched_(metrics, std::string(kUnmatchedRoute)) {
+                       const FlowResources& resources)
+    : config_(std::move(config)), unmatched_(*resources.metrics, std::string(kUnmatchedRoute)) {
   std::vector<routing::RouteEntry> entries;
+  bool replies = false;
   for (const auto& route : config_->routes) {
     if (route.from.listener != listener) continue;
+    replies = replies || route.mode == config::Mode::request_reply;
     entries.push_back({routes_.size(), route.from.method, route.from.path});
-    routes_.push_back(Bound{&route, make_flow(route, producers, metrics), std::make_shared<RouteStats>(metrics, route.name)});
+    routes_.push_back(Bound{make_flow(*config_, route, resources),
+                            std::make_shared<RouteStats>(*resources.metrics, route.name)});
+  }
+  if (replies) {
+    entries.push_back({routes_.size(), "GET",
+                       routing::PathTemplate::parse(std::string(config::kReplyPathPrefix) + "{id}")});
+    routes_.push_back(Bound{std::make_unique<ReplyPollFlow>(*resources.waiters),
+                            std::make_shared<RouteStats>(*resources.metrics, std::string(kReplyPollRoute))});
   }
   table_ = routing::RouteTable(std::move(entries));
 }

@@ -10,9 +10,7 @@ namespace causeway::bridge {
 
 using Outcome = DeliveryReport::Outcome;
 
-namespace {
-
-std::string_view result_label(Outcome outcome) {
+std::string_view delivery_result(Outcome outcome) {
   switch (outcome) {
     case Outcome::stored: return "ok";
     case Outcome::not_stored: return "not_stored";
@@ -24,8 +22,6 @@ std::string_view result_label(Outcome outcome) {
   return "rejected";
 }
 
-}  // namespace
-
 // What the delivery callback needs after the request is gone: metrics handles.
 struct EventFlow::Shared {
   FlowMetrics& metrics;
@@ -33,7 +29,7 @@ struct EventFlow::Shared {
   metrics::Histogram& produce_duration;
 
   metrics::Counter& produced(const std::string& topic, Outcome outcome) {
-    return metrics.produced.with({broker, topic, std::string(result_label(outcome))});
+    return metrics.produced.with({broker, topic, std::string(delivery_result(outcome))});
   }
 };
 
@@ -66,16 +62,18 @@ Response event_response(const DeliveryReport& report, std::string_view id, std::
   return failure_response(Failure::internal, "unknown delivery outcome", route);
 }
 
-EventFlow::EventFlow(const config::Route& route, MessageProducer& producer, FlowMetrics& metrics)
+EventFlow::EventFlow(const config::Route& route, const config::WireHeaders& wire, MessageProducer& producer,
+                     FlowMetrics& metrics)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
+      wire_(wire),
       producer_(producer),
       shared_(std::make_shared<Shared>(
           Shared{metrics, target_.broker, metrics.produce_duration.with({target_.broker})})) {}
 
 void EventFlow::handle(Request request, routing::Captures captures, Responder respond) {
   auto stamp = stamp_request(route_, request);
-  auto built = build_event_message(route_, target_, request, captures, stamp);
+  auto built = build_event_message(route_, target_, wire_, request, captures, stamp);
   if (auto* problem = std::get_if<std::string>(&built)) {
     respond(failure_response(Failure::bad_request, *problem, route_.name));
     return;

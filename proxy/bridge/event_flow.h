@@ -13,16 +13,21 @@ namespace causeway::bridge {
 
 class EventFlow : public Flow {
  public:
-  EventFlow(const config::Route& route, MessageProducer& producer, FlowMetrics& metrics);
+  EventFlow(const config::Route& route, const config::WireHeaders& wire, MessageProducer& producer,
+            FlowMetrics& metrics);
   void handle(Request request, routing::Captures captures, Responder respond) override;
 
  private:
   struct Shared;
   const config::Route& route_;
   const config::TopicTarget& target_;
+  const config::WireHeaders& wire_;
   MessageProducer& producer_;
   std::shared_ptr<Shared> shared_;
 };
+
+// The result label of causeway_produced_total for a delivery outcome.
+std::string_view delivery_result(DeliveryReport::Outcome outcome);
 
 // The answer for a delivery report: 202 with {"id","topic","partition","offset"}, or the failure.
 Response event_response(const DeliveryReport& report, std::string_view id, std::string_view topic,

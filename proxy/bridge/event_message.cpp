@@ -40,10 +40,19 @@ EventStamp stamp_request(const config::Route& route, const Request& request) {
   return stamp;
 }
 
+std::string encode_partition(std::int32_t partition, config::WireHeaders::PartitionEncoding encoding) {
+  if (encoding == config::WireHeaders::PartitionEncoding::decimal) return std::to_string(partition);
+  auto bits = static_cast<std::uint32_t>(partition);
+  return std::string{static_cast<char>(bits >> 24), static_cast<char>(bits >> 16), static_cast<char>(bits >> 8),
+                     static_cast<char>(bits)};
+}
+
 std::variant<OutboundMessage, std::string> build_event_message(const config::Route& route,
-                                                               const config::TopicTarget& target, Request& request,
+                                                               const config::TopicTarget& target,
+                                                               const config::WireHeaders& wire, Request& request,
                                                                const routing::Captures& captures,
-                                                               const EventStamp& stamp) {
+                                                               const EventStamp& stamp,
+                                                               const std::optional<ReplyAddress>& reply) {
   OutboundMessage message;
   message.topic = target.topic.is_literal() ? target.topic.text() : target.topic.render(captures);
   if (!valid_topic_name(message.topic)) {
@@ -53,7 +62,11 @@ std::variant<OutboundMessage, std::string> build_event_message(const config::Rou
   message.value = std::move(request.body);
 
   auto& headers = message.headers;
-  headers.push_back({"correlation-id", stamp.correlation_id});
+  headers.push_back({wire.correlation_id, stamp.correlation_id});
+  if (reply) {
+    headers.push_back({wire.reply_to, reply->topic});
+    headers.push_back({wire.reply_partition, encode_partition(reply->partition, wire.reply_partition_encoding)});
+  }
   const auto* content_type = find_header(request.headers, "content-type");
   if (content_type) headers.push_back({"content-type", *content_type});
   headers.push_back({"traceparent", stamp.trace.traceparent});

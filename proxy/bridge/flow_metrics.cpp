@@ -12,7 +12,16 @@ FlowMetrics::FlowMetrics(metrics::Registry& registry)
                                 {"broker", "topic", "result"})),
       produce_duration(registry.histogram("causeway_produce_duration_seconds",
                                           "Time from handing a message to the producer to its delivery report",
-                                          {"broker"}, metrics::latency_buckets())) {}
+                                          {"broker"}, metrics::latency_buckets())),
+      reply_timeouts(registry.counter("causeway_reply_timeouts_total",
+                                      "Requests answered 504 because no reply came before the route's timeout",
+                                      {"route"})),
+      replies_orphaned(registry
+                           .counter("causeway_replies_orphaned_total",
+                                    "Replies nobody waited for (late, duplicate, unknown id, no correlation id)")
+                           .with({})),
+      replies_matched(
+          registry.counter("causeway_replies_matched_total", "Replies that answered a waiting request").with({})) {}
 
 RouteStats::RouteStats(FlowMetrics& metrics, std::string route)
     : requests_(metrics.requests), duration_(metrics.request_duration.with({route})), route_(std::move(route)) {}

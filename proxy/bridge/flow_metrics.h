@@ -17,6 +17,9 @@ struct FlowMetrics {
   metrics::Family<metrics::Histogram>& request_duration;  // causeway_request_duration_seconds{route}
   metrics::Family<metrics::Counter>& produced;            // causeway_produced_total{broker,topic,result}
   metrics::Family<metrics::Histogram>& produce_duration;  // causeway_produce_duration_seconds{broker}
+  metrics::Family<metrics::Counter>& reply_timeouts;      // causeway_reply_timeouts_total{route}
+  metrics::Counter& replies_orphaned;                     // causeway_replies_orphaned_total
+  metrics::Counter& replies_matched;                      // causeway_replies_matched_total
 };
 
 // Requests unmatched by any route are counted under this route label.

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "bridge/failure.h"
+#include "bridge/reply_message.h"
 
 namespace causeway::bridge {
 
@@ -53,6 +54,7 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
       Pending entry;
       entry.route = std::move(wait.route);
       entry.keep_reply = wait.keep_reply;
+      entry.reply_headers = std::move(wait.reply_headers);
       if (wait.caller) entry.callers.push_back(std::move(*wait.caller));
       entry.deadline = deadlines_.emplace(wait.deadline, wait.id);
       pending_.emplace(std::move(wait.id), std::move(entry));
@@ -90,6 +92,7 @@ bool ReplyWaiters::deliver(const std::string& id, Response reply, SteadyTime now
     std::lock_guard lock(mutex_);
     auto entry = pending_.find(id);
     if (entry == pending_.end()) return false;
+    if (const auto& listed = entry->second.reply_headers) reply = shape_reply(reply, *listed);
     if (entry->second.keep_reply) keep(id, reply, now);
     finish(entry, reply, answers);
   }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,8 @@ class ReplyWaiters {
     SteadyTime deadline;
     bool keep_reply = false;           // Location polling or Idempotency-Key replays will ask again
     std::optional<Responder> caller;   // none when the caller got 202 + Location already
+    // Reply headers the route passes on besides content-type; null passes every header.
+    std::shared_ptr<const std::vector<std::string>> reply_headers;
   };
 
   enum class Start {
@@ -75,6 +78,7 @@ class ReplyWaiters {
     std::string route;
     Deadlines::iterator deadline;
     bool keep_reply = false;
+    std::shared_ptr<const std::vector<std::string>> reply_headers;
     std::vector<Responder> callers;
     std::vector<Poller> pollers;
   };

@@ -41,6 +41,8 @@ std::string_view to_string(Mode mode) {
   switch (mode) {
     case Mode::event:
       return "event";
+    case Mode::request_reply:
+      return "request-reply";
     case Mode::direct_response:
       return "direct_response";
   }

@@ -61,12 +61,32 @@ struct BrokerOption {
   Mark mark;
 };
 
+// The names of the headers Causeway writes and reads, so it can talk to peers with
+// other conventions (Spring: kafka_correlationId, kafka_replyTopic, kafka_replyPartition).
+struct WireHeaders {
+  enum class PartitionEncoding { decimal, int32 };  // int32: 4 bytes big-endian, as Spring sends it
+  std::string correlation_id = "correlation-id";
+  std::string reply_to = "reply-to";
+  std::string reply_partition = "reply-partition";
+  std::string status = "status";
+  PartitionEncoding reply_partition_encoding = PartitionEncoding::decimal;
+};
+
+// Which partition of its reply topics this instance reads: a number, or "ordinal": the
+// number ending the host name (causeway-2 -> 2), as StatefulSet pods are named.
+struct ReplyPartition {
+  bool ordinal = false;
+  std::int32_t partition = 0;
+};
+
 struct Broker {
   std::string name;
   std::string type = "kafka";
   bool embedded = false;  // bootstrap: embedded
   std::string bootstrap;  // "k1:9092,k2:9092"; empty when embedded
   std::vector<BrokerOption> options;
+  WireHeaders headers;
+  ReplyPartition reply_partition;
   Mark mark;
 };
 
@@ -80,6 +100,8 @@ struct TopicTarget {
   std::string broker;
   routing::ValueTemplate topic;
   std::optional<routing::ValueTemplate> key;
+  std::optional<std::string> reply;  // request-reply: the topic replies come back on
+  Duration timeout = 15s;            // request-reply: how long to wait for the reply
 };
 
 // Answers from the proxy itself, without calling anything (like Envoy's direct_response).
@@ -89,7 +111,7 @@ struct DirectResponse {
   std::string content_type = "application/json";
 };
 
-enum class Mode { event, direct_response };
+enum class Mode { event, request_reply, direct_response };
 
 enum class Envelope { none, cloudevents };
 
@@ -109,10 +131,21 @@ struct Route {
   Mark mark;
 };
 
+// Bounds on request-reply bookkeeping, shared by every route.
+struct Replies {
+  std::size_t max_pending = 100000;           // requests waiting at once; 503 beyond
+  Duration keep = 5min;                       // replies kept for Location polls and Idempotency-Key replays
+  std::size_t max_kept_bytes = 64 * 1024 * 1024;  // oldest kept replies dropped first beyond this
+};
+
+// Paths under this prefix belong to Causeway on listeners with request-reply routes.
+inline constexpr std::string_view kReplyPathPrefix = "/_causeway/replies/";
+
 struct Config {
   std::string file;  // as given on the command line
   Admin admin;
   Duration drain_timeout = 15s;
+  Replies replies;
   std::vector<Listener> listeners;  // in file order
   std::vector<Broker> brokers;
   std::vector<Route> routes;

@@ -1,5 +1,6 @@
 #include "config/config_loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -98,14 +99,52 @@ std::vector<BrokerOption> parse_broker_options(const ConfigNode& node) {
   return options;
 }
 
+std::string parse_wire_header_name(const ConfigNode& node) {
+  std::string name = node.string();
+  const bool printable = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f;
+  });
+  if (!printable) node.fail("expected a header name");
+  return name;
+}
+
+WireHeaders parse_wire_headers(const ConfigNode& node) {
+  const Mapping map(node, {"correlation_id", "reply_to", "reply_partition", "status", "reply_partition_encoding"});
+  WireHeaders headers;
+  if (auto name = map.optional("correlation_id")) headers.correlation_id = parse_wire_header_name(*name);
+  if (auto name = map.optional("reply_to")) headers.reply_to = parse_wire_header_name(*name);
+  if (auto name = map.optional("reply_partition")) headers.reply_partition = parse_wire_header_name(*name);
+  if (auto name = map.optional("status")) headers.status = parse_wire_header_name(*name);
+  if (auto encoding = map.optional("reply_partition_encoding")) {
+    headers.reply_partition_encoding = encoding->one_of<WireHeaders::PartitionEncoding>(
+        {{"decimal", WireHeaders::PartitionEncoding::decimal}, {"int32", WireHeaders::PartitionEncoding::int32}});
+  }
+  return headers;
+}
+
+ReplyPartition parse_reply_partition(const ConfigNode& node) {
+  ReplyPartition partition;
+  if (node.yaml().IsScalar() && node.yaml().Scalar() == "ordinal") {
+    partition.ordinal = true;
+    return partition;
+  }
+  if (!node.yaml().IsScalar() || node.yaml().Scalar().find_first_not_of("0123456789") != std::string::npos) {
+    node.fail("expected a partition number or 'ordinal'");
+  }
+  partition.partition = static_cast<std::int32_t>(node.integer(0, 1'000'000));
+  return partition;
+}
+
 Broker parse_broker(const MapEntry& entry) {
   Broker broker;
   broker.name = entry.key_node.name();
   broker.mark = entry.key_node.mark();
-  const Mapping map(entry.value, {"type", "bootstrap", "options"});
+  const Mapping map(entry.value, {"type", "bootstrap", "options", "headers", "reply_partition"});
   if (auto type = map.optional("type")) broker.type = type->one_of<std::string>({{"kafka", "kafka"}});
   parse_bootstrap(map.required("bootstrap"), broker);
   if (auto options = map.optional("options")) broker.options = parse_broker_options(*options);
+  if (auto headers = map.optional("headers")) broker.headers = parse_wire_headers(*headers);
+  if (auto partition = map.optional("reply_partition")) broker.reply_partition = parse_reply_partition(*partition);
   return broker;
 }
 
@@ -113,6 +152,15 @@ std::vector<Broker> parse_brokers(const ConfigNode& node) {
   std::vector<Broker> brokers;
   for (const MapEntry& entry : node.entries()) brokers.push_back(parse_broker(entry));
   return brokers;
+}
+
+Replies parse_replies(const ConfigNode& node) {
+  const Mapping map(node, {"max_pending", "keep", "max_kept"});
+  Replies replies;
+  if (auto value = map.optional("max_pending")) replies.max_pending = value->integer(1, kMaxCount);
+  if (auto value = map.optional("keep")) replies.keep = value->duration();
+  if (auto value = map.optional("max_kept")) replies.max_kept_bytes = value->size();
+  return replies;
 }
 
 Admin parse_admin(const ConfigNode& node) {
@@ -125,12 +173,13 @@ Admin parse_admin(const ConfigNode& node) {
 // Sections are read in this order whatever the file's order: routes refer to the others.
 Config parse_document(const ConfigNode& root) {
   if (!root.yaml().IsMap()) root.fail("expected a mapping at the top level");
-  const Mapping map(root, {"admin", "drain_timeout", "listeners", "brokers", "routes"},
+  const Mapping map(root, {"admin", "drain_timeout", "replies", "listeners", "brokers", "routes"},
                     {{"protos", "protos are not supported yet (gRPC transcoding is not implemented)"},
                      {"upstreams", "upstreams are not implemented yet"}});
   Config config;
   if (auto admin = map.optional("admin")) config.admin = parse_admin(*admin);
   if (auto drain = map.optional("drain_timeout")) config.drain_timeout = drain->duration();
+  if (auto replies = map.optional("replies")) config.replies = parse_replies(*replies);
   AddressBook addresses;
   addresses.add(config.admin.listen, "the admin listener");
   if (auto listeners = map.optional("listeners")) config.listeners = parse_listeners(*listeners, addresses);

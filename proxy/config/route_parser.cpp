@@ -14,8 +14,6 @@ namespace {
 constexpr std::string_view kDelivery = "consuming from a broker (delivery) is not implemented yet";
 constexpr std::string_view kDeliveryOnly = "this belongs to delivery routes: consuming from a broker is not implemented yet";
 constexpr std::string_view kGrpcRoutes = "gRPC routes are not implemented yet";
-constexpr std::string_view kRequestReply = "request-reply is not implemented yet";
-constexpr std::string_view kTimeout = "this belongs to request-reply and upstream routes, which are not implemented yet";
 constexpr std::string_view kUpstreams = "upstreams are not implemented yet";
 
 // The headers Causeway writes itself; a route copying a client's value would forge them.
@@ -74,6 +72,11 @@ ParsedSource parse_source(const ConfigNode& node, const Config& config) {
   } catch (const routing::TemplateError& error) {
     path.fail(error.what());
   }
+  const auto& segments = source.path.segments();
+  if (!segments.empty() && segments.front().kind == routing::PathTemplate::Kind::literal &&
+      segments.front().text == "_causeway") {
+    path.fail("paths under /_causeway/ are reserved for Causeway (reply polling)");
+  }
   return ParsedSource{std::move(source), path};
 }
 
@@ -105,6 +108,13 @@ routing::ValueTemplate parse_topic(const ConfigNode& node, const routing::PathTe
   return topic;
 }
 
+// A reply topic is fixed: this instance reads it from startup on, whatever the requests.
+std::string parse_reply_topic(const ConfigNode& node) {
+  std::string topic = node.string();
+  if (!is_topic_name(topic)) node.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
+  return topic;
+}
+
 TopicTarget parse_topic_target(const Mapping& map, const Config& config, const routing::PathTemplate& path) {
   TopicTarget target;
   const ConfigNode broker = map.required("broker");
@@ -112,6 +122,12 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config, const r
   if (!config.find_broker(target.broker)) fail_unknown(broker, "broker", config.brokers);
   target.topic = parse_topic(map.required("topic"), path);
   if (auto key = map.optional("key")) target.key = parse_template(*key, path);
+  if (auto reply = map.optional("reply")) target.reply = parse_reply_topic(*reply);
+  if (auto timeout = map.optional("timeout")) {
+    if (!target.reply) map.fail_at_key("timeout", "'timeout' needs 'reply': an event route answers once the broker acknowledged");
+    target.timeout = timeout->duration();
+    if (target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
+  }
   return target;
 }
 
@@ -137,18 +153,17 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
 // The target decides the mode: a topic makes an event, a status a direct response.
 std::variant<TopicTarget, DirectResponse> parse_target(const ConfigNode& node, const Config& config,
                                                        const routing::PathTemplate& path) {
-  const Mapping map(node, {"broker", "topic", "key", "status", "body", "content_type"},
-                    {{"reply", kRequestReply}, {"timeout", kTimeout}, {"upstream", kUpstreams},
-                     {"method", kUpstreams}, {"path", kUpstreams}, {"rpc", kGrpcRoutes}});
+  const Mapping map(node, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type"},
+                    {{"upstream", kUpstreams}, {"method", kUpstreams}, {"path", kUpstreams}, {"rpc", kGrpcRoutes}});
   const bool topic = map.has("topic");
   const bool status = map.has("status");
   if (topic && status) node.fail("expected either 'topic' or 'status', not both");
-  if (topic || (!status && (map.has("broker") || map.has("key")))) {
+  if (topic || (!status && (map.has("broker") || map.has("key") || map.has("reply")))) {
     reject_keys(map, {"body", "content_type"}, "only goes with 'status'");
     return parse_topic_target(map, config, path);
   }
   if (status || map.has("body") || map.has("content_type")) {
-    reject_keys(map, {"broker", "key"}, "only goes with 'topic'");
+    reject_keys(map, {"broker", "key", "reply", "timeout"}, "only goes with 'topic'");
     return parse_direct_response(map);
   }
   node.fail("expected either 'topic' or 'status'");
@@ -157,26 +172,42 @@ std::variant<TopicTarget, DirectResponse> parse_target(const ConfigNode& node, c
 std::optional<Mode> parse_mode(const ConfigNode& node) {
   // The modes the design names but Causeway lacks read "not implemented", not "unknown".
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
-      {{"event", Mode::event}, {"direct_response", Mode::direct_response}, {"request-reply", std::nullopt},
+      {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
        {"delivery", std::nullopt}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
 
-std::string parse_header_name(const ConfigNode& node) {
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+// Set by Causeway: the defaults, "ce_" attributes, and the broker's own names for them.
+bool is_reserved_header(std::string_view name, const WireHeaders& wire) {
+  if (name.starts_with("ce_")) return true;
+  for (std::string_view reserved : kReservedHeaders) {
+    if (name == reserved) return true;
+  }
+  for (std::string_view renamed : {wire.correlation_id, wire.reply_to, wire.reply_partition, wire.status}) {
+    if (same_name(name, renamed)) return true;
+  }
+  return false;
+}
+
+std::string parse_header_name(const ConfigNode& node, const WireHeaders& wire) {
   std::string name = node.string();
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   if (!is_token(name)) node.fail("expected a header name like x-tenant");
-  const bool reserved = name.starts_with("ce_") ||
-                        std::find(kReservedHeaders.begin(), kReservedHeaders.end(), name) != kReservedHeaders.end();
-  if (reserved) node.fail("'" + name + "' is set by Causeway");
+  if (is_reserved_header(name, wire)) node.fail("'" + name + "' is set by Causeway");
   return name;
 }
 
-std::vector<std::string> parse_headers(const ConfigNode& node) {
+std::vector<std::string> parse_headers(const ConfigNode& node, const WireHeaders& wire) {
   std::vector<std::string> headers;
   for (const ConfigNode& item : node.list()) {
-    std::string name = parse_header_name(item);
+    std::string name = parse_header_name(item, wire);
     if (std::find(headers.begin(), headers.end(), name) != headers.end()) item.fail("header '" + name + "' is listed twice");
     headers.push_back(std::move(name));
   }
@@ -198,13 +229,16 @@ CloudEvents parse_cloudevents(const std::optional<ConfigNode>& node, const std::
   return attributes;
 }
 
-// headers, envelope and cloudevents shape the message, so only event routes take them.
-void parse_message_options(const Mapping& map, Route& route) {
-  if (route.mode != Mode::event) {
-    reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to event routes only");
+// headers, envelope and cloudevents shape the message, so only routes to a topic take them.
+void parse_message_options(const Mapping& map, Route& route, const Config& config) {
+  const auto* target = std::get_if<TopicTarget>(&route.to);
+  if (!target) {
+    reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to routes to a topic only");
     return;
   }
-  if (auto headers = map.optional("headers")) route.headers = parse_headers(*headers);
+  if (auto headers = map.optional("headers")) {
+    route.headers = parse_headers(*headers, config.find_broker(target->broker)->headers);
+  }
   if (auto envelope = map.optional("envelope")) {
     route.envelope = envelope->one_of<Envelope>({{"none", Envelope::none}, {"cloudevents", Envelope::cloudevents}});
   }
@@ -227,12 +261,16 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   ParsedSource source = parse_source(map.required("from"), config);
   route.from = std::move(source.source);
   route.to = parse_target(map.required("to"), config, route.from.path);
-  route.mode = std::holds_alternative<TopicTarget>(route.to) ? Mode::event : Mode::direct_response;
+  if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
+    route.mode = target->reply ? Mode::request_reply : Mode::event;
+  } else {
+    route.mode = Mode::direct_response;
+  }
   if (declared && *declared != route.mode) {
     mode_node->fail("mode is '" + std::string(to_string(*declared)) + "' but from/to make it '" +
                     std::string(to_string(route.mode)) + "'");
   }
-  parse_message_options(map, route);
+  parse_message_options(map, route, config);
   return ParsedRoute{std::move(route), name, source.path};
 }
 

@@ -20,6 +20,29 @@ const std::vector<std::pair<const char*, const char*>> kProducerDefaults = {
     {"socket.nagle.disable", "true"},       // latency over packet count
 };
 
+const std::vector<std::pair<const char*, const char*>> kReplyConsumerDefaults = {
+    {"group.id", "causeway-replies"},        // librdkafka wants one to assign; no group is ever joined
+    {"enable.auto.commit", "false"},         // replies are read from the end at every start
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "false"},
+    {"fetch.wait.max.ms", "10"},              // a reply waits at most this long at the broker
+    {"allow.auto.create.topics", "true"},
+    {"reconnect.backoff.max.ms", "1000"},
+    {"socket.nagle.disable", "true"},
+};
+
+// Options written for producers (linger.ms, acks, ...) make librdkafka warn in a
+// consumer; the broker entry has one option list, so those are left out here.
+bool producer_only(const std::string& name) {
+  for (std::string_view prefix : {"linger.ms", "queue.buffering.", "batch.", "acks", "request.required.acks",
+                                  "enable.idempotence", "message.timeout.ms", "delivery.timeout.ms", "partitioner",
+                                  "compression.", "retries", "message.send.max.retries", "retry.backoff.ms",
+                                  "transactional.id", "transaction.timeout.ms", "sticky.partitioning"}) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 void set_or_throw(rd_kafka_conf_t* conf, std::size_t index, const std::string& name, const std::string& value) {
   char error[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
@@ -45,6 +68,19 @@ rd_kafka_conf_t* producer_conf(const std::string& client_name, const std::string
   set_or_throw(conf.get(), options.size(), "client.id", "causeway-" + client_name);
   if (!bootstrap.empty()) set_or_throw(conf.get(), options.size(), "bootstrap.servers", bootstrap);
   for (std::size_t i = 0; i < options.size(); ++i) set_or_throw(conf.get(), i, options[i].name, options[i].value);
+  forward_logs(conf.get());
+  return conf.release();
+}
+
+rd_kafka_conf_t* consumer_conf(const std::string& client_name, const std::string& bootstrap,
+                               const std::vector<config::BrokerOption>& options) {
+  std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
+  for (const auto& [name, value] : kReplyConsumerDefaults) set_or_throw(conf.get(), options.size(), name, value);
+  set_or_throw(conf.get(), options.size(), "client.id", "causeway-" + client_name);
+  if (!bootstrap.empty()) set_or_throw(conf.get(), options.size(), "bootstrap.servers", bootstrap);
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (!producer_only(options[i].name)) set_or_throw(conf.get(), i, options[i].name, options[i].value);
+  }
   forward_logs(conf.get());
   return conf.release();
 }

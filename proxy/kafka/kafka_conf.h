@@ -23,6 +23,11 @@ struct KafkaOptionError : std::runtime_error {
 rd_kafka_conf_s* producer_conf(const std::string& client_name, const std::string& bootstrap,
                                const std::vector<config::BrokerOption>& options);
 
+// A consumer configuration for reading replies: no group, no commits, short fetch
+// waits for latency, topics auto-created where the broker allows it (the embedded one does).
+rd_kafka_conf_s* consumer_conf(const std::string& client_name, const std::string& bootstrap,
+                               const std::vector<config::BrokerOption>& options);
+
 // Sends librdkafka's log lines through spdlog instead of its own stderr format.
 void forward_logs(rd_kafka_conf_s* conf);
 

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -14,11 +15,16 @@
 
 #include "admin/admin_handler.h"
 #include "bridge/dispatcher.h"
+#include "bridge/failure.h"
 #include "bridge/flow_metrics.h"
+#include "bridge/reply_message.h"
+#include "bridge/reply_timer.h"
+#include "bridge/reply_waiters.h"
 #include "http/http_server.h"
 #include "http/io_threads.h"
 #include "kafka/embedded_broker.h"
 #include "kafka/kafka_producer.h"
+#include "kafka/reply_consumer.h"
 #include "metrics/process_metrics.h"
 #include "metrics/registry.h"
 
@@ -53,6 +59,9 @@ struct Server::Impl {
   BuildInfo build;
   metrics::Registry registry;
   bridge::FlowMetrics flow_metrics{registry};
+  std::unique_ptr<bridge::ReplyWaiters> waiters;
+  std::unique_ptr<bridge::ReplyTimer> reply_timer;
+  std::map<std::string, std::int32_t> reply_partitions;
   std::map<std::string, std::unique_ptr<kafka::EmbeddedBroker>> embedded;
   std::vector<std::unique_ptr<bridge::Dispatcher>> dispatchers;
   std::unique_ptr<admin::AdminHandler> admin_handler;
@@ -61,6 +70,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<http::HttpServer>> listeners;
   std::unique_ptr<http::HttpServer> admin_server;
   std::map<std::string, std::unique_ptr<kafka::KafkaProducer>> producers;
+  std::vector<std::unique_ptr<kafka::ReplyConsumer>> reply_consumers;
 
   admin::RuntimeFacts facts;
   std::atomic<bool> started{false};
@@ -85,13 +95,61 @@ struct Server::Impl {
     }
   }
 
+  // The partition this instance reads its replies from, per broker.
+  static std::int32_t resolve_reply_partition(const config::Broker& broker) {
+    if (!broker.reply_partition.ordinal) return broker.reply_partition.partition;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    auto ordinal = kafka::host_ordinal(host);
+    if (!ordinal) {
+      throw std::runtime_error("broker '" + broker.name + "': reply_partition is 'ordinal' but the host name '" +
+                               host + "' does not end in a number");
+    }
+    return *ordinal;
+  }
+
+  // One consumer per reply topic, on this instance's partition, positioned before
+  // readiness so that no reply to the first request can be missed.
+  void start_replies() {
+    std::map<std::pair<std::string, std::string>, const config::Broker*> topics;
+    for (const auto& route : config->routes) {
+      const auto* target = std::get_if<config::TopicTarget>(&route.to);
+      if (target && target->reply) topics[{target->broker, *target->reply}] = config->find_broker(target->broker);
+    }
+    if (topics.empty()) return;
+    waiters = std::make_unique<bridge::ReplyWaiters>(
+        bridge::ReplyLimits{config->replies.max_pending, config->replies.keep, config->replies.max_kept_bytes});
+    reply_timer = std::make_unique<bridge::ReplyTimer>(*waiters, flow_metrics);
+    registry.add_collector([this](std::string& out) {
+      metrics::append_scalar_family(out, "causeway_replies_pending", "gauge", "Requests waiting for their reply",
+                                    static_cast<double>(waiters->pending()));
+    });
+    for (const auto& [key, broker] : topics) {
+      auto partition = reply_partitions[broker->name] = resolve_reply_partition(*broker);
+      auto on_message = [this, broker](bridge::InboundMessage message) {
+        auto reply = bridge::read_reply(std::move(message), broker->headers);
+        bool matched = reply && waiters->deliver(reply->correlation_id, std::move(reply->response),
+                                                 std::chrono::steady_clock::now());
+        (matched ? flow_metrics.replies_matched : flow_metrics.replies_orphaned).inc();
+      };
+      auto& consumer = reply_consumers.emplace_back(std::make_unique<kafka::ReplyConsumer>(
+          broker->name, facts.broker_addresses.at(broker->name), broker->options, key.second, partition,
+          on_message));
+      consumer->start(std::chrono::seconds(10));
+    }
+  }
+
   void start_listeners() {
-    auto producer_for = [this](const std::string& broker) -> bridge::MessageProducer& {
+    bridge::FlowResources resources;
+    resources.producer = [this](const std::string& broker) -> bridge::MessageProducer& {
       return *producers.at(broker);
     };
+    resources.reply_partition = [this](const std::string& broker) { return reply_partitions.at(broker); };
+    resources.waiters = waiters.get();
+    resources.metrics = &flow_metrics;
     for (const auto& listener : config->listeners) {
       auto& dispatcher =
-          dispatchers.emplace_back(std::make_unique<bridge::Dispatcher>(config, listener.name, producer_for, flow_metrics));
+          dispatchers.emplace_back(std::make_unique<bridge::Dispatcher>(config, listener.name, resources));
       auto& server = listeners.emplace_back(std::make_unique<http::HttpServer>(
           listener.name, listener.listen, listener.limits, *dispatcher, workers, registry));
       server->start();
@@ -183,6 +241,11 @@ struct Server::Impl {
                  std::chrono::duration_cast<std::chrono::seconds>(config->drain_timeout).count());
     for (auto& listener : listeners) listener->drain();
     wait_for_connections(deadline);
+    if (waiters && waiters->pending() > 0) {
+      // Still waiting at the deadline: answered now rather than cut off.
+      waiters->abandon_all(bridge::failure_response(bridge::Failure::draining, "shutting down before the reply came"));
+      wait_for_connections(Clock::now() + 1s);
+    }
     for (auto& [name, producer] : producers) {
       auto left = std::max<Clock::duration>(deadline - Clock::now(), 1s);
       if (auto undelivered = producer->flush(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
@@ -209,6 +272,7 @@ int Server::run() {
   try {
     s.register_build_info();
     s.start_brokers();
+    s.start_replies();
     s.start_listeners();
     s.start_admin();
     s.workers.start();

@@ -36,7 +36,7 @@ TEST(EventMessage, CarriesKeyValueAndContractHeaders) {
   auto route = event_route();
   Request request{"POST", "/orders/c42/events", "", {{"content-type", "application/json"}, {"x-tenant", "t1"}, {"x-other", "no"}}, R"({"sku":"A1"})"};
   routing::Captures captures{{"customer", "c42"}, {"region", "eu"}};
-  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), request, captures, fixed_stamp());
+  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, request, captures, fixed_stamp());
   ASSERT_TRUE(std::holds_alternative<OutboundMessage>(built));
   const auto& message = std::get<OutboundMessage>(built);
   EXPECT_EQ(message.topic, "orders.eu");
@@ -56,7 +56,7 @@ TEST(EventMessage, CloudEventsBinaryModeAddsAttributes) {
   route.envelope = config::Envelope::cloudevents;
   Request request{"POST", "/orders/c42/events", "", {}, "{}"};
   routing::Captures captures{{"customer", "c42"}, {"region", "eu"}};
-  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), request, captures, fixed_stamp());
+  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, request, captures, fixed_stamp());
   const auto& message = std::get<OutboundMessage>(built);
   EXPECT_EQ(*header(message, "ce_specversion"), "1.0");
   EXPECT_EQ(*header(message, "ce_id"), "id-1");
@@ -70,9 +70,33 @@ TEST(EventMessage, RejectsTopicNamesKafkaForbids) {
   auto route = event_route();
   Request request{"POST", "/x", "", {}, ""};
   routing::Captures captures{{"customer", "c42"}, {"region", "a b"}};
-  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), request, captures, fixed_stamp());
+  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, request, captures, fixed_stamp());
   ASSERT_TRUE(std::holds_alternative<std::string>(built));
   EXPECT_EQ(std::get<std::string>(built), "the path gives the topic name 'orders.a b', which Kafka does not allow");
+}
+
+TEST(EventMessage, RequestReplyAddsReplyHeadersInTheBrokersConvention) {
+  auto route = event_route();
+  Request request{"POST", "/x", "", {}, "{}"};
+  routing::Captures captures{{"customer", "c42"}, {"region", "eu"}};
+  config::WireHeaders spring;
+  spring.correlation_id = "kafka_correlationId";
+  spring.reply_to = "kafka_replyTopic";
+  spring.reply_partition = "kafka_replyPartition";
+  spring.reply_partition_encoding = config::WireHeaders::PartitionEncoding::int32;
+  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), spring, request, captures,
+                                   fixed_stamp(), ReplyAddress{"quotes.replies", 258});
+  const auto& message = std::get<OutboundMessage>(built);
+  EXPECT_EQ(*header(message, "kafka_correlationId"), "id-1");
+  EXPECT_EQ(*header(message, "kafka_replyTopic"), "quotes.replies");
+  EXPECT_EQ(*header(message, "kafka_replyPartition"), std::string("\0\0\1\2", 4));
+  EXPECT_EQ(header(message, "correlation-id"), nullptr);
+
+  Request plain{"POST", "/x", "", {}, "{}"};
+  auto defaults = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, plain, captures,
+                                      fixed_stamp(), ReplyAddress{"quotes.replies", 258});
+  EXPECT_EQ(*header(std::get<OutboundMessage>(defaults), "reply-to"), "quotes.replies");
+  EXPECT_EQ(*header(std::get<OutboundMessage>(defaults), "reply-partition"), "258");
 }
 
 TEST(EventMessage, TopicNameRule) {

@@ -52,6 +52,57 @@ TEST(ConfigExample, ImplementedPartLoads) {
   EXPECT_EQ(to.key->text(), "{customer}");
 }
 
+TEST(ConfigExample, RequestReplyRouteLoads) {
+  const Config config = parse_config(kImplemented +
+                                         "  - name: quote\n"
+                                         "    from: { listener: public, method: POST, path: /quotes }\n"
+                                         "    to:   { broker: events, topic: quotes.requests, reply: quotes.replies, timeout: 5s }\n",
+                                     "config/causeway.yaml");
+  ASSERT_EQ(config.routes.size(), 2u);
+  const Route& route = config.routes[1];
+  EXPECT_EQ(route.mode, Mode::request_reply);
+  const auto& to = std::get<TopicTarget>(route.to);
+  EXPECT_EQ(to.topic.text(), "quotes.requests");
+  EXPECT_EQ(to.reply, "quotes.replies");
+  EXPECT_EQ(to.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(std::get<TopicTarget>(config.routes[0].to).timeout, std::chrono::seconds(15));  // the default
+  EXPECT_FALSE(std::get<TopicTarget>(config.routes[0].to).reply.has_value());
+}
+
+TEST(ConfigExample, BrokerWireHeadersAndReplySettings) {
+  const Config config = parse_config(R"(
+replies: { max_pending: 10, keep: 1m, max_kept: 1MiB }
+brokers:
+  spring:
+    bootstrap: embedded
+    reply_partition: 3
+    headers:
+      correlation_id: kafka_correlationId
+      reply_to: kafka_replyTopic
+      reply_partition: kafka_replyPartition
+      reply_partition_encoding: int32
+  replicas:
+    bootstrap: "k1:9092, k2:9092"
+    reply_partition: ordinal
+)",
+                                     "c.yaml");
+  EXPECT_EQ(config.replies.max_pending, 10u);
+  EXPECT_EQ(config.replies.keep, std::chrono::minutes(1));
+  EXPECT_EQ(config.replies.max_kept_bytes, 1024u * 1024u);
+  const Broker& spring = config.brokers[0];
+  EXPECT_EQ(spring.headers.correlation_id, "kafka_correlationId");
+  EXPECT_EQ(spring.headers.reply_to, "kafka_replyTopic");
+  EXPECT_EQ(spring.headers.reply_partition, "kafka_replyPartition");
+  EXPECT_EQ(spring.headers.status, "status");
+  EXPECT_EQ(spring.headers.reply_partition_encoding, WireHeaders::PartitionEncoding::int32);
+  EXPECT_FALSE(spring.reply_partition.ordinal);
+  EXPECT_EQ(spring.reply_partition.partition, 3);
+  const Broker& replicas = config.brokers[1];
+  EXPECT_TRUE(replicas.reply_partition.ordinal);
+  EXPECT_EQ(replicas.bootstrap, "k1:9092,k2:9092");
+  EXPECT_EQ(replicas.headers.correlation_id, "correlation-id");
+}
+
 struct Unimplemented {
   std::string name;
   std::string section;  // YAML appended to kImplemented
@@ -79,11 +130,6 @@ INSTANTIATE_TEST_SUITE_P(
         Unimplemented{"upstreams",
                       "upstreams:\n  orders:    { type: http, url: http://127.0.0.1:3000, timeout: 2s }\n",
                       "18:1: upstreams: upstreams are not implemented yet"},
-        Unimplemented{"request_reply",
-                      "  - name: quote\n"
-                      "    from: { listener: public, method: POST, path: /quotes }\n"
-                      "    to:   { broker: events, topic: quotes.requests, reply: quotes.replies, timeout: 5s }\n",
-                      "20:53: routes[1].to.reply: request-reply is not implemented yet"},
         Unimplemented{"delivery",
                       "  - name: handle-orders\n"
                       "    from: { broker: events, topic: orders.created, group: order-handler }\n"

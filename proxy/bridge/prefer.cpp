@@ -1,0 +1,57 @@
+#include "bridge/prefer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <string_view>
+
+namespace causeway::bridge {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool equals_lower(std::string_view text, std::string_view lower) {
+  return text.size() == lower.size() && std::equal(text.begin(), text.end(), lower.begin(), [](unsigned char a, char b) {
+           return std::tolower(a) == b;
+         });
+}
+
+void read_preference(std::string_view preference, Preferences& out) {
+  preference = trim(preference.substr(0, preference.find(';')));  // parameters do not matter here
+  auto equals = preference.find('=');
+  std::string_view name = trim(preference.substr(0, equals));
+  std::string_view value = equals == std::string_view::npos ? std::string_view{} : trim(preference.substr(equals + 1));
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+  if (equals_lower(name, "respond-async")) {
+    out.respond_async = true;
+  } else if (equals_lower(name, "wait")) {
+    long seconds = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (error == std::errc{} && end == value.data() + value.size() && seconds >= 0) {
+      out.wait = std::chrono::seconds(seconds);
+    }
+  }
+}
+
+}  // namespace
+
+Preferences read_preferences(const Headers& headers) {
+  Preferences preferences;
+  for (const auto& header : headers) {
+    if (header.name != "prefer") continue;
+    std::string_view list = header.value;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      read_preference(list.substr(0, comma), preferences);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+  }
+  return preferences;
+}
+
+}  // namespace causeway::bridge

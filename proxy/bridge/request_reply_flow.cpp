@@ -1,0 +1,100 @@
+#include "bridge/request_reply_flow.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "bridge/event_flow.h"
+#include "bridge/event_message.h"
+#include "bridge/failure.h"
+#include "bridge/prefer.h"
+
+namespace causeway::bridge {
+
+using Outcome = DeliveryReport::Outcome;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Long polls are bounded so that a forgotten client cannot hold a connection for hours.
+constexpr std::chrono::seconds kMaxPollWait{60};
+
+Response accepted_async(const std::string& id) {
+  auto location = reply_location(id);
+  return Response{202,
+                  {{"content-type", "application/json"}, {"location", location}},
+                  boost::json::serialize(boost::json::object{{"id", id}, {"location", location}})};
+}
+
+}  // namespace
+
+std::string reply_location(const std::string& id) { return std::string(config::kReplyPathPrefix) + id; }
+
+struct RequestReplyFlow::Shared {
+  FlowMetrics& metrics;
+  std::string broker;
+  metrics::Histogram& produce_duration;
+};
+
+RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Broker& broker,
+                                   std::int32_t reply_partition, MessageProducer& producer, ReplyWaiters& waiters,
+                                   FlowMetrics& metrics)
+    : route_(route),
+      target_(std::get<config::TopicTarget>(route.to)),
+      wire_(broker.headers),
+      reply_partition_(reply_partition),
+      producer_(producer),
+      waiters_(waiters),
+      reply_headers_(std::make_shared<const std::vector<std::string>>(route.headers)),
+      shared_(std::make_shared<Shared>(Shared{metrics, broker.name, metrics.produce_duration.with({broker.name})})) {}
+
+void RequestReplyFlow::handle(Request request, routing::Captures captures, Responder respond) {
+  auto stamp = stamp_request(route_, request);
+  const bool async = read_preferences(request.headers).respond_async;
+  const bool keyed = find_header(request.headers, "idempotency-key") != nullptr;
+  auto built = build_event_message(route_, target_, wire_, request, captures, stamp,
+                                   ReplyAddress{*target_.reply, reply_partition_});
+  if (auto* problem = std::get_if<std::string>(&built)) {
+    respond(failure_response(Failure::bad_request, *problem, route_.name));
+    return;
+  }
+
+  const auto now = Clock::now();
+  ReplyWaiters::Wait wait{stamp.correlation_id, route_.name, now + target_.timeout, async || keyed,
+                          async ? std::nullopt : std::optional<Responder>(respond), reply_headers_};
+  switch (waiters_.start(std::move(wait), now)) {
+    case ReplyWaiters::Start::full: return;
+    case ReplyWaiters::Start::joined:
+    case ReplyWaiters::Start::replayed:
+      if (async) respond(accepted_async(stamp.correlation_id));
+      return;
+    case ReplyWaiters::Start::waiting: break;
+  }
+
+  auto& message = std::get<OutboundMessage>(built);
+  std::string topic = message.topic;
+  producer_.produce(std::move(message), [shared = shared_, waiters = &waiters_, respond, async,
+                                         id = std::move(stamp.correlation_id), topic = std::move(topic),
+                                         route = route_.name, started = now](const DeliveryReport& report) {
+    shared->produce_duration.observe(std::chrono::duration<double>(Clock::now() - started).count());
+    shared->metrics.produced.with({shared->broker, topic, std::string(delivery_result(report.outcome))}).inc();
+    // Stored, or perhaps stored: a reply may come, so the wait goes on until its timeout.
+    if (report.outcome == Outcome::stored || report.outcome == Outcome::maybe_stored) {
+      if (async) respond(accepted_async(id));
+      return;
+    }
+    auto failure = event_response(report, id, topic, route);
+    waiters->abandon(id, failure);
+    if (async) respond(std::move(failure));
+  });
+}
+
+void ReplyPollFlow::handle(Request request, routing::Captures captures, Responder respond) {
+  const auto* id = routing::find_capture(captures, "id");
+  auto wait = read_preferences(request.headers).wait;
+  const auto now = Clock::now();
+  std::optional<SteadyTime> until;
+  if (wait && wait->count() > 0) until = now + std::min(*wait, kMaxPollWait);
+  waiters_.poll(id ? *id : std::string(), until, now, std::move(respond));
+}
+
+}  // namespace causeway::bridge

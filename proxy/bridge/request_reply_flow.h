@@ -1,0 +1,50 @@
+#pragma once
+// HTTP -> broker request, correlated reply -> HTTP response. The caller waits for the
+// reply (or gets 202 + Location with Prefer: respond-async); its wait is registered
+// before the request is produced, so a fast reply cannot be missed.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/flow.h"
+#include "bridge/flow_metrics.h"
+#include "bridge/message_producer.h"
+#include "bridge/reply_waiters.h"
+#include "config/config.h"
+
+namespace causeway::bridge {
+
+class RequestReplyFlow : public Flow {
+ public:
+  RequestReplyFlow(const config::Route& route, const config::Broker& broker, std::int32_t reply_partition,
+                   MessageProducer& producer, ReplyWaiters& waiters, FlowMetrics& metrics);
+  void handle(Request request, routing::Captures captures, Responder respond) override;
+
+ private:
+  struct Shared;
+  const config::Route& route_;
+  const config::TopicTarget& target_;
+  const config::WireHeaders& wire_;
+  std::int32_t reply_partition_;
+  MessageProducer& producer_;
+  ReplyWaiters& waiters_;
+  std::shared_ptr<const std::vector<std::string>> reply_headers_;
+  std::shared_ptr<Shared> shared_;
+};
+
+// GET /_causeway/replies/{id}: the reply of an asynchronous request (Prefer: wait=N long-polls).
+class ReplyPollFlow : public Flow {
+ public:
+  explicit ReplyPollFlow(ReplyWaiters& waiters) : waiters_(waiters) {}
+  void handle(Request request, routing::Captures captures, Responder respond) override;
+
+ private:
+  ReplyWaiters& waiters_;
+};
+
+// The Location of an asynchronous request's reply.
+std::string reply_location(const std::string& id);
+
+}  // namespace causeway::bridge

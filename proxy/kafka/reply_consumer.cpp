@@ -1,0 +1,139 @@
+#include "kafka/reply_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <charconv>
+#include <stdexcept>
+#include <thread>
+
+#include "kafka/kafka_conf.h"
+
+namespace causeway::kafka {
+
+namespace {
+
+bridge::InboundMessage to_inbound(const rd_kafka_message_t& message) {
+  bridge::InboundMessage inbound;
+  inbound.topic = rd_kafka_topic_name(message.rkt);
+  inbound.partition = message.partition;
+  inbound.offset = message.offset;
+  if (message.key) inbound.key.emplace(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload) inbound.value.assign(static_cast<const char*>(message.payload), message.len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      inbound.headers.push_back({name, value ? std::string(static_cast<const char*>(value), size) : std::string()});
+    }
+  }
+  return inbound;
+}
+
+}  // namespace
+
+struct ReplyConsumer::Impl {
+  std::string broker;
+  std::string topic;
+  std::int32_t partition;
+  OnMessage on_message;
+  rd_kafka_t* handle = nullptr;
+  std::atomic<bool> running{false};
+  std::thread reader;
+
+  void read() {
+    while (running.load(std::memory_order_relaxed)) {
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(handle, 100);
+      if (!message) continue;
+      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        on_message(to_inbound(*message));
+      } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        spdlog::warn("broker '{}': reading replies from {} [{}]: {}", broker, topic, partition,
+                     rd_kafka_message_errstr(message));
+      }
+      rd_kafka_message_destroy(message);
+    }
+  }
+};
+
+ReplyConsumer::ReplyConsumer(std::string broker, std::string bootstrap,
+                             const std::vector<config::BrokerOption>& options, std::string topic,
+                             std::int32_t partition, OnMessage on_message)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->broker = std::move(broker);
+  impl_->topic = std::move(topic);
+  impl_->partition = partition;
+  impl_->on_message = std::move(on_message);
+  rd_kafka_conf_t* conf = consumer_conf(impl_->broker + "-replies", bootstrap, options);
+  char error[512];
+  impl_->handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (!impl_->handle) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error("broker '" + impl_->broker + "': cannot create the reply consumer: " + error);
+  }
+}
+
+ReplyConsumer::~ReplyConsumer() {
+  impl_->running.store(false);
+  if (impl_->reader.joinable()) impl_->reader.join();
+  rd_kafka_consumer_close(impl_->handle);
+  rd_kafka_destroy(impl_->handle);
+}
+
+void ReplyConsumer::start(std::chrono::milliseconds timeout) {
+  auto& s = *impl_;
+  const int timeout_ms = static_cast<int>(timeout.count());
+  auto fail = [&](const std::string& why) {
+    throw std::runtime_error("broker '" + s.broker + "': reply topic " + s.topic + ": " + why);
+  };
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(s.handle, s.topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  auto error = rd_kafka_metadata(s.handle, 0, topic, &metadata, timeout_ms);
+  rd_kafka_topic_destroy(topic);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) fail(std::string("no metadata: ") + rd_kafka_err2str(error));
+  int partitions = 0;
+  rd_kafka_resp_err_t topic_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (metadata->topic_cnt == 1) {
+    partitions = metadata->topics[0].partition_cnt;
+    topic_error = metadata->topics[0].err;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (topic_error != RD_KAFKA_RESP_ERR_NO_ERROR) fail(rd_kafka_err2str(topic_error));
+  if (s.partition >= partitions) {
+    fail("has " + std::to_string(partitions) + " partition(s); this instance's reply_partition is " +
+         std::to_string(s.partition));
+  }
+
+  // The end as of now, asked explicitly: "end" resolved later could skip an early reply.
+  int64_t low = 0, high = 0;
+  error = rd_kafka_query_watermark_offsets(s.handle, s.topic.c_str(), s.partition, &low, &high, timeout_ms);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) fail(std::string("no end offset: ") + rd_kafka_err2str(error));
+  rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(assignment, s.topic.c_str(), s.partition)->offset = high;
+  error = rd_kafka_assign(s.handle, assignment);
+  rd_kafka_topic_partition_list_destroy(assignment);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) fail(std::string("cannot assign: ") + rd_kafka_err2str(error));
+
+  s.running.store(true);
+  s.reader = std::thread([&s] { s.read(); });
+  spdlog::info("broker '{}': reading replies from {} partition {} from offset {}", s.broker, s.topic, s.partition,
+               high);
+}
+
+const std::string& ReplyConsumer::topic() const { return impl_->topic; }
+
+std::int32_t ReplyConsumer::partition() const { return impl_->partition; }
+
+std::optional<std::int32_t> host_ordinal(std::string_view host_name) {
+  auto digits = host_name.find_last_not_of("0123456789");
+  std::string_view number = digits == std::string_view::npos ? host_name : host_name.substr(digits + 1);
+  std::int32_t ordinal = 0;
+  auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), ordinal);
+  if (number.empty() || error != std::errc{}) return std::nullopt;
+  return ordinal;
+}
+
+}  // namespace causeway::kafka
