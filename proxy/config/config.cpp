@@ -27,6 +27,8 @@ const Listener* Config::find_listener(std::string_view name) const { return find
 
 const Broker* Config::find_broker(std::string_view name) const { return find_named(brokers, name); }
 
+const Upstream* Config::find_upstream(std::string_view name) const { return find_named(upstreams, name); }
+
 std::string_view to_string(Protocol protocol) {
   switch (protocol) {
     case Protocol::http:

@@ -90,6 +90,22 @@ struct Broker {
   Mark mark;
 };
 
+// A local service Causeway calls: for delivery, forwarding and transcoding.
+struct Upstream {
+  std::string name;
+  std::string type = "http";  // http | grpc
+  std::string scheme = "http";
+  std::string host;           // from url: (http) or address: (grpc)
+  std::uint16_t port = 0;
+  std::string base_path;      // the url's path, prefixed to every request path; "" for none
+  Duration timeout = 10s;           // whole request: connect, send, receive
+  Duration connect_timeout = 2s;
+  std::size_t max_connections = 64;  // per upstream; requests beyond wait for one
+  std::size_t max_response_bytes = 16 * 1024 * 1024;
+  Duration idle_timeout = 60s;       // pooled connections unused this long are closed
+  Mark mark;
+};
+
 struct HttpSource {
   std::string listener;
   std::optional<std::string> method;  // upper-case; nullopt = any method
@@ -148,10 +164,12 @@ struct Config {
   Replies replies;
   std::vector<Listener> listeners;  // in file order
   std::vector<Broker> brokers;
+  std::vector<Upstream> upstreams;
   std::vector<Route> routes;
 
   const Listener* find_listener(std::string_view name) const;
   const Broker* find_broker(std::string_view name) const;
+  const Upstream* find_upstream(std::string_view name) const;
 };
 
 std::string_view to_string(Protocol protocol);

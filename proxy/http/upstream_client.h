@@ -1,0 +1,59 @@
+#pragma once
+// The one HTTP client of the project: a keep-alive connection pool per upstream,
+// with connect and request timeouts and a bound on connections. Delivery, forwarding
+// and transcoding all call their services through it.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bridge/exchange.h"
+#include "config/config.h"
+
+namespace causeway::metrics {
+class Registry;
+}
+
+namespace causeway::http {
+
+class IoThreads;
+
+struct UpstreamRequest {
+  std::string method = "GET";
+  std::string target;  // path and query, appended to the upstream's base path
+  bridge::Headers headers;  // lower-case names; Host, Content-Length and Connection are set by the client
+  std::string body;
+};
+
+struct UpstreamResult {
+  enum class Error {
+    none,
+    connect_failed,  // refused, unreachable, or no connection within connect_timeout
+    timeout,         // no whole response within the request timeout
+    reset,           // the connection broke after the request was (partly) sent
+    bad_response,    // not HTTP, or a response larger than max_response_bytes
+  };
+  Error error = Error::none;
+  std::string detail;                     // what happened, for logs and error bodies
+  std::optional<bridge::Response> response;  // when error == none
+};
+
+class UpstreamClient {
+ public:
+  UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry);
+  ~UpstreamClient();
+  UpstreamClient(const UpstreamClient&) = delete;
+  UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+  // Sends from any thread; `done` runs once, on one of the IoThreads.
+  void send(UpstreamRequest request, std::function<void(UpstreamResult)> done);
+
+  const config::Upstream& upstream() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace causeway::http
