@@ -24,8 +24,12 @@ json::object limits_json(const config::HttpLimits& limits) {
 }
 
 json::object from_json(const config::Route& route) {
-  json::object from{{"listener", route.from.listener}, {"path", route.from.path.text()}};
-  if (route.from.method) from["method"] = *route.from.method;
+  if (const auto* topic = route.topic_source()) {
+    return {{"broker", topic->broker}, {"topic", topic->topic}, {"group", topic->group}};
+  }
+  const auto& http = *route.http_source();
+  json::object from{{"listener", http.listener}, {"path", http.path.text()}};
+  if (http.method) from["method"] = *http.method;
   return from;
 }
 
@@ -33,7 +37,14 @@ json::object to_json(const config::Route& route) {
   if (const auto* topic = std::get_if<config::TopicTarget>(&route.to)) {
     json::object to{{"broker", topic->broker}, {"topic", topic->topic.text()}};
     if (topic->key) to["key"] = topic->key->text();
+    if (topic->reply) {
+      to["reply"] = *topic->reply;
+      to["timeout"] = config::format_duration(topic->timeout);
+    }
     return to;
+  }
+  if (const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to)) {
+    return {{"upstream", upstream->upstream}, {"method", upstream->method}, {"path", upstream->path.text()}};
   }
   const auto& direct = std::get<config::DirectResponse>(route.to);
   return {{"status", direct.status}, {"body", direct.body}, {"content_type", direct.content_type}};
@@ -46,6 +57,14 @@ json::object route_json(const config::Route& route) {
   if (route.envelope == config::Envelope::cloudevents) {
     out["envelope"] = "cloudevents";
     out["cloudevents"] = {{"type", route.cloudevents.type}, {"source", route.cloudevents.source}};
+  }
+  if (route.mode == config::Mode::delivery) {
+    out["retry"] = {{"attempts", route.retry.attempts},
+                    {"backoff", config::format_duration(route.retry.backoff)},
+                    {"max_backoff", config::format_duration(route.retry.max_backoff)}};
+    if (route.dead_letter) out["dead_letter"] = *route.dead_letter;
+    out["concurrency"] = route.concurrency;
+    out["max_buffered"] = route.max_buffered;
   }
   return out;
 }
@@ -86,6 +105,17 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
     if (broker.embedded) out["note"] = "in-process broker for trying Causeway out: it keeps nothing across restarts";
     brokers[broker.name] = std::move(out);
   }
+  json::object upstreams;
+  for (const auto& upstream : config.upstreams) {
+    upstreams[upstream.name] = {{"type", upstream.type},
+                                {"url", "http://" + config::Endpoint{upstream.host, upstream.port}.text() +
+                                            upstream.base_path},
+                                {"timeout", config::format_duration(upstream.timeout)},
+                                {"connect_timeout", config::format_duration(upstream.connect_timeout)},
+                                {"max_connections", upstream.max_connections},
+                                {"max_response", config::format_size(upstream.max_response_bytes)},
+                                {"idle_timeout", config::format_duration(upstream.idle_timeout)}};
+  }
   json::array routes;
   for (const auto& route : config.routes) routes.push_back(route_json(route));
 
@@ -97,6 +127,7 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
                    {"drain_timeout", config::format_duration(config.drain_timeout)},
                    {"listeners", std::move(listeners)},
                    {"brokers", std::move(brokers)},
+                   {"upstreams", std::move(upstreams)},
                    {"routes", std::move(routes)}};
   return json::serialize(out);
 }

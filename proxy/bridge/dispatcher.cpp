@@ -28,6 +28,7 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
     }
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
+    case config::Mode::delivery: break;  // read from a topic, not from a listener
   }
   return nullptr;
 }
@@ -40,9 +41,10 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
   std::vector<routing::RouteEntry> entries;
   bool replies = false;
   for (const auto& route : config_->routes) {
-    if (route.from.listener != listener) continue;
+    const auto* from = route.http_source();
+    if (!from || from->listener != listener) continue;
     replies = replies || route.mode == config::Mode::request_reply;
-    entries.push_back({routes_.size(), route.from.method, route.from.path});
+    entries.push_back({routes_.size(), from->method, from->path});
     routes_.push_back(Bound{make_flow(*config_, route, resources),
                             std::make_shared<RouteStats>(*resources.metrics, route.name)});
   }

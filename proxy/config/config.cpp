@@ -47,6 +47,8 @@ std::string_view to_string(Mode mode) {
       return "request-reply";
     case Mode::direct_response:
       return "direct_response";
+    case Mode::delivery:
+      return "delivery";
   }
   return "unknown";
 }

@@ -112,6 +112,13 @@ struct HttpSource {
   routing::PathTemplate path;
 };
 
+// from: {broker, topic, group}: a consumer group member reading the topic.
+struct TopicSource {
+  std::string broker;
+  std::string topic;
+  std::string group;
+};
+
 struct TopicTarget {
   std::string broker;
   routing::ValueTemplate topic;
@@ -127,7 +134,20 @@ struct DirectResponse {
   std::string content_type = "application/json";
 };
 
-enum class Mode { event, request_reply, direct_response };
+// to: {upstream, method, path}: a call to a local service.
+struct UpstreamTarget {
+  std::string upstream;
+  std::string method = "POST";
+  routing::ValueTemplate path;  // variables: topic, partition, offset, key (percent-encoded)
+};
+
+struct RetryPolicy {
+  int attempts = 5;  // deliveries before the message is dead-lettered
+  Duration backoff = 200ms;
+  Duration max_backoff = 10s;
+};
+
+enum class Mode { event, request_reply, direct_response, delivery };
 
 enum class Envelope { none, cloudevents };
 
@@ -139,12 +159,20 @@ struct CloudEvents {
 struct Route {
   std::string name;
   Mode mode = Mode::event;
-  HttpSource from;
-  std::variant<TopicTarget, DirectResponse> to;
+  std::variant<HttpSource, TopicSource> from;
+  std::variant<TopicTarget, DirectResponse, UpstreamTarget> to;
   std::vector<std::string> headers;  // request headers copied onto the message, lower-case
   Envelope envelope = Envelope::none;
   CloudEvents cloudevents;
+  // Delivery routes:
+  RetryPolicy retry;
+  std::optional<std::string> dead_letter;  // topic; without one a failing message is retried forever
+  std::size_t concurrency = 16;            // deliveries at once; one at a time per key
+  std::size_t max_buffered = 1000;         // messages held per partition before it is paused
   Mark mark;
+
+  const HttpSource* http_source() const { return std::get_if<HttpSource>(&from); }
+  const TopicSource* topic_source() const { return std::get_if<TopicSource>(&from); }
 };
 
 // Bounds on request-reply bookkeeping, shared by every route.

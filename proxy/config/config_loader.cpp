@@ -154,6 +154,53 @@ std::vector<Broker> parse_brokers(const ConfigNode& node) {
   return brokers;
 }
 
+// http://host[:port][/base/path]; the base path is prefixed to every request path.
+void parse_url(const ConfigNode& node, Upstream& upstream) {
+  const std::string text = node.string();
+  constexpr std::string_view kHttp = "http://";
+  if (text.starts_with("https://")) node.fail("TLS to upstreams is not implemented yet");
+  if (!text.starts_with(kHttp)) node.fail("expected a URL like http://127.0.0.1:3000");
+  std::string_view rest = std::string_view(text).substr(kHttp.size());
+  const std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  while (path.ends_with('/')) path.remove_suffix(1);
+  const bool has_port = authority.find(':', authority.starts_with('[') ? authority.find(']') : 0) != std::string_view::npos;
+  const std::optional<Endpoint> endpoint = parse_endpoint(has_port ? std::string(authority) : std::string(authority) + ":80");
+  if (!endpoint || endpoint->port == 0 || authority.starts_with(':') || path.find_first_of("?#") != std::string_view::npos) {
+    node.fail("expected a URL like http://127.0.0.1:3000");
+  }
+  upstream.host = endpoint->host;
+  upstream.port = endpoint->port;
+  upstream.base_path = std::string(path);
+}
+
+Upstream parse_upstream(const MapEntry& entry) {
+  Upstream upstream;
+  upstream.name = entry.key_node.name();
+  upstream.mark = entry.key_node.mark();
+  const Mapping map(entry.value, {"type", "url", "timeout", "connect_timeout", "max_connections", "max_response",
+                                  "idle_timeout"},
+                    {{"address", "gRPC upstreams are not implemented yet"}});
+  if (auto type = map.optional("type")) {
+    upstream.type = type->one_of<std::string>({{"http", "http"}, {"grpc", "grpc"}});
+    if (upstream.type == "grpc") type->fail("gRPC upstreams are not implemented yet");
+  }
+  parse_url(map.required("url"), upstream);
+  if (auto value = map.optional("timeout")) upstream.timeout = parse_timeout(*value);
+  if (auto value = map.optional("connect_timeout")) upstream.connect_timeout = parse_timeout(*value);
+  if (auto value = map.optional("max_connections")) upstream.max_connections = value->integer(1, kMaxCount);
+  if (auto value = map.optional("max_response")) upstream.max_response_bytes = value->size();
+  if (auto value = map.optional("idle_timeout")) upstream.idle_timeout = parse_timeout(*value);
+  return upstream;
+}
+
+std::vector<Upstream> parse_upstreams(const ConfigNode& node) {
+  std::vector<Upstream> upstreams;
+  for (const MapEntry& entry : node.entries()) upstreams.push_back(parse_upstream(entry));
+  return upstreams;
+}
+
 Replies parse_replies(const ConfigNode& node) {
   const Mapping map(node, {"max_pending", "keep", "max_kept"});
   Replies replies;
@@ -173,9 +220,8 @@ Admin parse_admin(const ConfigNode& node) {
 // Sections are read in this order whatever the file's order: routes refer to the others.
 Config parse_document(const ConfigNode& root) {
   if (!root.yaml().IsMap()) root.fail("expected a mapping at the top level");
-  const Mapping map(root, {"admin", "drain_timeout", "replies", "listeners", "brokers", "routes"},
-                    {{"protos", "protos are not supported yet (gRPC transcoding is not implemented)"},
-                     {"upstreams", "upstreams are not implemented yet"}});
+  const Mapping map(root, {"admin", "drain_timeout", "replies", "listeners", "brokers", "upstreams", "routes"},
+                    {{"protos", "protos are not supported yet (gRPC transcoding is not implemented)"}});
   Config config;
   if (auto admin = map.optional("admin")) config.admin = parse_admin(*admin);
   if (auto drain = map.optional("drain_timeout")) config.drain_timeout = drain->duration();
@@ -184,6 +230,7 @@ Config parse_document(const ConfigNode& root) {
   addresses.add(config.admin.listen, "the admin listener");
   if (auto listeners = map.optional("listeners")) config.listeners = parse_listeners(*listeners, addresses);
   if (auto brokers = map.optional("brokers")) config.brokers = parse_brokers(*brokers);
+  if (auto upstreams = map.optional("upstreams")) config.upstreams = parse_upstreams(*upstreams);
   if (auto routes = map.optional("routes")) config.routes = parse_routes(*routes, config);
   return config;
 }

@@ -11,19 +11,19 @@
 namespace causeway::config {
 namespace {
 
-constexpr std::string_view kDelivery = "consuming from a broker (delivery) is not implemented yet";
-constexpr std::string_view kDeliveryOnly = "this belongs to delivery routes: consuming from a broker is not implemented yet";
 constexpr std::string_view kGrpcRoutes = "gRPC routes are not implemented yet";
-constexpr std::string_view kUpstreams = "upstreams are not implemented yet";
 
 // The headers Causeway writes itself; a route copying a client's value would forge them.
 constexpr std::array<std::string_view, 6> kReservedHeaders{
     "correlation-id", "reply-to", "reply-partition", "content-type", "traceparent", "tracestate"};
 
 struct ParsedSource {
-  HttpSource source;
-  ConfigNode path;
+  std::variant<HttpSource, TopicSource> source;
+  ConfigNode where;  // the path of an HTTP source, the from mapping of a topic source
 };
+
+// What a delivery route's upstream path may use: where the message came from.
+const std::vector<std::string> kMessageVariables{"topic", "partition", "offset", "key"};
 
 // A route and the nodes that checks across routes point at.
 struct ParsedRoute {
@@ -51,6 +51,12 @@ template <typename T>
   node.fail("no " + std::string(kind) + " named '" + node.string() + "' (defined: " + (names.empty() ? "none" : names) + ")");
 }
 
+std::string non_empty_string(const ConfigNode& node) {
+  std::string text = node.string();
+  if (text.empty()) node.fail("expected a non-empty string");
+  return text;
+}
+
 std::string parse_method(const ConfigNode& node) {
   std::string method = node.string();
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -58,9 +64,24 @@ std::string parse_method(const ConfigNode& node) {
   return method;
 }
 
+TopicSource parse_topic_source(const Mapping& map, const Config& config) {
+  for (std::string_view key : {"listener", "method", "path"}) {
+    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP sources; this route reads a topic");
+  }
+  TopicSource source;
+  const ConfigNode broker = map.required("broker");
+  source.broker = broker.string();
+  if (!config.find_broker(source.broker)) fail_unknown(broker, "broker", config.brokers);
+  const ConfigNode topic = map.required("topic");
+  source.topic = topic.string();
+  if (!is_topic_name(source.topic)) topic.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
+  source.group = non_empty_string(map.required("group"));
+  return source;
+}
+
 ParsedSource parse_source(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"listener", "method", "path"},
-                    {{"broker", kDelivery}, {"topic", kDelivery}, {"group", kDelivery}, {"rpc", kGrpcRoutes}});
+  const Mapping map(node, {"listener", "method", "path", "broker", "topic", "group"}, {{"rpc", kGrpcRoutes}});
+  if (map.has("broker") || map.has("topic") || map.has("group")) return ParsedSource{parse_topic_source(map, config), node};
   HttpSource source;
   const ConfigNode listener = map.required("listener");
   source.listener = listener.string();
@@ -80,25 +101,26 @@ ParsedSource parse_source(const ConfigNode& node, const Config& config) {
   return ParsedSource{std::move(source), path};
 }
 
-// A topic or key template whose every variable the route's path captures.
-routing::ValueTemplate parse_template(const ConfigNode& node, const routing::PathTemplate& path) {
+// A template whose every variable the route's source provides.
+routing::ValueTemplate parse_template(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from) {
   routing::ValueTemplate value;
   try {
     value = routing::ValueTemplate::parse(node.string());
   } catch (const routing::TemplateError& error) {
     node.fail(error.what());
   }
-  const std::vector<std::string> captured = path.variables();
+  const auto* http = std::get_if<HttpSource>(&from);
+  const std::vector<std::string> provided = http ? http->path.variables() : kMessageVariables;
   for (const std::string& variable : value.variables()) {
-    if (std::find(captured.begin(), captured.end(), variable) == captured.end()) {
-      node.fail("variable '" + variable + "' is not captured by the path " + path.text());
-    }
+    if (std::find(provided.begin(), provided.end(), variable) != provided.end()) continue;
+    if (http) node.fail("variable '" + variable + "' is not captured by the path " + http->path.text());
+    node.fail("variable '" + variable + "' is not one of: topic, partition, offset, key");
   }
   return value;
 }
 
-routing::ValueTemplate parse_topic(const ConfigNode& node, const routing::PathTemplate& path) {
-  routing::ValueTemplate topic = parse_template(node, path);
+routing::ValueTemplate parse_topic(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from) {
+  routing::ValueTemplate topic = parse_template(node, from);
   // The literal parts alone must make a legal topic: each variable stands in as one letter.
   routing::Captures sample;
   for (const std::string& variable : topic.variables()) sample.push_back(routing::Capture{variable, "x"});
@@ -115,7 +137,8 @@ std::string parse_reply_topic(const ConfigNode& node) {
   return topic;
 }
 
-TopicTarget parse_topic_target(const Mapping& map, const Config& config, const routing::PathTemplate& path) {
+TopicTarget parse_topic_target(const Mapping& map, const Config& config,
+                               const std::variant<HttpSource, TopicSource>& path) {
   TopicTarget target;
   const ConfigNode broker = map.required("broker");
   target.broker = broker.string();
@@ -150,11 +173,37 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
   }
 }
 
-// The target decides the mode: a topic makes an event, a status a direct response.
-std::variant<TopicTarget, DirectResponse> parse_target(const ConfigNode& node, const Config& config,
-                                                       const routing::PathTemplate& path) {
-  const Mapping map(node, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type"},
-                    {{"upstream", kUpstreams}, {"method", kUpstreams}, {"path", kUpstreams}, {"rpc", kGrpcRoutes}});
+UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
+                                     const std::variant<HttpSource, TopicSource>& from) {
+  reject_keys(map, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type"},
+              "does not go with 'upstream'");
+  if (std::holds_alternative<HttpSource>(from)) {
+    map.fail_at_key("upstream", "forwarding HTTP requests to an upstream is not implemented yet");
+  }
+  UpstreamTarget target;
+  const ConfigNode upstream = map.required("upstream");
+  target.upstream = upstream.string();
+  if (!config.find_upstream(target.upstream)) fail_unknown(upstream, "upstream", config.upstreams);
+  if (auto method = map.optional("method")) target.method = parse_method(*method);
+  const ConfigNode path = map.required("path");
+  target.path = parse_template(path, from);
+  if (!target.path.text().starts_with("/")) path.fail("expected a path starting with '/'");
+  return target;
+}
+
+// The target decides the mode: a topic makes an event (or a request with its reply),
+// a status a direct response, an upstream a delivery.
+std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
+    const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
+  const Mapping map(node,
+                    {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type", "upstream",
+                     "method", "path"},
+                    {{"rpc", kGrpcRoutes}});
+  if (map.has("upstream")) return parse_upstream_target(map, config, path);
+  if (std::holds_alternative<TopicSource>(path)) {
+    node.fail("a route from a topic goes to an upstream (topic to topic is not implemented yet)");
+  }
+  reject_keys(map, {"method", "path"}, "goes with 'upstream'");
   const bool topic = map.has("topic");
   const bool status = map.has("status");
   if (topic && status) node.fail("expected either 'topic' or 'status', not both");
@@ -173,7 +222,7 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
   // The modes the design names but Causeway lacks read "not implemented", not "unknown".
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
       {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
-       {"delivery", std::nullopt}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
+       {"delivery", Mode::delivery}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
@@ -214,12 +263,6 @@ std::vector<std::string> parse_headers(const ConfigNode& node, const WireHeaders
   return headers;
 }
 
-std::string non_empty_string(const ConfigNode& node) {
-  std::string text = node.string();
-  if (text.empty()) node.fail("expected a non-empty string");
-  return text;
-}
-
 CloudEvents parse_cloudevents(const std::optional<ConfigNode>& node, const std::string& route) {
   CloudEvents attributes{route, "/causeway/" + route};
   if (!node) return attributes;
@@ -249,9 +292,41 @@ void parse_message_options(const Mapping& map, Route& route, const Config& confi
   }
 }
 
+RetryPolicy parse_retry(const ConfigNode& node) {
+  const Mapping map(node, {"attempts", "backoff", "max_backoff"});
+  RetryPolicy retry;
+  if (auto attempts = map.optional("attempts")) retry.attempts = static_cast<int>(attempts->integer(1, 1000000));
+  if (auto backoff = map.optional("backoff")) retry.backoff = backoff->duration();
+  if (auto max_backoff = map.optional("max_backoff")) {
+    retry.max_backoff = max_backoff->duration();
+    if (retry.max_backoff < retry.backoff) max_backoff->fail("expected at least the backoff");
+  } else {
+    retry.max_backoff = std::max(retry.max_backoff, retry.backoff);
+  }
+  return retry;
+}
+
+// retry, dead_letter, concurrency and max_buffered shape deliveries, so only delivery routes take them.
+void parse_delivery_options(const Mapping& map, Route& route) {
+  if (route.mode != Mode::delivery) {
+    reject_keys(map, {"retry", "dead_letter", "concurrency", "max_buffered"}, "applies to routes from a topic only");
+    return;
+  }
+  if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry);
+  if (auto dead_letter = map.optional("dead_letter")) {
+    route.dead_letter = dead_letter->string();
+    if (!is_topic_name(*route.dead_letter)) {
+      dead_letter->fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
+    }
+    if (*route.dead_letter == route.topic_source()->topic) dead_letter->fail("expected a topic other than the one read");
+  }
+  if (auto concurrency = map.optional("concurrency")) route.concurrency = concurrency->integer(1, 100000);
+  if (auto buffered = map.optional("max_buffered")) route.max_buffered = buffered->integer(1, 10000000);
+}
+
 ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents"},
-                    {{"retry", kDeliveryOnly}, {"dead_letter", kDeliveryOnly}, {"concurrency", kDeliveryOnly}});
+  const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "retry", "dead_letter",
+                           "concurrency", "max_buffered"});
   Route route;
   route.mark = node.mark();
   const ConfigNode name = map.required("name");
@@ -260,9 +335,11 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   const std::optional<Mode> declared = mode_node ? parse_mode(*mode_node) : std::nullopt;
   ParsedSource source = parse_source(map.required("from"), config);
   route.from = std::move(source.source);
-  route.to = parse_target(map.required("to"), config, route.from.path);
+  route.to = parse_target(map.required("to"), config, route.from);
   if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
+  } else if (std::holds_alternative<UpstreamTarget>(route.to)) {
+    route.mode = Mode::delivery;
   } else {
     route.mode = Mode::direct_response;
   }
@@ -271,7 +348,8 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
                     std::string(to_string(route.mode)) + "'");
   }
   parse_message_options(map, route, config);
-  return ParsedRoute{std::move(route), name, source.path};
+  parse_delivery_options(map, route);
+  return ParsedRoute{std::move(route), name, source.where};
 }
 
 void check_unique_name(const std::vector<ParsedRoute>& routes) {
@@ -288,8 +366,8 @@ std::optional<std::pair<std::size_t, std::size_t>> find_ambiguity(const std::vec
                                                                    const std::string& listener) {
   std::vector<routing::RouteEntry> entries;
   for (std::size_t i = 0; i < routes.size(); ++i) {
-    const HttpSource& from = routes[i].route.from;
-    if (from.listener == listener) entries.push_back(routing::RouteEntry{i, from.method, from.path});
+    const HttpSource* from = routes[i].route.http_source();
+    if (from && from->listener == listener) entries.push_back(routing::RouteEntry{i, from->method, from->path});
   }
   const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
   if (!found) return std::nullopt;

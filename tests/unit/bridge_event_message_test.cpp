@@ -8,8 +8,7 @@ namespace {
 config::Route event_route() {
   config::Route route;
   route.name = "order-created";
-  route.from.listener = "public";
-  route.from.path = routing::PathTemplate::parse("/orders/{customer}/events");
+  route.from = config::HttpSource{"public", "POST", routing::PathTemplate::parse("/orders/{customer}/events")};
   config::TopicTarget target;
   target.broker = "events";
   target.topic = routing::ValueTemplate::parse("orders.{region}");

@@ -45,7 +45,7 @@ TEST(ConfigExample, ImplementedPartLoads) {
   const Route& route = config.routes[0];
   EXPECT_EQ(route.name, "order-created");
   EXPECT_EQ(route.mode, Mode::event);
-  EXPECT_EQ(route.from.method, "POST");
+  EXPECT_EQ(route.http_source()->method, "POST");
   const auto& to = std::get<TopicTarget>(route.to);
   EXPECT_EQ(to.topic.text(), "orders.created");
   ASSERT_TRUE(to.key.has_value());
@@ -103,6 +103,48 @@ brokers:
   EXPECT_EQ(replicas.headers.correlation_id, "correlation-id");
 }
 
+TEST(ConfigExample, DeliveryRouteLoads) {
+  const Config config = parse_config("upstreams:\n  orders:    { type: http, url: http://127.0.0.1:3000, timeout: 2s }\n" +
+                                         kImplemented +
+                                         "  - name: handle-orders\n"
+                                         "    from: { broker: events, topic: orders.created, group: order-handler }\n"
+                                         "    to:   { upstream: orders, method: POST, path: /orders/events }\n"
+                                         "    retry: { attempts: 5, backoff: 200ms, max_backoff: 10s }\n"
+                                         "    dead_letter: orders.created.dlq\n",
+                                     "config/causeway.yaml");
+  ASSERT_EQ(config.upstreams.size(), 1u);
+  EXPECT_EQ(config.upstreams[0].host, "127.0.0.1");
+  EXPECT_EQ(config.upstreams[0].port, 3000);
+  EXPECT_EQ(config.upstreams[0].timeout, std::chrono::seconds(2));
+  const Route& route = config.routes.at(1);
+  EXPECT_EQ(route.mode, Mode::delivery);
+  ASSERT_NE(route.topic_source(), nullptr);
+  EXPECT_EQ(route.topic_source()->topic, "orders.created");
+  EXPECT_EQ(route.topic_source()->group, "order-handler");
+  const auto& to = std::get<UpstreamTarget>(route.to);
+  EXPECT_EQ(to.upstream, "orders");
+  EXPECT_EQ(to.method, "POST");
+  EXPECT_EQ(to.path.text(), "/orders/events");
+  EXPECT_EQ(route.retry.attempts, 5);
+  EXPECT_EQ(route.retry.backoff, std::chrono::milliseconds(200));
+  EXPECT_EQ(route.retry.max_backoff, std::chrono::seconds(10));
+  EXPECT_EQ(route.dead_letter, "orders.created.dlq");
+  EXPECT_EQ(route.concurrency, 16u);
+}
+
+TEST(ConfigExample, UpstreamUrlForms) {
+  const Config config = parse_config(
+      "upstreams:\n  a: { url: http://svc }\n  b: { url: \"http://[::1]:8081/api/v1/\" }\n  c: { url: http://10.0.0.1:3000/x }\n",
+      "c.yaml");
+  EXPECT_EQ(config.upstreams[0].host, "svc");
+  EXPECT_EQ(config.upstreams[0].port, 80);
+  EXPECT_EQ(config.upstreams[0].base_path, "");
+  EXPECT_EQ(config.upstreams[1].host, "::1");
+  EXPECT_EQ(config.upstreams[1].port, 8081);
+  EXPECT_EQ(config.upstreams[1].base_path, "/api/v1");
+  EXPECT_EQ(config.upstreams[2].base_path, "/x");
+}
+
 struct Unimplemented {
   std::string name;
   std::string section;  // YAML appended to kImplemented
@@ -127,19 +169,14 @@ INSTANTIATE_TEST_SUITE_P(
         Unimplemented{"protos",
                       "protos:\n  files: [proto/inventory.proto]\n  include: [proto]\n",
                       "18:1: protos: protos are not supported yet (gRPC transcoding is not implemented)"},
-        Unimplemented{"upstreams",
-                      "upstreams:\n  orders:    { type: http, url: http://127.0.0.1:3000, timeout: 2s }\n",
-                      "18:1: upstreams: upstreams are not implemented yet"},
-        Unimplemented{"delivery",
-                      "  - name: handle-orders\n"
-                      "    from: { broker: events, topic: orders.created, group: order-handler }\n"
-                      "    to:   { upstream: orders, method: POST, path: /orders/events }\n",
-                      "19:13: routes[1].from.broker: consuming from a broker (delivery) is not implemented yet"},
+        Unimplemented{"grpc_upstream",
+                      "upstreams:\n  inventory: { type: grpc, address: 127.0.0.1:50052 }\n",
+                      "19:28: upstreams.inventory.address: gRPC upstreams are not implemented yet"},
         Unimplemented{"transcode",
                       "  - name: get-item\n"
                       "    from: { listener: public, method: GET, path: \"/v1/items/{sku}\" }\n"
                       "    to:   { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }\n",
-                      "20:13: routes[1].to.upstream: upstreams are not implemented yet"}),
+                      "20:34: routes[1].to.rpc: gRPC routes are not implemented yet"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ConfigExample, GrpcListenerIsNotImplemented) {

@@ -137,9 +137,9 @@ TEST(ConfigLoader, ReadsAnEventRoute) {
   EXPECT_EQ(route.name, "order-created");
   EXPECT_EQ(route.mode, Mode::event);
   EXPECT_EQ(route.mark.line, 6);
-  EXPECT_EQ(route.from.listener, "public");
-  EXPECT_EQ(route.from.method, "POST");
-  EXPECT_EQ(route.from.path.text(), "/orders/{customer}/events");
+  EXPECT_EQ(route.http_source()->listener, "public");
+  EXPECT_EQ(route.http_source()->method, "POST");
+  EXPECT_EQ(route.http_source()->path.text(), "/orders/{customer}/events");
   const TopicTarget& to = topic_target(route);
   EXPECT_EQ(to.broker, "events");
   EXPECT_EQ(to.topic.text(), "orders.created");
@@ -157,7 +157,7 @@ TEST(ConfigLoader, FillsRouteDefaults) {
                                      "c.yaml");
   const Route& route = config.routes.at(0);
   EXPECT_EQ(route.mode, Mode::event);
-  EXPECT_EQ(route.from.method, std::nullopt);
+  EXPECT_EQ(route.http_source()->method, std::nullopt);
   EXPECT_EQ(topic_target(route).key, std::nullopt);
   EXPECT_TRUE(route.headers.empty());
   EXPECT_EQ(route.envelope, Envelope::none);

@@ -1,0 +1,147 @@
+#pragma once
+// Keep-alive connections to one upstream: each event loop keeps its own idle list and
+// queue of waiting requests, touched only on that loop; the bound on open connections
+// is one atomic shared by all loops. A connection freed on one loop while requests wait
+// on another is handed over (its socket moves loops) rather than closed and reopened.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "config/config.h"
+#include "http/upstream_client.h"
+
+namespace causeway::metrics {
+class Counter;
+class Gauge;
+}  // namespace causeway::metrics
+
+namespace causeway::http {
+
+class IoThreads;
+class UpstreamPool;
+
+using SteadyClock = std::chrono::steady_clock;
+
+// One connection's share of max_connections, held from before connecting until the
+// connection closes; dropping it lets a waiting request connect.
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  ConnectionSlot(ConnectionSlot&& other) noexcept;
+  ConnectionSlot& operator=(ConnectionSlot&& other) noexcept;
+  ~ConnectionSlot();
+  explicit operator bool() const { return held_; }
+
+ private:
+  friend class UpstreamPool;
+  explicit ConnectionSlot(std::weak_ptr<UpstreamPool> pool) : pool_(std::move(pool)), held_(true) {}
+  void reset();
+
+  // Weak: idle connections live inside the pool, and must not keep it alive.
+  std::weak_ptr<UpstreamPool> pool_;
+  metrics::Gauge* connected_ = nullptr;  // set once connected: the open-connections gauge to decrement
+  bool held_ = false;
+};
+
+// An open connection, used by one request at a time on the loop that owns it.
+class UpstreamConnection {
+ public:
+  using Registry = std::unordered_set<UpstreamConnection*>;
+  UpstreamConnection(std::size_t loop, Registry& registry, boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  boost::beast::tcp_stream& stream() { return stream_; }
+  // It served a request before, so the server may have closed it since.
+  bool reused() const { return reused_; }
+
+ private:
+  friend class UpstreamPool;
+  std::size_t loop_;
+  Registry& registry_;  // the loop's open connections, closed by a shut-down
+  boost::beast::tcp_stream stream_;
+  ConnectionSlot slot_;
+  SteadyClock::time_point idle_since_{};
+  bool reused_ = false;
+};
+
+class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
+ public:
+  struct Lease {
+    std::unique_ptr<UpstreamConnection> connection;  // null on failure
+    UpstreamResult::Error error = UpstreamResult::Error::none;
+    std::string detail;
+  };
+
+  UpstreamPool(const config::Upstream& upstream, IoThreads& threads, metrics::Gauge& open_connections,
+               metrics::Counter& connects);
+  ~UpstreamPool();
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // On loop `loop`: an idle connection, else a new one if max_connections allows, else
+  // the first one released for this request, all before `deadline`.
+  boost::asio::awaitable<Lease> acquire(std::size_t loop, SteadyClock::time_point deadline);
+  // A new connection in place of one the server closed while it was idle; keeps its slot.
+  boost::asio::awaitable<Lease> replace(std::unique_ptr<UpstreamConnection> stale, SteadyClock::time_point deadline);
+  // A connection whose exchange ended cleanly with keep-alive, on its loop. Any other
+  // connection is simply dropped, which closes it.
+  void release(std::unique_ptr<UpstreamConnection> connection);
+
+  // From any thread: each loop closes its connections (in-flight exchanges fail), wakes
+  // its waiting requests with an error, and takes no more.
+  void shut_down();
+  bool closed(std::size_t loop) const;  // on that loop
+
+  // A loop with an idle connection, for callers not on a loop to prefer; racy, a hint.
+  std::optional<std::size_t> loop_with_idle(std::size_t start) const;
+  std::size_t loops() const { return loops_.size(); }
+
+ private:
+  friend class ConnectionSlot;
+  struct Waiter;
+  struct Loop;
+
+  std::optional<ConnectionSlot> reserve();
+  void free_slot();
+  boost::asio::awaitable<Lease> connect(std::size_t loop, ConnectionSlot slot, SteadyClock::time_point deadline);
+  boost::asio::awaitable<Lease> wait(std::size_t loop, SteadyClock::time_point deadline);
+  boost::asio::awaitable<std::vector<boost::asio::ip::tcp::endpoint>> resolve(std::size_t loop,
+                                                                              boost::beast::error_code& ec);
+  std::unique_ptr<UpstreamConnection> take_idle(Loop& loop);
+  void give(Loop& loop, std::unique_ptr<UpstreamConnection> connection);
+  void serve_waiters(std::size_t loop);
+  void share_idle(std::size_t loop);
+  void move_to(std::size_t target, std::unique_ptr<UpstreamConnection> connection);
+  void adopt(std::size_t loop, boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
+  std::optional<std::size_t> oldest_waiting_loop() const;
+  void note_waiters(Loop& loop);
+  void arm_sweep(std::size_t loop);
+  void sweep(std::size_t loop);
+  void close_loop(std::size_t loop);
+  Lease closed_lease() const;
+
+  const config::Upstream upstream_;
+  std::optional<boost::asio::ip::tcp::endpoint> literal_;  // the host when it is an IP address
+  std::string address_text_;
+  metrics::Gauge& open_gauge_;
+  metrics::Counter& connects_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<std::size_t> open_{0};  // slots held, connecting or connected, across loops
+  std::atomic<bool> closing_{false};
+};
+
+}  // namespace causeway::http
