@@ -12,6 +12,7 @@ namespace causeway::bridge {
 
 struct OutboundMessage {
   std::string topic;
+  std::optional<std::int32_t> partition;  // the producer's partitioner decides when unset
   std::optional<std::string> key;
   std::string value;
   Headers headers;

@@ -25,7 +25,7 @@ const std::vector<std::pair<const char*, const char*>> kReplyConsumerDefaults = 
     {"enable.auto.commit", "false"},         // replies are read from the end at every start
     {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "false"},
-    {"fetch.wait.max.ms", "10"},              // a reply waits at most this long at the broker
+    {"fetch.wait.max.ms", "100"},             // Kafka answers a waiting fetch as soon as a reply lands
     {"allow.auto.create.topics", "true"},
     {"reconnect.backoff.max.ms", "1000"},
     {"socket.nagle.disable", "true"},
@@ -72,10 +72,27 @@ rd_kafka_conf_t* producer_conf(const std::string& client_name, const std::string
   return conf.release();
 }
 
-rd_kafka_conf_t* consumer_conf(const std::string& client_name, const std::string& bootstrap,
-                               const std::vector<config::BrokerOption>& options) {
+namespace {
+
+using Defaults = std::vector<std::pair<const char*, const char*>>;
+
+const Defaults kGroupConsumerDefaults = {
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "false"},
+    {"auto.offset.reset", "earliest"},
+    {"fetch.wait.max.ms", "100"},
+    {"allow.auto.create.topics", "true"},
+    {"reconnect.backoff.max.ms", "1000"},
+    {"socket.nagle.disable", "true"},
+};
+
+rd_kafka_conf_t* any_consumer_conf(const Defaults& defaults, const std::string& client_name,
+                                   const std::string& bootstrap, const std::vector<config::BrokerOption>& options,
+                                   const std::string& group = {}) {
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
-  for (const auto& [name, value] : kReplyConsumerDefaults) set_or_throw(conf.get(), options.size(), name, value);
+  for (const auto& [name, value] : defaults) set_or_throw(conf.get(), options.size(), name, value);
+  if (!group.empty()) set_or_throw(conf.get(), options.size(), "group.id", group);
   set_or_throw(conf.get(), options.size(), "client.id", "causeway-" + client_name);
   if (!bootstrap.empty()) set_or_throw(conf.get(), options.size(), "bootstrap.servers", bootstrap);
   for (std::size_t i = 0; i < options.size(); ++i) {
@@ -83,6 +100,18 @@ rd_kafka_conf_t* consumer_conf(const std::string& client_name, const std::string
   }
   forward_logs(conf.get());
   return conf.release();
+}
+
+}  // namespace
+
+rd_kafka_conf_t* consumer_conf(const std::string& client_name, const std::string& bootstrap,
+                               const std::vector<config::BrokerOption>& options) {
+  return any_consumer_conf(kReplyConsumerDefaults, client_name, bootstrap, options);
+}
+
+rd_kafka_conf_t* group_consumer_conf(const std::string& client_name, const std::string& bootstrap,
+                                     const std::string& group, const std::vector<config::BrokerOption>& options) {
+  return any_consumer_conf(kGroupConsumerDefaults, client_name, bootstrap, options, group);
 }
 
 void forward_logs(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, log_line); }

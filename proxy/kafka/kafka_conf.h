@@ -28,6 +28,12 @@ rd_kafka_conf_s* producer_conf(const std::string& client_name, const std::string
 rd_kafka_conf_s* consumer_conf(const std::string& client_name, const std::string& bootstrap,
                                const std::vector<config::BrokerOption>& options);
 
+// A consumer group member's configuration: no automatic commits or offset stores
+// (the delivery flow decides what is handled), new groups start at the earliest
+// offset so nothing produced before the first start is skipped; options on top.
+rd_kafka_conf_s* group_consumer_conf(const std::string& client_name, const std::string& bootstrap,
+                                     const std::string& group, const std::vector<config::BrokerOption>& options);
+
 // Sends librdkafka's log lines through spdlog instead of its own stderr format.
 void forward_logs(rd_kafka_conf_s* conf);
 

@@ -115,7 +115,7 @@ void KafkaProducer::produce(bridge::OutboundMessage message, OnDelivery on_deliv
                         static_cast<ssize_t>(header.value.size()));
   }
   std::vector<rd_kafka_vu_t> args;
-  args.reserve(5);
+  args.reserve(6);
   rd_kafka_vu_t arg{};
   arg.vtype = RD_KAFKA_VTYPE_TOPIC;
   arg.u.cstr = m.topic.c_str();
@@ -123,6 +123,11 @@ void KafkaProducer::produce(bridge::OutboundMessage message, OnDelivery on_deliv
   arg.vtype = RD_KAFKA_VTYPE_VALUE;
   arg.u.mem = {m.value.data(), m.value.size()};
   args.push_back(arg);
+  if (m.partition) {
+    arg.vtype = RD_KAFKA_VTYPE_PARTITION;
+    arg.u.i32 = *m.partition;
+    args.push_back(arg);
+  }
   if (m.key) {
     arg.vtype = RD_KAFKA_VTYPE_KEY;
     arg.u.mem = {m.key->data(), m.key->size()};

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "admin/admin_handler.h"
+#include "bridge/delivery_flow.h"
 #include "bridge/dispatcher.h"
 #include "bridge/failure.h"
 #include "bridge/flow_metrics.h"
@@ -22,7 +23,11 @@
 #include "bridge/reply_waiters.h"
 #include "http/http_server.h"
 #include "http/io_threads.h"
+#include "http/loop_timers.h"
+#include "http/upstream_client.h"
+#include "http/upstream_service.h"
 #include "kafka/embedded_broker.h"
+#include "kafka/group_consumer.h"
 #include "kafka/kafka_producer.h"
 #include "kafka/reply_consumer.h"
 #include "metrics/process_metrics.h"
@@ -34,6 +39,21 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
+
+// librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
+// data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
+std::vector<config::BrokerOption> consumer_options(const config::Broker& broker) {
+  std::vector<config::BrokerOption> options;
+  auto user_set = [&](std::string_view name) {
+    for (const auto& option : broker.options) {
+      if (option.name == name) return true;
+    }
+    return false;
+  };
+  if (broker.embedded && !user_set("fetch.wait.max.ms")) options.push_back({"fetch.wait.max.ms", "5", {}});
+  options.insert(options.end(), broker.options.begin(), broker.options.end());
+  return options;
+}
 
 sigset_t shutdown_signals() {
   sigset_t set;
@@ -52,8 +72,8 @@ void block_shutdown_signals() {
 }
 
 // Members are declared in the order that makes destruction safe: producers answer
-// their last callbacks while the loops still exist; the loops go before what their
-// connections point at.
+// their last callbacks while the loops, flows and consumers still exist; the loops
+// go before what their connections point at.
 struct Server::Impl {
   std::shared_ptr<const config::Config> config;
   BuildInfo build;
@@ -69,8 +89,13 @@ struct Server::Impl {
   http::IoThreads admin_loop{1, "cw-admin"};
   std::vector<std::unique_ptr<http::HttpServer>> listeners;
   std::unique_ptr<http::HttpServer> admin_server;
-  std::map<std::string, std::unique_ptr<kafka::KafkaProducer>> producers;
+  http::LoopTimers timers{workers};
+  std::map<std::string, std::unique_ptr<http::UpstreamClient>> upstream_clients;
+  std::map<std::string, std::unique_ptr<http::UpstreamService>> upstream_services;
+  std::vector<std::unique_ptr<bridge::DeliveryFlow>> deliveries;
+  std::vector<std::unique_ptr<kafka::GroupConsumer>> group_consumers;
   std::vector<std::unique_ptr<kafka::ReplyConsumer>> reply_consumers;
+  std::map<std::string, std::unique_ptr<kafka::KafkaProducer>> producers;
 
   admin::RuntimeFacts facts;
   std::atomic<bool> started{false};
@@ -133,10 +158,43 @@ struct Server::Impl {
         (matched ? flow_metrics.replies_matched : flow_metrics.replies_orphaned).inc();
       };
       auto& consumer = reply_consumers.emplace_back(std::make_unique<kafka::ReplyConsumer>(
-          broker->name, facts.broker_addresses.at(broker->name), broker->options, key.second, partition,
+          broker->name, facts.broker_addresses.at(broker->name), consumer_options(*broker), key.second, partition,
           on_message));
       consumer->start(std::chrono::seconds(10));
     }
+  }
+
+  void start_upstreams() {
+    for (const auto& upstream : config->upstreams) {
+      auto& client = upstream_clients[upstream.name] =
+          std::make_unique<http::UpstreamClient>(upstream, workers, registry);
+      upstream_services[upstream.name] = std::make_unique<http::UpstreamService>(*client);
+    }
+  }
+
+  // One flow and one group member per delivery route; they read once the loops run.
+  void create_deliveries() {
+    for (const auto& route : config->routes) {
+      const auto* source = route.topic_source();
+      if (!source) continue;
+      const auto& target = std::get<config::UpstreamTarget>(route.to);
+      const auto& broker = *config->find_broker(source->broker);
+      auto& flow = deliveries.emplace_back(std::make_unique<bridge::DeliveryFlow>(
+          route, broker, *upstream_services.at(target.upstream), *producers.at(broker.name), timers, registry));
+      group_consumers.push_back(std::make_unique<kafka::GroupConsumer>(
+          broker.name, facts.broker_addresses.at(broker.name), consumer_options(broker), *source, *flow));
+    }
+    if (group_consumers.empty()) return;
+    registry.add_collector([this](std::string& out) {
+      out += "# HELP causeway_consumer_lag Messages at the end of a partition not yet handled\n";
+      out += "# TYPE causeway_consumer_lag gauge\n";
+      for (std::size_t i = 0; i < group_consumers.size(); ++i) {
+        for (const auto& lag : group_consumers[i]->lag()) {
+          out += "causeway_consumer_lag{route=\"" + metrics::escape_label_value(deliveries[i]->route().name) +
+                 "\",partition=\"" + std::to_string(lag.partition) + "\"} " + std::to_string(lag.messages) + "\n";
+        }
+      }
+    });
   }
 
   void start_listeners() {
@@ -240,6 +298,7 @@ struct Server::Impl {
     spdlog::info("draining: /readyz answers 503, listeners stop accepting, in-flight requests finish (up to {}s)",
                  std::chrono::duration_cast<std::chrono::seconds>(config->drain_timeout).count());
     for (auto& listener : listeners) listener->drain();
+    for (auto& consumer : group_consumers) consumer->stop(deadline);
     wait_for_connections(deadline);
     if (waiters && waiters->pending() > 0) {
       // Still waiting at the deadline: answered now rather than cut off.
@@ -273,10 +332,13 @@ int Server::run() {
     s.register_build_info();
     s.start_brokers();
     s.start_replies();
+    s.start_upstreams();
+    s.create_deliveries();
     s.start_listeners();
     s.start_admin();
     s.workers.start();
     s.admin_loop.start();
+    for (auto& consumer : s.group_consumers) consumer->start();
   } catch (...) {
     s.workers.stop();
     s.admin_loop.stop();

@@ -1,0 +1,146 @@
+#include "bridge/delivery_message.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace causeway::bridge {
+
+namespace {
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+const std::string* find_named(const Headers& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (same_name(header.name, name)) return &header.value;
+  }
+  return nullptr;
+}
+
+bool is_token(std::string_view text) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+// A header value HTTP can carry as it is: no control characters but tab.
+bool is_field_value(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
+}
+
+// Path variables may hold anything: everything but unreserved characters is escaped,
+// so a key like "../admin" stays one harmless segment.
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::int32_t> read_partition(const std::string& text, config::WireHeaders::PartitionEncoding encoding) {
+  if (encoding == config::WireHeaders::PartitionEncoding::int32 && text.size() == 4) {
+    auto byte = [&](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(text[i])); };
+    return static_cast<std::int32_t>(byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3));
+  }
+  std::int32_t partition = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), partition);
+  if (error != std::errc{} || end != text.data() + text.size() || partition < 0) return std::nullopt;
+  return partition;
+}
+
+}  // namespace
+
+ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message) {
+  ServiceCall call;
+  call.method = target.method;
+  routing::Captures variables{{"topic", percent_encode(message.topic)},
+                              {"partition", std::to_string(message.partition)},
+                              {"offset", std::to_string(message.offset)},
+                              {"key", percent_encode(message.key.value_or(""))}};
+  call.target = target.path.is_literal() ? target.path.text() : target.path.render(variables);
+  for (const auto& header : message.headers) {
+    if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay in Kafka
+    std::string name = header.name;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    call.headers.push_back({std::move(name), header.value});
+  }
+  call.headers.push_back({std::string(kTopicHeader), message.topic});
+  call.headers.push_back({std::string(kPartitionHeader), std::to_string(message.partition)});
+  call.headers.push_back({std::string(kOffsetHeader), std::to_string(message.offset)});
+  if (message.key && is_field_value(*message.key)) call.headers.push_back({std::string(kKeyHeader), *message.key});
+  call.body = message.value;
+  return call;
+}
+
+Verdict judge(const ServiceResult& result) {
+  if (!result.response) return Verdict::retry;
+  const int status = result.response->status;
+  if (status >= 200 && status < 300) return Verdict::handled;
+  if (status == 408 || status == 429 || status >= 500) return Verdict::retry;
+  return Verdict::dead_letter;
+}
+
+std::chrono::milliseconds backoff_delay(const config::RetryPolicy& policy, int failures, double random) {
+  const double base = static_cast<double>(policy.backoff.count()) * std::pow(2.0, std::max(0, failures - 1));
+  const double capped = std::min(base, static_cast<double>(policy.max_backoff.count()));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(capped / 2 + capped / 2 * random));
+}
+
+OutboundMessage dead_letter_message(const InboundMessage& message, const std::string& topic, int attempts,
+                                    const std::string& error) {
+  OutboundMessage out;
+  out.topic = topic;
+  out.key = message.key;
+  out.value = message.value;
+  out.headers = message.headers;
+  out.headers.push_back({"dlt-original-topic", message.topic});
+  out.headers.push_back({"dlt-original-partition", std::to_string(message.partition)});
+  out.headers.push_back({"dlt-original-offset", std::to_string(message.offset)});
+  out.headers.push_back({"dlt-attempts", std::to_string(attempts)});
+  out.headers.push_back({"dlt-error", error});
+  return out;
+}
+
+std::optional<OutboundMessage> reply_message(const InboundMessage& message, const config::WireHeaders& wire,
+                                             const Response& answer) {
+  const auto* id = find_named(message.headers, wire.correlation_id);
+  const auto* reply_to = find_named(message.headers, wire.reply_to);
+  if (!id || !reply_to || reply_to->empty()) return std::nullopt;
+  OutboundMessage out;
+  out.topic = *reply_to;
+  if (const auto* partition = find_named(message.headers, wire.reply_partition)) {
+    out.partition = read_partition(*partition, wire.reply_partition_encoding);
+  }
+  out.key = message.key;
+  out.value = answer.body;
+  out.headers.push_back({wire.correlation_id, *id});
+  out.headers.push_back({wire.status, std::to_string(answer.status)});
+  if (const auto* content_type = find_header(answer.headers, "content-type")) {
+    out.headers.push_back({"content-type", *content_type});
+  }
+  if (const auto* traceparent = find_named(message.headers, "traceparent")) {
+    out.headers.push_back({"traceparent", *traceparent});
+  }
+  return out;
+}
+
+std::string describe(const ServiceResult& result) {
+  if (result.response) return std::to_string(result.response->status) + " from the service";
+  return result.error.empty() ? "no answer from the service" : result.error;
+}
+
+}  // namespace causeway::bridge

@@ -1,0 +1,18 @@
+#pragma once
+// An upstream as the delivery flow sees it: bridge::ServiceCaller over UpstreamClient.
+
+#include "bridge/service_caller.h"
+#include "http/upstream_client.h"
+
+namespace causeway::http {
+
+class UpstreamService : public bridge::ServiceCaller {
+ public:
+  explicit UpstreamService(UpstreamClient& client) : client_(client) {}
+  void call(bridge::ServiceCall call, std::function<void(bridge::ServiceResult)> done) override;
+
+ private:
+  UpstreamClient& client_;
+};
+
+}  // namespace causeway::http
