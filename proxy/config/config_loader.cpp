@@ -124,11 +124,11 @@ WireHeaders parse_wire_headers(const ConfigNode& node) {
 
 ReplyPartition parse_reply_partition(const ConfigNode& node) {
   ReplyPartition partition;
-  if (node.yaml().IsScalar() && node.yaml().Scalar() == "ordinal") {
+  if (node.yaml().IsScalar() && node.scalar() == "ordinal") {
     partition.ordinal = true;
     return partition;
   }
-  if (!node.yaml().IsScalar() || node.yaml().Scalar().find_first_not_of("0123456789") != std::string::npos) {
+  if (!node.yaml().IsScalar() || node.scalar().find_first_not_of("0123456789") != std::string::npos) {
     node.fail("expected a partition number or 'ordinal'");
   }
   partition.partition = static_cast<std::int32_t>(node.integer(0, 1'000'000));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "config/config_loader.h"
 #include "config/units.h"
@@ -45,19 +46,49 @@ void ConfigNode::fail_one_of(const std::vector<std::string_view>& words) const {
   fail("expected one of: " + join(words));
 }
 
+std::string ConfigNode::scalar() const {
+  const std::string& text = node_.Scalar();
+  if (text.find('$') == std::string::npos) return text;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$' || i + 1 == text.size() || (text[i + 1] != '{' && text[i + 1] != '$')) {
+      out.push_back(text[i]);
+    } else if (text[i + 1] == '$') {
+      out.push_back('$');  // "$$" is a literal dollar
+      ++i;
+    } else {
+      const std::size_t close = text.find('}', i);
+      if (close == std::string::npos) fail("unclosed '${' (write '$$' for a literal '$')");
+      const std::string reference = text.substr(i + 2, close - i - 2);
+      const std::size_t dash = reference.find(":-");
+      const std::string variable = reference.substr(0, dash);
+      const char* value = variable.empty() ? nullptr : std::getenv(variable.c_str());
+      if (value && *value) {
+        out += value;
+      } else if (dash != std::string::npos) {
+        out += reference.substr(dash + 2);
+      } else {
+        fail("environment variable " + variable + " is not set (give a default with ${" + variable + ":-value})");
+      }
+      i = close;
+    }
+  }
+  return out;
+}
+
 std::string ConfigNode::string() const {
   if (!node_.IsScalar()) fail("expected a string");
-  return node_.Scalar();
+  return scalar();
 }
 
 std::string ConfigNode::name() const {
-  if (!node_.IsScalar() || !is_name(node_.Scalar())) fail("expected a name of letters, digits, '_', '.', '-'");
-  return node_.Scalar();
+  if (!node_.IsScalar() || !is_name(scalar())) fail("expected a name of letters, digits, '_', '.', '-'");
+  return scalar();
 }
 
 std::int64_t ConfigNode::integer(std::int64_t min, std::int64_t max) const {
   if (!node_.IsScalar()) fail("expected an integer");
-  const std::string& text = node_.Scalar();
+  const std::string text = scalar();
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   const bool whole = end == text.data() + text.size();
@@ -70,21 +101,21 @@ std::int64_t ConfigNode::integer(std::int64_t min, std::int64_t max) const {
 
 Duration ConfigNode::duration() const {
   std::optional<Duration> value;
-  if (node_.IsScalar()) value = parse_duration(node_.Scalar());
+  if (node_.IsScalar()) value = parse_duration(scalar());
   if (!value) fail("expected a duration like 250ms, 5s, 1m");
   return *value;
 }
 
 std::size_t ConfigNode::size() const {
   std::optional<std::size_t> value;
-  if (node_.IsScalar()) value = parse_size(node_.Scalar());
+  if (node_.IsScalar()) value = parse_size(scalar());
   if (!value) fail("expected a size like 512, 64KiB, 1MiB");
   return *value;
 }
 
 Endpoint ConfigNode::endpoint() const {
   std::optional<Endpoint> value;
-  if (node_.IsScalar()) value = parse_endpoint(node_.Scalar());
+  if (node_.IsScalar()) value = parse_endpoint(scalar());
   if (!value) fail("expected host:port");
   return *value;
 }

@@ -32,8 +32,9 @@ class ConfigNode {
 
   [[noreturn]] void fail(std::string message) const;
 
-  // Scalars: any scalar is text, quoted or not; null and collections fail with
-  // "expected <what>".
+  // Scalars: any scalar is text, quoted or not, with ${NAME} and ${NAME:-default}
+  // taken from the environment ("$$" is a literal "$"); null and collections fail
+  // with "expected <what>".
   std::string string() const;
   std::string name() const;  // a string that is_name()
   std::int64_t integer(std::int64_t min, std::int64_t max) const;
@@ -42,6 +43,9 @@ class ConfigNode {
   Endpoint endpoint() const;
   template <typename T>
   T one_of(std::initializer_list<std::pair<std::string_view, T>> words) const;
+
+  // The scalar's text with environment references replaced; fails on an unset one.
+  std::string scalar() const;
 
   std::vector<ConfigNode> list() const;
   // A mapping's entries in file order; fails on a key that is not a string or that repeats.
@@ -92,8 +96,9 @@ class Mapping {
 template <typename T>
 T ConfigNode::one_of(std::initializer_list<std::pair<std::string_view, T>> words) const {
   if (node_.IsScalar()) {
+    const std::string text = scalar();
     for (const auto& [word, value] : words) {
-      if (node_.Scalar() == word) return value;
+      if (text == word) return value;
     }
   }
   std::vector<std::string_view> names;
