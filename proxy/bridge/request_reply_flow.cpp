@@ -62,7 +62,10 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   ReplyWaiters::Wait wait{stamp.correlation_id, route_.name, now + target_.timeout, async || keyed,
                           async ? std::nullopt : std::optional<Responder>(respond), reply_headers_};
   switch (waiters_.start(std::move(wait), now)) {
-    case ReplyWaiters::Start::full: return;
+    case ReplyWaiters::Start::full:
+      // A synchronous caller heard 503 from the waiters; an asynchronous one has no wait there.
+      if (async) respond(failure_response(Failure::overloaded, "too many requests wait for a reply", route_.name));
+      return;
     case ReplyWaiters::Start::joined:
     case ReplyWaiters::Start::replayed:
       if (async) respond(accepted_async(stamp.correlation_id));

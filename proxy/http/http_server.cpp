@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -47,26 +48,27 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-bridge::Request to_bridge(bhttp::request<bhttp::string_body>&& message) {
+// The request as the flows see it, taken from the head as soon as it is read: fields
+// that arrive later in a chunked body's trailer never join the headers.
+bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
   bridge::Request request;
-  request.method = std::string(message.method_string());
-  std::string_view target = message.target();
+  request.method = std::string(head.method_string());
+  std::string_view target = origin_form(head.target());
   auto query = target.find('?');
   request.path = std::string(target.substr(0, query));
   if (query != std::string_view::npos) request.query = std::string(target.substr(query + 1));
-  request.headers.reserve(std::distance(message.begin(), message.end()));
-  for (const auto& field : message) request.headers.push_back({lower(field.name_string()), std::string(field.value())});
-  request.body = std::move(message.body());
+  request.headers.reserve(std::distance(head.begin(), head.end()));
+  for (const auto& field : head) request.headers.push_back({lower(field.name_string()), std::string(field.value())});
   return request;
 }
 
 // Why reading a request failed, as the client should hear it; nullopt: close without a word.
-std::optional<Rejection> classify_read_error(const beast::error_code& ec) {
+std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool timed_out) {
+  if (timed_out) return Rejection{Failure::request_timeout, "the request was not received in time"};
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
       ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
     return std::nullopt;
   }
-  if (ec == beast::error::timeout) return Rejection{Failure::request_timeout, "the request was not received in time"};
   if (ec == bhttp::error::header_limit) return Rejection{Failure::headers_too_large, "request headers are too large"};
   if (ec == bhttp::error::body_limit) return Rejection{Failure::body_too_large, "request body is too large"};
   return Rejection{Failure::bad_request, "malformed request: " + ec.message()};
@@ -77,8 +79,28 @@ std::optional<Rejection> classify_read_error(const beast::error_code& ec) {
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   struct Connection {
     beast::tcp_stream stream;
+    // Reading a request runs against this timer rather than the stream's own expiry,
+    // which would close the socket before the 408 could be written.
+    asio::steady_timer read_deadline;
+    std::uint64_t armed = 0;  // a deadline that fired just as its read finished must not cut the next step
+    bool timed_out = false;
     bool idle = false;
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    explicit Connection(tcp::socket socket)
+        : stream(std::move(socket)), read_deadline(stream.get_executor()) {}
+
+    void arm(std::chrono::milliseconds timeout) {
+      timed_out = false;
+      read_deadline.expires_after(timeout);
+      read_deadline.async_wait([this, generation = ++armed](const beast::error_code& ec) {
+        if (ec || generation != armed) return;  // disarmed, or the connection is gone
+        timed_out = true;
+        stream.socket().cancel();
+      });
+    }
+    void disarm() {
+      ++armed;
+      read_deadline.cancel();
+    }
   };
 
   std::string name;
@@ -178,10 +200,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
       parser.body_limit(limits.max_body_bytes);
-      stream.expires_after(limits.header_timeout);
+      stream.expires_never();
+      connection.arm(limits.header_timeout);
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+      connection.disarm();
       if (header_ec) {
-        co_await reject(stream, classify_read_error(header_ec), 11);
+        co_await reject(stream, classify_read_error(header_ec, connection.timed_out), 11);
         co_return;
       }
       const auto& head = parser.get();
@@ -189,27 +213,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_await reject(stream, rejection, head.version());
         co_return;
       }
+      const unsigned version = head.version();
+      const bool head_only = head.method() == bhttp::verb::head;
+      const bool keep_alive_asked = head.keep_alive();
+      bridge::Request request = from_head(head);
       if (!parser.is_done()) {
-        if (head.version() >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+        if (version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
           stream.expires_after(limits.body_timeout);
           auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);
           if (ec) co_return;
+          stream.expires_never();
         }
-        stream.expires_after(limits.body_timeout);
+        connection.arm(limits.body_timeout);
         auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        connection.disarm();
         if (body_ec) {
-          co_await reject(stream, classify_read_error(body_ec), head.version());
+          co_await reject(stream, classify_read_error(body_ec, connection.timed_out), version);
           co_return;
         }
       }
-      stream.expires_never();
-
-      auto message = parser.release();
-      const unsigned version = message.version();
-      const bool head_only = message.method() == bhttp::verb::head;
-      bool keep_alive = message.keep_alive();
-      auto response = co_await dispatch(to_bridge(std::move(message)));
+      request.body = std::move(parser.get().body());
+      bool keep_alive = keep_alive_asked;
+      auto response = co_await dispatch(std::move(request));
       if (draining.load()) keep_alive = false;
       if (!co_await write(stream, std::move(response), version, keep_alive, head_only)) co_return;
       if (!keep_alive) co_return;

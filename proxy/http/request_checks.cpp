@@ -1,6 +1,8 @@
 #include "http/request_checks.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
+#include <cctype>
 
 namespace causeway::http {
 
@@ -16,11 +18,49 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+bool is_reg_name_char(char c) {
+  constexpr std::string_view kAllowed = "-._~!$&'()*+,;=%";
+  return std::isalnum(static_cast<unsigned char>(c)) || kAllowed.find(c) != std::string_view::npos;
+}
+
+bool starts_absolute(std::string_view target) {
+  return beast::iequals(target.substr(0, 7), "http://") || beast::iequals(target.substr(0, 8), "https://");
+}
+
 }  // namespace
+
+std::string_view origin_form(std::string_view target) {
+  if (!starts_absolute(target)) return target;
+  std::string_view rest = target.substr(target.find("//") + 2);
+  auto path = rest.find_first_of("/?");
+  if (path == std::string_view::npos) return "/";
+  rest = rest.substr(path);
+  return rest.front() == '?' ? std::string_view{} : rest;  // "http://h?q" has no path: refused below
+}
+
+bool valid_host(std::string_view value) {
+  std::string_view host = value;
+  if (host.starts_with('[')) {
+    auto close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    auto literal = host.substr(1, close - 1);
+    if (literal.empty() || literal.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return false;
+    host = host.substr(close + 1);
+    if (host.empty()) return true;
+    if (host.front() != ':') return false;
+    return host.substr(1).find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  auto colon = host.rfind(':');
+  if (colon != std::string_view::npos) {
+    if (host.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos) return false;
+    host = host.substr(0, colon);
+  }
+  return !host.empty() && std::all_of(host.begin(), host.end(), is_reg_name_char);
+}
 
 std::optional<Rejection> check_request_head(const bhttp::request_header<>& head, const config::HttpLimits& limits) {
   std::size_t fields = 0, content_lengths = 0, transfer_encodings = 0, hosts = 0;
-  std::string_view transfer_encoding;
+  std::string_view transfer_encoding, host;
   for (const auto& field : head) {
     ++fields;
     switch (field.name()) {
@@ -33,7 +73,10 @@ std::optional<Rejection> check_request_head(const bhttp::request_header<>& head,
         ++transfer_encodings;
         transfer_encoding = field.value();
         break;
-      case bhttp::field::host: ++hosts; break;
+      case bhttp::field::host:
+        ++hosts;
+        host = field.value();
+        break;
       default: break;
     }
   }
@@ -51,9 +94,11 @@ std::optional<Rejection> check_request_head(const bhttp::request_header<>& head,
   }
   if (head.version() >= 11 && hosts == 0) return Rejection{Failure::bad_request, "missing Host header"};
   if (hosts > 1) return Rejection{Failure::bad_request, "more than one Host header"};
-  auto target = head.target();
+  // A space or a folded line in Host is how smuggling hides a header from some proxies.
+  if (hosts == 1 && !valid_host(host)) return Rejection{Failure::bad_request, "invalid Host header"};
+  auto target = origin_form(head.target());
   if (target.empty() || target.front() != '/') {
-    return Rejection{Failure::bad_request, "the request target must be a path starting with '/'"};
+    return Rejection{Failure::bad_request, "the request target must be a path, or an absolute http(s) URL"};
   }
   return std::nullopt;
 }

@@ -21,4 +21,11 @@ struct Rejection {
 std::optional<Rejection> check_request_head(const boost::beast::http::request_header<>& head,
                                             const config::HttpLimits& limits);
 
+// The path and query of a request target: the target itself in origin form
+// ("/a?b"), the part after the authority in absolute form ("http://host/a?b" -> "/a?b").
+std::string_view origin_form(std::string_view target);
+
+// RFC 3986 host [":" port]: a name, an IPv4 address or a bracketed IPv6 one.
+bool valid_host(std::string_view value);
+
 }  // namespace causeway::http

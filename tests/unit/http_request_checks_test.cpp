@@ -63,10 +63,28 @@ TEST(RequestChecks, SmugglingShapesAreRejected) {
 TEST(RequestChecks, HostAndTarget) {
   EXPECT_EQ(rejection_of("GET / HTTP/1.1\r\n\r\n"), "400 missing Host header");
   EXPECT_EQ(rejection_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), "400 more than one Host header");
-  EXPECT_EQ(rejection_of("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n"),
-            "400 the request target must be a path starting with '/'");
+  EXPECT_EQ(rejection_of("GET http://x/a?b HTTP/1.1\r\nHost: x\r\n\r\n"), "ok");  // absolute form
+  EXPECT_EQ(rejection_of("GET HTTP://x HTTP/1.1\r\nHost: x\r\n\r\n"), "ok");
   EXPECT_EQ(rejection_of("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"),
-            "400 the request target must be a path starting with '/'");
+            "400 the request target must be a path, or an absolute http(s) URL");
+  EXPECT_EQ(rejection_of("GET ftp://x/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "400 the request target must be a path, or an absolute http(s) URL");
+  EXPECT_EQ(rejection_of("GET / HTTP/1.1\r\nHost: causeway test\r\n\r\n"), "400 invalid Host header");
+  EXPECT_EQ(rejection_of("GET / HTTP/1.1\r\nHost: a.b\r\n Transfer-Encoding: chunked\r\n\r\n"),
+            "400 invalid Host header");
+}
+
+TEST(RequestChecks, OriginFormAndHosts) {
+  EXPECT_EQ(origin_form("/a?b"), "/a?b");
+  EXPECT_EQ(origin_form("http://h:80/a?b"), "/a?b");
+  EXPECT_EQ(origin_form("https://h"), "/");
+  EXPECT_EQ(origin_form("http://h?q"), "");
+  for (std::string_view good : {"x", "a.b:8080", "127.0.0.1", "[::1]", "[::1]:80", "xn--d1a.example", "a_b"}) {
+    EXPECT_TRUE(valid_host(good)) << good;
+  }
+  for (std::string_view bad : {"", "a b", "a:b", "[::1", "[::1]x", "a/b", "a\tb", "a@b:1:2"}) {
+    EXPECT_FALSE(valid_host(bad)) << bad;
+  }
 }
 
 TEST(RequestChecks, FieldCountLimit) {
