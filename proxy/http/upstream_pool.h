@@ -7,7 +7,6 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstddef>
@@ -17,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -31,6 +31,7 @@ namespace causeway::http {
 
 class IoThreads;
 class UpstreamPool;
+class LoopTeardown;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -47,6 +48,7 @@ class ConnectionSlot {
  private:
   friend class UpstreamPool;
   explicit ConnectionSlot(std::weak_ptr<UpstreamPool> pool) : pool_(std::move(pool)), held_(true) {}
+  void mark_connected(metrics::Gauge& gauge);  // once; a slot reused for a new connection stays counted
   void reset();
 
   // Weak: idle connections live inside the pool, and must not keep it alive.
@@ -72,8 +74,8 @@ class UpstreamConnection {
   friend class UpstreamPool;
   std::size_t loop_;
   Registry& registry_;  // the loop's open connections, closed by a shut-down
+  ConnectionSlot slot_;  // declared before the stream: the socket closes before its slot is given away
   boost::beast::tcp_stream stream_;
-  ConnectionSlot slot_;
   SteadyClock::time_point idle_since_{};
   bool reused_ = false;
 };
@@ -86,7 +88,15 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
     std::string detail;
   };
 
-  UpstreamPool(const config::Upstream& upstream, IoThreads& threads, metrics::Gauge& open_connections,
+  // Pools are shared: requests in flight and tasks posted to the loops hold them.
+  static std::shared_ptr<UpstreamPool> create(const config::Upstream& upstream, IoThreads& threads,
+                                              metrics::Gauge& open_connections, metrics::Counter& connects);
+  struct Key {
+   private:
+    friend class UpstreamPool;
+    Key() = default;
+  };
+  UpstreamPool(Key, const config::Upstream& upstream, IoThreads& threads, metrics::Gauge& open_connections,
                metrics::Counter& connects);
   ~UpstreamPool();
   UpstreamPool(const UpstreamPool&) = delete;
@@ -112,15 +122,17 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
 
  private:
   friend class ConnectionSlot;
+  friend class LoopTeardown;
   struct Waiter;
   struct Loop;
 
-  std::optional<ConnectionSlot> reserve();
+  ConnectionSlot reserve();
   void free_slot();
   boost::asio::awaitable<Lease> connect(std::size_t loop, ConnectionSlot slot, SteadyClock::time_point deadline);
   boost::asio::awaitable<Lease> wait(std::size_t loop, SteadyClock::time_point deadline);
-  boost::asio::awaitable<std::vector<boost::asio::ip::tcp::endpoint>> resolve(std::size_t loop,
-                                                                              boost::beast::error_code& ec);
+  using Endpoints = std::vector<boost::asio::ip::tcp::endpoint>;
+  boost::asio::awaitable<std::pair<boost::beast::error_code, Endpoints>> resolve(std::size_t loop);
+  Lease connect_failure(const boost::beast::error_code& ec, bool request_deadline) const;
   std::unique_ptr<UpstreamConnection> take_idle(Loop& loop);
   void give(Loop& loop, std::unique_ptr<UpstreamConnection> connection);
   void serve_waiters(std::size_t loop);
@@ -128,10 +140,10 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
   void move_to(std::size_t target, std::unique_ptr<UpstreamConnection> connection);
   void adopt(std::size_t loop, boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
   std::optional<std::size_t> oldest_waiting_loop() const;
-  void note_waiters(Loop& loop);
   void arm_sweep(std::size_t loop);
   void sweep(std::size_t loop);
   void close_loop(std::size_t loop);
+  void forget_loop(std::size_t loop);
   Lease closed_lease() const;
 
   const config::Upstream upstream_;
