@@ -72,6 +72,12 @@ DeliveryFlow::DeliveryFlow(const config::Route& route, const config::Broker& bro
 
 DeliveryFlow::~DeliveryFlow() = default;
 
+DeliveryFlow::Partition* DeliveryFlow::owned(const Delivery& delivery) {
+  auto found = partitions_.find(delivery.partition);
+  if (found == partitions_.end() || found->second.generation != delivery.generation) return nullptr;
+  return &found->second;
+}
+
 std::optional<std::string> DeliveryFlow::scheduling_key(const Delivery& delivery) const {
   // Order is per key within a partition; keyless messages keep none.
   if (!delivery.message.key) return std::nullopt;
@@ -137,18 +143,17 @@ void DeliveryFlow::attempt(Id id) {
     auto found = deliveries_.find(id);
     if (found == deliveries_.end()) return;
     auto& delivery = found->second;
-    auto partition = partitions_.find(delivery.partition);
-    const bool ours = partition != partitions_.end() && partition->second.generation == delivery.generation;
-    if (!ours || partition->second.revoking || stopping_) {
+    Partition* partition = owned(delivery);
+    if (!partition || partition->revoking || stopping_) {
       // Left unhandled for whoever reads the partition next; only its place in line goes.
       if (delivery.stuck) metrics_.stuck.add(-1);
       starts = scheduler_.finish(id, scheduling_key(delivery));
-      if (ours) --partition->second.buffered;
+      if (partition) --partition->buffered;
       deliveries_.erase(found);
     } else {
       ++delivery.attempts;
       delivery.active = true;
-      ++partition->second.active;
+      ++partition->active;
       metrics_.in_flight.add(1);
       call = service_call(target_, delivery.message);
     }
@@ -210,9 +215,7 @@ void DeliveryFlow::after_failure(Id id, const ServiceResult& result, bool final)
     delay = final ? route_.retry.max_backoff
                   : backoff_delay(route_.retry, delivery.attempts, std::uniform_real_distribution<>(0, 1)(random_));
     delivery.active = false;
-    if (auto partition = partitions_.find(delivery.partition); partition != partitions_.end()) {
-      if (partition->second.generation == delivery.generation) --partition->second.active;
-    }
+    if (Partition* partition = owned(delivery)) --partition->active;
     metrics_.in_flight.add(-1);
     starts = scheduler_.backoff(id);
     idle_.notify_all();
@@ -287,9 +290,8 @@ void DeliveryFlow::finish(Id id) {
     auto found = deliveries_.find(id);
     if (found == deliveries_.end()) return;
     auto& delivery = found->second;
-    auto partition = partitions_.find(delivery.partition);
-    if (partition != partitions_.end() && partition->second.generation == delivery.generation) {
-      auto& state = partition->second;
+    if (Partition* partition = owned(delivery)) {
+      auto& state = *partition;
       state.tracker.handled(delivery.message.offset);
       state.max_handled = std::max(state.max_handled, delivery.message.offset);
       if (delivery.active) --state.active;

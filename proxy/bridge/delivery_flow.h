@@ -96,6 +96,7 @@ class DeliveryFlow {
   void reply_then_finish(Id id, const Response& answer);
   void finish(Id id);
   std::optional<std::string> scheduling_key(const Delivery& delivery) const;
+  Partition* owned(const Delivery& delivery);  // its partition, while still the one it came from
 
   const config::Route& route_;
   const config::UpstreamTarget& target_;

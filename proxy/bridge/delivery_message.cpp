@@ -1,5 +1,7 @@
 #include "bridge/delivery_message.h"
 
+#include "config/http_names.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,31 +9,16 @@
 
 namespace causeway::bridge {
 
+using config::is_field_value;
+using config::is_token;
+using config::same_name;
+
 namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
 const std::string* find_named(const Headers& headers, std::string_view name) {
   for (const auto& header : headers) {
     if (same_name(header.name, name)) return &header.value;
   }
   return nullptr;
-}
-
-bool is_token(std::string_view text) {
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || kSymbols.find(c) != std::string_view::npos;
-  });
-}
-
-// A header value HTTP can carry as it is: no control characters but tab.
-bool is_field_value(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
 }
 
 // Path variables may hold anything: everything but unreserved characters is escaped,

@@ -1,5 +1,7 @@
 #include "bridge/prefer.h"
 
+#include "config/http_names.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -15,21 +17,15 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool equals_lower(std::string_view text, std::string_view lower) {
-  return text.size() == lower.size() && std::equal(text.begin(), text.end(), lower.begin(), [](unsigned char a, char b) {
-           return std::tolower(a) == b;
-         });
-}
-
 void read_preference(std::string_view preference, Preferences& out) {
   preference = trim(preference.substr(0, preference.find(';')));  // parameters do not matter here
   auto equals = preference.find('=');
   std::string_view name = trim(preference.substr(0, equals));
   std::string_view value = equals == std::string_view::npos ? std::string_view{} : trim(preference.substr(equals + 1));
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-  if (equals_lower(name, "respond-async")) {
+  if (config::same_name(name, "respond-async")) {
     out.respond_async = true;
-  } else if (equals_lower(name, "wait")) {
+  } else if (config::same_name(name, "wait")) {
     long seconds = 0;
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (error == std::errc{} && end == value.data() + value.size() && seconds >= 0) {

@@ -5,18 +5,11 @@
 #include <charconv>
 
 #include "bridge/failure.h"
+#include "config/http_names.h"
 
 namespace causeway::bridge {
 
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-bool same_name(std::string_view a, std::string_view b) { return lower(std::string(a)) == lower(std::string(b)); }
-
 std::optional<int> parse_status(std::string_view text) {
   int status = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), status);
@@ -31,13 +24,13 @@ std::optional<ReplyMessage> read_reply(InboundMessage message, const config::Wir
   std::optional<std::string> status_text;
   bool has_id = false;
   for (auto& header : message.headers) {
-    if (!has_id && same_name(header.name, wire.correlation_id)) {
+    if (!has_id && config::same_name(header.name, wire.correlation_id)) {
       reply.correlation_id = std::move(header.value);
       has_id = true;
-    } else if (same_name(header.name, wire.status)) {
+    } else if (config::same_name(header.name, wire.status)) {
       status_text = std::move(header.value);
     } else {
-      reply.response.headers.push_back({lower(std::move(header.name)), std::move(header.value)});
+      reply.response.headers.push_back({config::lower_case(header.name), std::move(header.value)});
     }
   }
   if (!has_id) return std::nullopt;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "config/http_names.h"
 #include "routing/path_template.h"
 #include "routing/route_table.h"
 #include "routing/value_template.h"
@@ -31,15 +32,6 @@ struct ParsedRoute {
   ConfigNode name;
   ConfigNode path;
 };
-
-// RFC 9110 token: what a method or a header name may be made of.
-bool is_token(std::string_view text) {
-  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return alnum || kSymbols.find(c) != std::string_view::npos;
-  });
-}
 
 // Kafka's alphabet and length limit for topic names.
 bool is_topic_name(std::string_view text) { return is_name(text) && text.size() <= 249; }
@@ -225,12 +217,6 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
        {"delivery", Mode::delivery}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
 }
 
 // Set by Causeway: the defaults, "ce_" attributes, and the broker's own names for them.

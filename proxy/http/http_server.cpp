@@ -26,6 +26,7 @@
 #include <unordered_set>
 
 #include "bridge/failure.h"
+#include "config/http_names.h"
 #include "http/io_threads.h"
 #include "http/request_checks.h"
 #include "metrics/registry.h"
@@ -42,12 +43,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The request as the flows see it, taken from the head as soon as it is read: fields
 // that arrive later in a chunked body's trailer never join the headers.
 bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
@@ -58,7 +53,7 @@ bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value
   request.path = std::string(target.substr(0, query));
   if (query != std::string_view::npos) request.query = std::string(target.substr(query + 1));
   request.headers.reserve(std::distance(head.begin(), head.end()));
-  for (const auto& field : head) request.headers.push_back({lower(field.name_string()), std::string(field.value())});
+  for (const auto& field : head) request.headers.push_back({config::lower_case(field.name_string()), std::string(field.value())});
   return request;
 }
 
