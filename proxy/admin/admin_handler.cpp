@@ -23,20 +23,35 @@ Response json_response(int status, std::string body) {
 
 AdminHandler::AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics,
                            ReadinessCheck readiness, std::function<std::shared_ptr<const config::Config>()> current_config,
-                           std::function<RuntimeFacts()> facts)
+                           std::function<RuntimeFacts()> facts, std::function<ReloadResult()> reload)
     : registry_(registry),
       flow_metrics_(flow_metrics),
       readiness_(std::move(readiness)),
       current_config_(std::move(current_config)),
-      facts_(std::move(facts)) {}
+      facts_(std::move(facts)),
+      reload_(std::move(reload)) {}
 
 void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
   const auto& path = request.path;
+  if (path == "/reload") {
+    if (request.method != "POST") {
+      auto response = bridge::failure_response(Failure::method_not_allowed, "/reload answers POST only");
+      response.headers.push_back({"allow", "POST"});
+      respond(std::move(response));
+      return;
+    }
+    // A bad file is the caller's problem to fix: 400 with the file:line:col message.
+    auto result = reload_();
+    namespace json = boost::json;
+    respond(result.ok ? json_response(200, json::serialize(json::object{{"result", "reloaded"}, {"message", result.message}}))
+                      : json_response(400, json::serialize(json::object{{"error", "reload_failed"}, {"message", result.message}})));
+    return;
+  }
   const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
                      path == "/routes";
   if (!known) {
-    respond(bridge::failure_response(Failure::not_found, "no admin endpoint " + path +
-                                                             " (try /metrics, /healthz, /readyz, /config, /routes)"));
+    respond(bridge::failure_response(
+        Failure::not_found, "no admin endpoint " + path + " (try /metrics, /healthz, /readyz, /config, /routes, POST /reload)"));
     return;
   }
   if (request.method != "GET" && request.method != "HEAD") {

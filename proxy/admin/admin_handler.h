@@ -1,5 +1,5 @@
 #pragma once
-// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes.
+// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes, POST /reload.
 
 #include <functional>
 #include <map>
@@ -25,6 +25,11 @@ struct RuntimeFacts {
   std::string admin_address;
 };
 
+struct ReloadResult {
+  bool ok = false;
+  std::string message;
+};
+
 class AdminHandler : public bridge::RequestHandler {
  public:
   // Why the proxy cannot take traffic now, or nullopt when it can.
@@ -32,7 +37,7 @@ class AdminHandler : public bridge::RequestHandler {
 
   AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics, ReadinessCheck readiness,
                std::function<std::shared_ptr<const config::Config>()> current_config,
-               std::function<RuntimeFacts()> facts);
+               std::function<RuntimeFacts()> facts, std::function<ReloadResult()> reload);
 
   void handle(bridge::Request request, bridge::Responder respond) override;
 
@@ -42,6 +47,7 @@ class AdminHandler : public bridge::RequestHandler {
   ReadinessCheck readiness_;
   std::function<std::shared_ptr<const config::Config>()> current_config_;
   std::function<RuntimeFacts()> facts_;
+  std::function<ReloadResult()> reload_;
 };
 
 }  // namespace causeway::admin

@@ -60,12 +60,12 @@ DeliveryMetrics::DeliveryMetrics(metrics::Registry& registry, const std::string&
                   .with({route})) {}
 
 DeliveryFlow::DeliveryFlow(const config::Route& route, const config::Broker& broker, ServiceCaller& service,
-                           MessageProducer& producer, Timers& timers, metrics::Registry& registry)
+                           std::shared_ptr<MessageProducer> producer, Timers& timers, metrics::Registry& registry)
     : route_(route),
       target_(std::get<config::UpstreamTarget>(route.to)),
       broker_(broker),
       service_(service),
-      producer_(producer),
+      producer_(std::move(producer)),
       timers_(timers),
       metrics_(registry, route.name),
       scheduler_(route.concurrency) {}
@@ -159,7 +159,9 @@ void DeliveryFlow::attempt(Id id) {
     }
   }
   if (!call.method.empty()) {
-    service_.call(std::move(call), [this, id](ServiceResult result) { on_result(id, std::move(result)); });
+    service_.call(std::move(call), [self = weak_from_this(), id](ServiceResult result) {
+      if (auto flow = self.lock()) flow->on_result(id, std::move(result));
+    });
   }
   start(starts);
 }
@@ -221,14 +223,16 @@ void DeliveryFlow::after_failure(Id id, const ServiceResult& result, bool final)
     idle_.notify_all();
   }
   start(starts);
-  timers_.after(delay, [this, id] {
+  timers_.after(delay, [self = weak_from_this(), id] {
+    auto flow = self.lock();
+    if (!flow) return;
     std::vector<Id> retried;
     {
-      std::lock_guard lock(mutex_);
-      if (!deliveries_.contains(id)) return;
-      retried = scheduler_.retry(id);
+      std::lock_guard lock(flow->mutex_);
+      if (!flow->deliveries_.contains(id)) return;
+      retried = flow->scheduler_.retry(id);
     }
-    start(retried);
+    flow->start(retried);
   });
 }
 
@@ -240,18 +244,22 @@ void DeliveryFlow::dead_letter(Id id, std::string error, std::optional<Response>
     if (found == deliveries_.end()) return;
     message = dead_letter_message(found->second.message, *route_.dead_letter, found->second.attempts, error);
   }
-  producer_.produce(std::move(message), [this, id, error, answer](const DeliveryReport& report) {
+  producer_->produce(std::move(message), [self = weak_from_this(), id, error, answer](const DeliveryReport& report) {
+    auto flow = self.lock();
+    if (!flow) return;
     if (report.outcome != Outcome::stored) {
       // Not stored: nothing may be committed past this message. Try again later.
-      spdlog::warn("route '{}': dead letter to {} failed ({}); trying again", route_.name, *route_.dead_letter,
-                   report.error);
-      timers_.after(route_.retry.backoff, [this, id, error, answer] { dead_letter(id, error, answer); });
+      spdlog::warn("route '{}': dead letter to {} failed ({}); trying again", flow->route_.name,
+                   *flow->route_.dead_letter, report.error);
+      flow->timers_.after(flow->route_.retry.backoff, [self, id, error, answer] {
+        if (auto again = self.lock()) again->dead_letter(id, error, answer);
+      });
       return;
     }
-    metrics_.dead_letter.inc();
+    flow->metrics_.dead_letter.inc();
     // The caller of a request that finally failed hears 502 rather than waiting for its timeout.
-    reply_then_finish(id, answer ? *answer
-                                 : failure_response(Failure::bad_gateway, "delivery failed: " + error, route_.name));
+    flow->reply_then_finish(
+        id, answer ? *answer : failure_response(Failure::bad_gateway, "delivery failed: " + error, flow->route_.name));
   });
 }
 
@@ -267,18 +275,22 @@ void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
     finish(id);
     return;
   }
-  producer_.produce(std::move(*reply), [this, id, answer](const DeliveryReport& report) {
+  producer_->produce(std::move(*reply), [self = weak_from_this(), id, answer](const DeliveryReport& report) {
+    auto flow = self.lock();
+    if (!flow) return;
     if (report.outcome == Outcome::not_stored || report.outcome == Outcome::queue_full) {
-      timers_.after(route_.retry.backoff, [this, id, answer] { reply_then_finish(id, answer); });
+      flow->timers_.after(flow->route_.retry.backoff, [self, id, answer] {
+        if (auto again = self.lock()) again->reply_then_finish(id, answer);
+      });
       return;
     }
     if (report.outcome == Outcome::stored) {
-      metrics_.replies.inc();
+      flow->metrics_.replies.inc();
     } else {
-      spdlog::warn("route '{}': the reply could not be published ({}); its caller will time out", route_.name,
+      spdlog::warn("route '{}': the reply could not be published ({}); its caller will time out", flow->route_.name,
                    report.error);
     }
-    finish(id);
+    flow->finish(id);
   });
 }
 

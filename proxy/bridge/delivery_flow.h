@@ -59,10 +59,13 @@ struct DeliveryMetrics {
   metrics::Counter& replies;
 };
 
-class DeliveryFlow {
+// Owned by a shared_ptr: callbacks hold it weakly, so a flow a reload retired may go
+// while calls and timers of its are still out (their results are then dropped, and
+// the messages delivered again by whoever reads the partition next).
+class DeliveryFlow : public std::enable_shared_from_this<DeliveryFlow> {
  public:
   DeliveryFlow(const config::Route& route, const config::Broker& broker, ServiceCaller& service,
-               MessageProducer& producer, Timers& timers, metrics::Registry& registry);
+               std::shared_ptr<MessageProducer> producer, Timers& timers, metrics::Registry& registry);
   ~DeliveryFlow();
 
   void set_control(PartitionControl* control) { control_ = control; }
@@ -102,7 +105,7 @@ class DeliveryFlow {
   const config::UpstreamTarget& target_;
   const config::Broker& broker_;
   ServiceCaller& service_;
-  MessageProducer& producer_;
+  std::shared_ptr<MessageProducer> producer_;
   Timers& timers_;
   DeliveryMetrics metrics_;
   PartitionControl* control_ = nullptr;

@@ -19,11 +19,11 @@ namespace causeway::bridge {
 
 // What the flows are built from, owned by the server.
 struct FlowResources {
-  // The producer to publish on for a broker name the config defines.
-  std::function<MessageProducer&(const std::string& broker)> producer;
+  // The producer to publish on for a broker name the config defines; flows keep it alive.
+  std::function<std::shared_ptr<MessageProducer>(const std::string& broker)> producer;
   // The partition of its reply topics this instance reads, per broker.
   std::function<std::int32_t(const std::string& broker)> reply_partition;
-  ReplyWaiters* waiters = nullptr;  // set when some route waits for replies
+  ReplyWaiters* waiters = nullptr;
   FlowMetrics* metrics = nullptr;
 };
 

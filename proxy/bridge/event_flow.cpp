@@ -62,12 +62,12 @@ Response event_response(const DeliveryReport& report, std::string_view id, std::
   return failure_response(Failure::internal, "unknown delivery outcome", route);
 }
 
-EventFlow::EventFlow(const config::Route& route, const config::WireHeaders& wire, MessageProducer& producer,
+EventFlow::EventFlow(const config::Route& route, const config::WireHeaders& wire, std::shared_ptr<MessageProducer> producer,
                      FlowMetrics& metrics)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
       wire_(wire),
-      producer_(producer),
+      producer_(std::move(producer)),
       shared_(std::make_shared<Shared>(
           Shared{metrics, target_.broker, metrics.produce_duration.with({target_.broker})})) {}
 
@@ -81,7 +81,7 @@ void EventFlow::handle(Request request, routing::Captures captures, Responder re
   auto& message = std::get<OutboundMessage>(built);
   std::string topic = message.topic;
   auto started = std::chrono::steady_clock::now();
-  producer_.produce(std::move(message), [shared = shared_, respond, id = std::move(stamp.correlation_id),
+  producer_->produce(std::move(message), [shared = shared_, respond, id = std::move(stamp.correlation_id),
                                          topic = std::move(topic), route = route_.name,
                                          started](const DeliveryReport& report) {
     shared->produce_duration.observe(

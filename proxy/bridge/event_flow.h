@@ -13,7 +13,7 @@ namespace causeway::bridge {
 
 class EventFlow : public Flow {
  public:
-  EventFlow(const config::Route& route, const config::WireHeaders& wire, MessageProducer& producer,
+  EventFlow(const config::Route& route, const config::WireHeaders& wire, std::shared_ptr<MessageProducer> producer,
             FlowMetrics& metrics);
   void handle(Request request, routing::Captures captures, Responder respond) override;
 
@@ -22,7 +22,7 @@ class EventFlow : public Flow {
   const config::Route& route_;
   const config::TopicTarget& target_;
   const config::WireHeaders& wire_;
-  MessageProducer& producer_;
+  std::shared_ptr<MessageProducer> producer_;  // shared: a reload may drop its broker while requests run
   std::shared_ptr<Shared> shared_;
 };
 

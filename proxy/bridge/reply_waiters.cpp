@@ -36,7 +36,10 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
   {
     std::lock_guard lock(mutex_);
     forget_kept(now);
-    if (auto kept = kept_.find(wait.id); kept != kept_.end()) {
+    auto kept = kept_.find(wait.id);
+    // A retry after a timeout deserves a new attempt, not the old 504.
+    if (kept != kept_.end() && kept->second.timed_out) kept = kept_.end();
+    if (kept != kept_.end()) {
       if (wait.caller) answers.emplace_back(std::move(*wait.caller), kept->second.reply);
       result = Start::replayed;
     } else if (auto pending = pending_.find(wait.id); pending != pending_.end()) {
@@ -134,7 +137,7 @@ std::vector<std::string> ReplyWaiters::expire(SteadyTime now) {
       if (pending.deadline == due) {
         auto answer = failure_response(Failure::timeout, "no reply before the route's timeout", pending.route);
         // An asynchronous caller learns it from its Location; a synchronous one may retry with its key.
-        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, now);
+        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, now, true);
         timed_out.push_back(pending.route);
         finish(entry, answer, answers);
         continue;
@@ -172,11 +175,16 @@ std::size_t ReplyWaiters::kept_bytes() const {
   return kept_bytes_;
 }
 
-void ReplyWaiters::keep(const std::string& id, const Response& reply, SteadyTime now) {
+void ReplyWaiters::keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out) {
   const std::size_t bytes = size_of(reply);
   if (bytes > limits_.max_kept_bytes) return;
+  if (auto old = kept_.find(id); old != kept_.end()) {
+    // A new attempt after a timeout answered: its reply takes the place of the 504.
+    kept_bytes_ -= old->second.bytes;
+    std::erase(kept_order_, id);
+  }
   kept_bytes_ += bytes;
-  kept_[id] = Kept{reply, now + limits_.keep, bytes};
+  kept_[id] = Kept{reply, now + limits_.keep, bytes, timed_out};
   kept_order_.push_back(id);
   while (kept_bytes_ > limits_.max_kept_bytes) {
     auto oldest = kept_.find(kept_order_.front());

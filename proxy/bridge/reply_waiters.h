@@ -86,10 +86,11 @@ class ReplyWaiters {
     Response reply;
     SteadyTime expires;
     std::size_t bytes;
+    bool timed_out = false;  // told to a poller, never replayed to a new request
   };
   using Answers = std::vector<std::pair<Responder, Response>>;
 
-  void keep(const std::string& id, const Response& reply, SteadyTime now);
+  void keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out = false);
   void forget_kept(SteadyTime now);
   // Removes a pending entry and its deadlines; its callers and pollers get answer.
   void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);

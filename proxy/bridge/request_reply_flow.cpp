@@ -36,13 +36,13 @@ struct RequestReplyFlow::Shared {
 };
 
 RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Broker& broker,
-                                   std::int32_t reply_partition, MessageProducer& producer, ReplyWaiters& waiters,
+                                   std::int32_t reply_partition, std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters,
                                    FlowMetrics& metrics)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
       wire_(broker.headers),
       reply_partition_(reply_partition),
-      producer_(producer),
+      producer_(std::move(producer)),
       waiters_(waiters),
       reply_headers_(std::make_shared<const std::vector<std::string>>(route.headers)),
       shared_(std::make_shared<Shared>(Shared{metrics, broker.name, metrics.produce_duration.with({broker.name})})) {}
@@ -75,7 +75,7 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
 
   auto& message = std::get<OutboundMessage>(built);
   std::string topic = message.topic;
-  producer_.produce(std::move(message), [shared = shared_, waiters = &waiters_, respond, async,
+  producer_->produce(std::move(message), [shared = shared_, waiters = &waiters_, respond, async,
                                          id = std::move(stamp.correlation_id), topic = std::move(topic),
                                          route = route_.name, started = now](const DeliveryReport& report) {
     shared->produce_duration.observe(std::chrono::duration<double>(Clock::now() - started).count());

@@ -19,7 +19,7 @@ namespace causeway::bridge {
 class RequestReplyFlow : public Flow {
  public:
   RequestReplyFlow(const config::Route& route, const config::Broker& broker, std::int32_t reply_partition,
-                   MessageProducer& producer, ReplyWaiters& waiters, FlowMetrics& metrics);
+                   std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters, FlowMetrics& metrics);
   void handle(Request request, routing::Captures captures, Responder respond) override;
 
  private:
@@ -28,7 +28,7 @@ class RequestReplyFlow : public Flow {
   const config::TopicTarget& target_;
   const config::WireHeaders& wire_;
   std::int32_t reply_partition_;
-  MessageProducer& producer_;
+  std::shared_ptr<MessageProducer> producer_;  // shared: a reload may drop its broker while requests run
   ReplyWaiters& waiters_;
   std::shared_ptr<const std::vector<std::string>> reply_headers_;
   std::shared_ptr<Shared> shared_;

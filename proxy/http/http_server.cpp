@@ -101,7 +101,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::string name;
   config::Endpoint endpoint;
   config::HttpLimits limits;
-  bridge::RequestHandler& handler;
+  // Swapped whole by a reload; each request holds the one it started with.
+  std::atomic<std::shared_ptr<bridge::RequestHandler>> handler;
   IoThreads& threads;
   std::unique_ptr<tcp::acceptor> acceptor;
   tcp::endpoint bound;
@@ -116,12 +117,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   metrics::Counter& refused;
   metrics::Family<metrics::Counter>& protocol_errors;
 
-  Impl(std::string name_, config::Endpoint endpoint_, config::HttpLimits limits_, bridge::RequestHandler& handler_,
+  Impl(std::string name_, config::Endpoint endpoint_, config::HttpLimits limits_,
+       std::shared_ptr<bridge::RequestHandler> handler_,
        IoThreads& threads_, metrics::Registry& registry)
       : name(std::move(name_)),
         endpoint(std::move(endpoint_)),
         limits(limits_),
-        handler(handler_),
+        handler(std::move(handler_)),
         threads(threads_),
         connections_gauge(registry.gauge("causeway_http_connections", "Open HTTP connections", {"listener"}).with({name})),
         accepted(registry.counter("causeway_http_connections_total", "Accepted HTTP connections", {"listener"}).with({name})),
@@ -244,7 +246,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bridge::Response)>(
         [this, &request, executor](auto completion) {
           auto waiting = std::make_shared<decltype(completion)>(std::move(completion));
-          handler.handle(std::move(request), bridge::Responder([waiting, executor](bridge::Response response) {
+          auto current = handler.load();
+          current->handle(std::move(request), bridge::Responder([waiting, executor](bridge::Response response) {
             asio::post(executor, [waiting, response = std::move(response)]() mutable {
               (*waiting)(std::move(response));
             });
@@ -297,8 +300,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 HttpServer::HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
-                       bridge::RequestHandler& handler, IoThreads& threads, metrics::Registry& registry)
-    : impl_(std::make_shared<Impl>(std::move(name), std::move(endpoint), limits, handler, threads, registry)) {}
+                       std::shared_ptr<bridge::RequestHandler> handler, IoThreads& threads,
+                       metrics::Registry& registry)
+    : impl_(std::make_shared<Impl>(std::move(name), std::move(endpoint), limits, std::move(handler), threads,
+                                   registry)) {}
+
+void HttpServer::set_handler(std::shared_ptr<bridge::RequestHandler> handler) { impl_->handler.store(std::move(handler)); }
 
 HttpServer::~HttpServer() = default;
 

@@ -20,13 +20,16 @@ class IoThreads;
 class HttpServer {
  public:
   HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
-             bridge::RequestHandler& handler, IoThreads& threads, metrics::Registry& registry);
+             std::shared_ptr<bridge::RequestHandler> handler, IoThreads& threads, metrics::Registry& registry);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and starts accepting; throws std::runtime_error naming the address on failure.
   void start();
+  // Requests read from now on go to this handler; those already handed over stay with theirs.
+  void set_handler(std::shared_ptr<bridge::RequestHandler> handler);
+
   // The bound address (the real port when the config asked for port 0).
   config::Endpoint local_endpoint() const;
 

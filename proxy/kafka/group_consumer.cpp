@@ -176,7 +176,7 @@ GroupConsumer::GroupConsumer(std::string broker, std::string bootstrap,
 }
 
 GroupConsumer::~GroupConsumer() {
-  if (impl_->running.load()) stop(Clock::now());
+  stop(Clock::now());
   rd_kafka_destroy(impl_->handle);
 }
 
@@ -197,7 +197,11 @@ void GroupConsumer::start() {
 
 void GroupConsumer::stop(Clock::time_point deadline) {
   auto& s = *impl_;
-  s.stopping.store(true);
+  if (s.stopping.exchange(true)) return;  // once: a shutdown after a reload's retirement
+  if (!s.running.load()) {
+    rd_kafka_consumer_close(s.handle);
+    return;
+  }
   s.flow.stop_starting();
   rd_kafka_topic_partition_list_t* assignment = nullptr;
   if (rd_kafka_assignment(s.handle, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR && assignment) {

@@ -39,6 +39,7 @@ rd_kafka_t* make(rd_kafka_type_t type, const std::string& bootstrap) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "500", error, sizeof error);  // back soon after an outage
   if (type == RD_KAFKA_CONSUMER) {
     rd_kafka_conf_set(conf, "group.id", "echo-responder", error, sizeof error);  // assign() wants one; never joined
     rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", error, sizeof error);

@@ -172,6 +172,21 @@ TEST(ReplyWaiters, AsynchronousTimeoutIsKeptForItsLocation) {
   EXPECT_EQ(poller.heard.at(0).status, 504);
 }
 
+TEST(ReplyWaiters, ARetryAfterAnAsynchronousTimeoutStartsAgain) {
+  ReplyWaiters waiters({});
+  waiters.start(wait_for("k", nullptr, t0 + 5s, true), t0);
+  waiters.expire(t0 + 5s);
+  Ear retry;
+  EXPECT_EQ(waiters.start(wait_for("k", &retry, t0 + 20s, true), t0 + 6s), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(retry.heard.empty());
+  waiters.deliver("k", reply(200, "second time"), t0 + 7s);
+  EXPECT_EQ(retry.heard.at(0).body, "second time");
+  Ear poller;
+  waiters.poll("k", std::nullopt, t0 + 8s, poller.responder());
+  EXPECT_EQ(poller.heard.at(0).body, "second time");
+  EXPECT_EQ(waiters.kept_bytes(), std::string("second time").size() + std::string("content-typetext/plain").size());
+}
+
 TEST(ReplyWaiters, AbandonAllAnswersEveryone) {
   ReplyWaiters waiters({});
   Ear a, b, poller;

@@ -1,0 +1,382 @@
+#include "server/runtime.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "bridge/delivery_flow.h"
+#include "bridge/dispatcher.h"
+#include "bridge/flow_metrics.h"
+#include "bridge/reply_message.h"
+#include "bridge/reply_waiters.h"
+#include "http/http_server.h"
+#include "http/io_threads.h"
+#include "http/loop_timers.h"
+#include "http/upstream_client.h"
+#include "http/upstream_service.h"
+#include "kafka/embedded_broker.h"
+#include "kafka/group_consumer.h"
+#include "kafka/kafka_producer.h"
+#include "kafka/reply_consumer.h"
+#include "metrics/registry.h"
+#include "server/retired_piece.h"
+
+namespace causeway::server {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
+// data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
+std::vector<config::BrokerOption> consumer_options(const config::Broker& broker) {
+  std::vector<config::BrokerOption> options;
+  const bool user_set = std::any_of(broker.options.begin(), broker.options.end(),
+                                    [](const config::BrokerOption& option) { return option.name == "fetch.wait.max.ms"; });
+  if (broker.embedded && !user_set) options.push_back({"fetch.wait.max.ms", "5", {}});
+  options.insert(options.end(), broker.options.begin(), broker.options.end());
+  return options;
+}
+
+std::int32_t resolve_reply_partition(const config::Broker& broker) {
+  if (!broker.reply_partition.ordinal) return broker.reply_partition.partition;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  auto ordinal = kafka::host_ordinal(host);
+  if (!ordinal) {
+    throw std::runtime_error("broker '" + broker.name + "': reply_partition is 'ordinal' but the host name '" + host +
+                             "' does not end in a number");
+  }
+  return *ordinal;
+}
+
+bool same_options(const std::vector<config::BrokerOption>& a, const std::vector<config::BrokerOption>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.name == y.name && x.value == y.value;
+  });
+}
+
+bool same_broker(const config::Broker& a, const config::Broker& b) {
+  const auto& x = a.headers;
+  const auto& y = b.headers;
+  return a.type == b.type && a.embedded == b.embedded && a.bootstrap == b.bootstrap && same_options(a.options, b.options) &&
+         x.correlation_id == y.correlation_id && x.reply_to == y.reply_to && x.reply_partition == y.reply_partition &&
+         x.status == y.status && x.reply_partition_encoding == y.reply_partition_encoding &&
+         a.reply_partition.ordinal == b.reply_partition.ordinal &&
+         a.reply_partition.partition == b.reply_partition.partition;
+}
+
+bool same_upstream(const config::Upstream& a, const config::Upstream& b) {
+  return a.type == b.type && a.scheme == b.scheme && a.host == b.host && a.port == b.port &&
+         a.base_path == b.base_path && a.timeout == b.timeout && a.connect_timeout == b.connect_timeout &&
+         a.max_connections == b.max_connections && a.max_response_bytes == b.max_response_bytes &&
+         a.idle_timeout == b.idle_timeout;
+}
+
+bool same_delivery(const config::Route& a, const config::Route& b) {
+  const auto& from_a = *a.topic_source();
+  const auto& from_b = *b.topic_source();
+  const auto& to_a = std::get<config::UpstreamTarget>(a.to);
+  const auto& to_b = std::get<config::UpstreamTarget>(b.to);
+  return from_a.broker == from_b.broker && from_a.topic == from_b.topic && from_a.group == from_b.group &&
+         to_a.upstream == to_b.upstream && to_a.method == to_b.method && to_a.path.text() == to_b.path.text() &&
+         a.retry.attempts == b.retry.attempts && a.retry.backoff == b.retry.backoff &&
+         a.retry.max_backoff == b.retry.max_backoff && a.dead_letter == b.dead_letter &&
+         a.concurrency == b.concurrency && a.max_buffered == b.max_buffered;
+}
+
+bool same_listener(const config::Listener& a, const config::Listener& b) {
+  const auto& x = a.limits;
+  const auto& y = b.limits;
+  return a.protocol == b.protocol && a.listen.host == b.listen.host && a.listen.port == b.listen.port &&
+         x.max_header_bytes == y.max_header_bytes && x.max_headers == y.max_headers &&
+         x.max_body_bytes == y.max_body_bytes && x.header_timeout == y.header_timeout &&
+         x.body_timeout == y.body_timeout && x.idle_timeout == y.idle_timeout &&
+         x.max_connections == y.max_connections;
+}
+
+// The piece of the previous runtime under this name, when its settings are the same.
+template <typename Piece, typename Same>
+std::shared_ptr<Piece> reusable(const std::map<std::string, std::shared_ptr<Piece>>* previous, const std::string& name,
+                                Same same) {
+  if (!previous) return nullptr;
+  auto found = previous->find(name);
+  if (found == previous->end() || !same(*found->second)) return nullptr;
+  return found->second;
+}
+
+}  // namespace
+
+// Members of each piece are declared so that destruction runs in a safe order.
+struct Runtime::Broker : RetiredPiece {
+  std::shared_ptr<const config::Config> config;  // settings point into it
+  const config::Broker* settings = nullptr;
+  std::unique_ptr<kafka::EmbeddedBroker> embedded;
+  std::shared_ptr<kafka::KafkaProducer> producer;  // goes before the embedded broker it talks to
+  std::string address;
+  std::int32_t reply_partition = 0;
+};
+
+struct Runtime::ReplyReader : RetiredPiece {
+  std::shared_ptr<Broker> broker;
+  std::unique_ptr<kafka::ReplyConsumer> consumer;
+};
+
+struct Runtime::Upstream : RetiredPiece {
+  config::Upstream settings;
+  std::unique_ptr<http::UpstreamClient> client;
+  std::unique_ptr<http::UpstreamService> service;
+  ~Upstream() override {
+    service.reset();
+    client.reset();
+  }
+};
+
+struct Runtime::Delivery : RetiredPiece {
+  std::shared_ptr<const config::Config> config;  // the flow's route points into it
+  std::shared_ptr<Broker> broker;
+  std::shared_ptr<Upstream> upstream;
+  std::shared_ptr<bridge::DeliveryFlow> flow;
+  std::unique_ptr<kafka::GroupConsumer> consumer;  // stops before the flow goes
+  Clock::duration drain_timeout{};
+  ~Delivery() override {
+    if (consumer) consumer->stop(Clock::now() + drain_timeout);
+  }
+};
+
+struct Runtime::Listener : RetiredPiece {
+  config::Listener settings;
+  std::unique_ptr<http::HttpServer> server;
+  std::string bound;
+  bool idle() const override { return server->open_connections() == 0; }
+};
+
+Runtime::Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous)
+    : config_(std::move(config)), services_(services) {
+  build_brokers(previous);
+  build_reply_readers(previous);
+  build_upstreams(previous);
+  build_deliveries(previous);
+  build_listeners(previous);
+}
+
+Runtime::~Runtime() = default;
+
+void Runtime::note(const std::string& kind, const std::string& name, bool kept) {
+  summary_ += (summary_.empty() ? "" : ", ") + kind + " '" + name + "' " + (kept ? "kept" : "new");
+}
+
+void Runtime::build_brokers(Runtime* previous) {
+  for (const auto& settings : config_->brokers) {
+    auto kept = reusable(previous ? &previous->brokers_ : nullptr, settings.name,
+                         [&](const Broker& old) { return same_broker(*old.settings, settings); });
+    if (previous) note("broker", settings.name, kept != nullptr);
+    if (kept) {
+      brokers_[settings.name] = kept;
+      continue;
+    }
+    auto broker = std::make_shared<Broker>();
+    broker->config = config_;
+    broker->settings = &settings;
+    broker->address = settings.bootstrap;
+    if (settings.embedded) {
+      broker->embedded = std::make_unique<kafka::EmbeddedBroker>();
+      broker->address = broker->embedded->bootstrap();
+      spdlog::warn(
+          "broker '{}': embedded Kafka broker listening on {} (in memory, for trying Causeway out: it keeps "
+          "nothing across restarts; read it with kcat -b {} -t TOPIC -C)",
+          settings.name, broker->address, broker->address);
+    }
+    broker->producer = std::make_shared<kafka::KafkaProducer>(settings.name, broker->address, settings.options);
+    broker->reply_partition = resolve_reply_partition(settings);
+    brokers_[settings.name] = std::move(broker);
+  }
+}
+
+void Runtime::build_reply_readers(Runtime* previous) {
+  for (const auto& route : config_->routes) {
+    const auto* target = std::get_if<config::TopicTarget>(&route.to);
+    if (!target || !target->reply) continue;
+    std::pair key{target->broker, *target->reply};
+    if (reply_readers_.contains(key)) continue;
+    auto& broker = brokers_.at(target->broker);
+    if (previous) {
+      auto old = previous->reply_readers_.find(key);
+      if (old != previous->reply_readers_.end() && old->second->broker == broker) {
+        reply_readers_[key] = old->second;  // same broker piece: same partition, same position
+        continue;
+      }
+    }
+    auto reader = std::make_shared<ReplyReader>();
+    reader->broker = broker;
+    auto on_message = [waiters = &services_.waiters, metrics = &services_.flow_metrics,
+                       wire = broker->settings->headers](bridge::InboundMessage message) {
+      auto reply = bridge::read_reply(std::move(message), wire);
+      bool matched =
+          reply && waiters->deliver(reply->correlation_id, std::move(reply->response), std::chrono::steady_clock::now());
+      (matched ? metrics->replies_matched : metrics->replies_orphaned).inc();
+    };
+    reader->consumer = std::make_unique<kafka::ReplyConsumer>(broker->settings->name, broker->address,
+                                                              consumer_options(*broker->settings), key.second,
+                                                              broker->reply_partition, on_message);
+    // Positioned before this runtime serves anything, so no reply to its first request is missed.
+    reader->consumer->start(std::chrono::seconds(10));
+    reply_readers_[key] = std::move(reader);
+  }
+}
+
+void Runtime::build_upstreams(Runtime* previous) {
+  for (const auto& settings : config_->upstreams) {
+    auto kept = reusable(previous ? &previous->upstreams_ : nullptr, settings.name,
+                         [&](const Upstream& old) { return same_upstream(old.settings, settings); });
+    if (previous) note("upstream", settings.name, kept != nullptr);
+    if (kept) {
+      upstreams_[settings.name] = kept;
+      continue;
+    }
+    auto upstream = std::make_shared<Upstream>();
+    upstream->settings = settings;
+    upstream->client = std::make_unique<http::UpstreamClient>(upstream->settings, services_.workers, services_.registry);
+    upstream->service = std::make_unique<http::UpstreamService>(*upstream->client);
+    upstreams_[settings.name] = std::move(upstream);
+  }
+}
+
+void Runtime::build_deliveries(Runtime* previous) {
+  for (const auto& route : config_->routes) {
+    const auto* source = route.topic_source();
+    if (!source) continue;
+    const auto& target = std::get<config::UpstreamTarget>(route.to);
+    auto& broker = brokers_.at(source->broker);
+    auto& upstream = upstreams_.at(target.upstream);
+    auto kept = reusable(previous ? &previous->deliveries_ : nullptr, route.name, [&](const Delivery& old) {
+      return old.broker == broker && old.upstream == upstream && same_delivery(old.flow->route(), route);
+    });
+    if (previous) note("delivery", route.name, kept != nullptr);
+    if (kept) {
+      deliveries_[route.name] = kept;
+      continue;
+    }
+    auto delivery = std::make_shared<Delivery>();
+    delivery->config = config_;
+    delivery->broker = broker;
+    delivery->upstream = upstream;
+    delivery->drain_timeout = config_->drain_timeout;
+    delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, *broker->settings, *upstream->service,
+                                                            broker->producer, services_.timers, services_.registry);
+    delivery->consumer = std::make_unique<kafka::GroupConsumer>(
+        broker->settings->name, broker->address, consumer_options(*broker->settings), *source, *delivery->flow);
+    deliveries_[route.name] = std::move(delivery);
+    new_deliveries_.push_back(route.name);
+  }
+}
+
+void Runtime::build_listeners(Runtime* previous) {
+  bridge::FlowResources resources;
+  resources.producer = [this](const std::string& name) {
+    auto& broker = brokers_.at(name);
+    // Shares ownership of the whole broker piece: a request in flight keeps it alive.
+    return std::shared_ptr<bridge::MessageProducer>(broker, broker->producer.get());
+  };
+  resources.reply_partition = [this](const std::string& name) { return brokers_.at(name)->reply_partition; };
+  resources.waiters = &services_.waiters;
+  resources.metrics = &services_.flow_metrics;
+  for (const auto& settings : config_->listeners) {
+    auto dispatcher = std::make_shared<bridge::Dispatcher>(config_, settings.name, resources);
+    auto kept = reusable(previous ? &previous->listeners_ : nullptr, settings.name,
+                         [&](const Listener& old) { return same_listener(old.settings, settings); });
+    if (previous) note("listener", settings.name, kept != nullptr);
+    if (kept) {
+      listeners_[settings.name] = kept;
+      pending_handlers_.emplace_back(kept, std::move(dispatcher));
+      continue;
+    }
+    auto listener = std::make_shared<Listener>();
+    listener->settings = settings;
+    listener->server = std::make_unique<http::HttpServer>(settings.name, settings.listen, settings.limits,
+                                                          std::move(dispatcher), services_.workers,
+                                                          services_.registry);
+    listener->server->start();
+    listener->bound = listener->server->local_endpoint().text();
+    spdlog::info("listener '{}' ({}) listening on {}", settings.name, config::to_string(settings.protocol),
+                 listener->bound);
+    listeners_[settings.name] = std::move(listener);
+  }
+}
+
+std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous) {
+  for (auto& [listener, dispatcher] : pending_handlers_) listener->server->set_handler(std::move(dispatcher));
+  pending_handlers_.clear();
+  for (const auto& name : new_deliveries_) deliveries_.at(name)->consumer->start();
+  new_deliveries_.clear();
+
+  std::vector<std::shared_ptr<RetiredPiece>> retired;
+  if (!previous) return retired;
+  auto collect = [&](auto& old, auto& now, auto&& on_retire) {
+    for (auto& [name, piece] : old) {
+      auto found = now.find(name);
+      if (found != now.end() && found->second == piece) continue;
+      on_retire(*piece);
+      retired.push_back(piece);
+    }
+    old.clear();
+  };
+  auto nothing = [](auto&) {};
+  collect(previous->listeners_, listeners_, [](Listener& listener) { listener.server->drain(); });
+  collect(previous->deliveries_, deliveries_, nothing);
+  collect(previous->reply_readers_, reply_readers_, nothing);
+  collect(previous->upstreams_, upstreams_, nothing);
+  collect(previous->brokers_, brokers_, nothing);
+  return retired;
+}
+
+void Runtime::drain_listeners() {
+  for (auto& [name, listener] : listeners_) listener->server->drain();
+}
+
+void Runtime::stop_consumers(Clock::time_point deadline) {
+  for (auto& [name, delivery] : deliveries_) delivery->consumer->stop(deadline);
+}
+
+std::size_t Runtime::open_connections() const {
+  std::size_t open = 0;
+  for (const auto& [name, listener] : listeners_) open += listener->server->open_connections();
+  return open;
+}
+
+void Runtime::flush_producers(Clock::time_point deadline) {
+  for (auto& [name, broker] : brokers_) {
+    auto left = std::max<Clock::duration>(deadline - Clock::now(), 1s);
+    if (auto undelivered = broker->producer->flush(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
+      spdlog::error("broker '{}': {} message(s) were still undelivered at exit", name, undelivered);
+    }
+  }
+}
+
+void Runtime::write_lag(std::string& out) {
+  for (auto& [name, delivery] : deliveries_) {
+    for (const auto& lag : delivery->consumer->lag()) {
+      out += "causeway_consumer_lag{route=\"" + metrics::escape_label_value(name) + "\",partition=\"" +
+             std::to_string(lag.partition) + "\"} " + std::to_string(lag.messages) + "\n";
+    }
+  }
+}
+
+std::optional<std::string> Runtime::broker_problem() {
+  for (auto& [name, broker] : brokers_) {
+    if (!broker->producer->reachable(500ms)) return "broker '" + name + "' is unreachable";
+  }
+  return std::nullopt;
+}
+
+void Runtime::describe(admin::RuntimeFacts& facts) const {
+  facts.broker_addresses.clear();
+  facts.listener_addresses.clear();
+  for (const auto& [name, broker] : brokers_) facts.broker_addresses[name] = broker->address;
+  for (const auto& [name, listener] : listeners_) facts.listener_addresses[name] = listener->bound;
+}
+
+}  // namespace causeway::server

@@ -1,0 +1,103 @@
+#pragma once
+// Everything that runs for one config: brokers with their producers, reply readers,
+// upstream clients, delivery flows with their consumers, and every listener with its
+// dispatcher. A reload builds a new Runtime from the new file and takes over from the
+// old one each piece whose settings did not change, so those keep their connections,
+// group memberships and positions.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/admin_handler.h"
+#include "config/config.h"
+#include "server/retired_piece.h"
+
+namespace causeway::metrics {
+class Registry;
+}
+namespace causeway::bridge {
+struct FlowMetrics;
+class ReplyWaiters;
+class Dispatcher;
+}  // namespace causeway::bridge
+namespace causeway::http {
+class IoThreads;
+class LoopTimers;
+}  // namespace causeway::http
+
+namespace causeway::server {
+
+// What outlives every config: the loops, the metrics, the requests waiting for replies.
+struct Services {
+  metrics::Registry& registry;
+  bridge::FlowMetrics& flow_metrics;
+  bridge::ReplyWaiters& waiters;
+  http::IoThreads& workers;
+  http::LoopTimers& timers;
+};
+
+class Runtime {
+ public:
+  // Builds the pieces for config, taking over unchanged ones from previous (which is
+  // left as it was if this throws). Listeners that are new here are bound.
+  Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Puts this runtime in charge: listeners taken over get the new routes, new
+  // consumers start, listeners this one dropped drain. Returns what the previous
+  // runtime had that this one does not, for the caller to retire.
+  std::vector<std::shared_ptr<RetiredPiece>> take_over(Runtime* previous);
+
+  // Draining for shutdown: listeners stop accepting, consumers finish and leave.
+  void drain_listeners();
+  void stop_consumers(std::chrono::steady_clock::time_point deadline);
+  std::size_t open_connections() const;
+  // Flushes every producer; logs what could not be delivered.
+  void flush_producers(std::chrono::steady_clock::time_point deadline);
+
+  // causeway_consumer_lag samples of every delivery route.
+  void write_lag(std::string& out);
+
+  // Why a broker cannot be used now, or nullopt when all answer.
+  std::optional<std::string> broker_problem();
+
+  const std::shared_ptr<const config::Config>& config() const { return config_; }
+  void describe(admin::RuntimeFacts& facts) const;
+  // What a reload kept and changed, for the log.
+  const std::string& summary() const { return summary_; }
+
+ private:
+  struct Broker;
+  struct ReplyReader;
+  struct Upstream;
+  struct Delivery;
+  struct Listener;
+
+  void build_brokers(Runtime* previous);
+  void build_reply_readers(Runtime* previous);
+  void build_upstreams(Runtime* previous);
+  void build_deliveries(Runtime* previous);
+  void build_listeners(Runtime* previous);
+  void note(const std::string& kind, const std::string& name, bool kept);
+
+  std::shared_ptr<const config::Config> config_;
+  Services services_;
+  std::string summary_;
+  std::map<std::string, std::shared_ptr<Broker>> brokers_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<ReplyReader>> reply_readers_;
+  std::map<std::string, std::shared_ptr<Upstream>> upstreams_;
+  std::map<std::string, std::shared_ptr<Delivery>> deliveries_;
+  std::map<std::string, std::shared_ptr<Listener>> listeners_;
+  std::vector<std::string> new_deliveries_;  // to start in take_over
+  // Listeners taken over, and the dispatchers they switch to in take_over.
+  std::vector<std::pair<std::shared_ptr<Listener>, std::shared_ptr<bridge::Dispatcher>>> pending_handlers_;
+};
+
+}  // namespace causeway::server
