@@ -44,7 +44,11 @@ json::object to_json(const config::Route& route) {
     return to;
   }
   if (const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to)) {
-    return {{"upstream", upstream->upstream}, {"method", upstream->method}, {"path", upstream->path.text()}};
+    json::object to{{"upstream", upstream->upstream}};
+    if (upstream->method) to["method"] = *upstream->method;
+    if (upstream->path) to["path"] = upstream->path->text();
+    if (upstream->timeout) to["timeout"] = config::format_duration(*upstream->timeout);
+    return to;
   }
   const auto& direct = std::get<config::DirectResponse>(route.to);
   return {{"status", direct.status}, {"body", direct.body}, {"content_type", direct.content_type}};
@@ -57,6 +61,16 @@ json::object route_json(const config::Route& route) {
   if (route.envelope == config::Envelope::cloudevents) {
     out["envelope"] = "cloudevents";
     out["cloudevents"] = {{"type", route.cloudevents.type}, {"source", route.cloudevents.source}};
+  }
+  if (route.limits.concurrency || route.limits.rate) {
+    json::object limits;
+    if (route.limits.concurrency) limits["concurrency"] = *route.limits.concurrency;
+    if (route.limits.rate) limits["rate"] = *route.limits.rate;
+    if (route.limits.burst) limits["burst"] = *route.limits.burst;
+    out["limits"] = std::move(limits);
+  }
+  if (route.mode == config::Mode::forward && route.retry.attempts > 1) {
+    out["retry"] = {{"attempts", route.retry.attempts}, {"backoff", config::format_duration(route.retry.backoff)}};
   }
   if (route.mode == config::Mode::delivery) {
     out["retry"] = {{"attempts", route.retry.attempts},
@@ -115,6 +129,11 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
                                 {"max_connections", upstream.max_connections},
                                 {"max_response", config::format_size(upstream.max_response_bytes)},
                                 {"idle_timeout", config::format_duration(upstream.idle_timeout)}};
+    if (upstream.circuit_breaker) {
+      upstreams[upstream.name].as_object()["circuit_breaker"] = {
+          {"failures", upstream.circuit_breaker->failures},
+          {"open_for", config::format_duration(upstream.circuit_breaker->open_for)}};
+    }
   }
   json::array routes;
   for (const auto& route : config.routes) routes.push_back(route_json(route));

@@ -53,12 +53,12 @@ std::optional<std::int32_t> read_partition(const std::string& text, config::Wire
 
 ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message) {
   ServiceCall call;
-  call.method = target.method;
+  call.method = target.method.value_or("POST");
   routing::Captures variables{{"topic", percent_encode(message.topic)},
                               {"partition", std::to_string(message.partition)},
                               {"offset", std::to_string(message.offset)},
                               {"key", percent_encode(message.key.value_or(""))}};
-  call.target = target.path.is_literal() ? target.path.text() : target.path.render(variables);
+  call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
   for (const auto& header : message.headers) {
     if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay in Kafka
     std::string name = header.name;

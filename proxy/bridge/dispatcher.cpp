@@ -1,11 +1,14 @@
 #include "bridge/dispatcher.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "bridge/direct_response_flow.h"
 #include "bridge/event_flow.h"
 #include "bridge/request_reply_flow.h"
 #include "bridge/failure.h"
+#include "routing/path.h"
 
 namespace causeway::bridge {
 
@@ -29,8 +32,48 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
     case config::Mode::delivery: break;  // read from a topic, not from a listener
+    case config::Mode::forward: break;   // streamed by the listener, see forward_plan()
   }
   return nullptr;
+}
+
+// Captures go back into a path escaped: a {name} value stays one segment whatever it
+// holds ("../x", "a/b"), a {name=**} value keeps its slashes and escapes.
+std::string escape_capture(std::string_view value, bool rest) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    const bool keep = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (rest && (c == '/' || c == '%'));
+    if (keep) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string forward_target(const config::Route& route, const config::UpstreamTarget& to, const Request& head,
+                           const routing::Captures& captures) {
+  std::string path;
+  if (to.path) {
+    routing::Captures escaped;
+    for (const auto& capture : captures) {
+      bool rest = false;
+      for (const auto& segment : route.http_source()->path.segments()) {
+        if (segment.text == capture.name) rest = segment.kind == routing::PathTemplate::Kind::rest;
+      }
+      escaped.push_back({capture.name, escape_capture(capture.value, rest)});
+    }
+    path = to.path->render(escaped);
+  } else {
+    // The normalized path, the one the route matched: an upstream never sees a "../" the routing did not.
+    path = routing::normalize_path(head.path).value_or("/");
+  }
+  if (!head.query.empty()) path += "?" + head.query;
+  return path;
 }
 
 }  // namespace
@@ -45,16 +88,49 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     if (!from || from->listener != listener) continue;
     replies = replies || route.mode == config::Mode::request_reply;
     entries.push_back({routes_.size(), from->method, from->path});
-    routes_.push_back(Bound{make_flow(*config_, route, resources),
-                            std::make_shared<RouteStats>(*resources.metrics, route.name)});
+    Bound bound;
+    bound.route = &route;
+    bound.flow = make_flow(*config_, route, resources);
+    bound.stats = std::make_shared<RouteStats>(*resources.metrics, route.name);
+    if (route.mode == config::Mode::forward) {
+      bound.upstream = resources.forward_upstream(std::get<config::UpstreamTarget>(route.to).upstream);
+      forwards_ = true;
+    }
+    if (route.limits.rate) {
+      bound.bucket = std::make_shared<TokenBucket>(*route.limits.rate, route.limits.burst.value_or(*route.limits.rate));
+    }
+    if (route.limits.concurrency) bound.concurrency = std::make_shared<ConcurrencyLimit>(*route.limits.concurrency);
+    routes_.push_back(std::move(bound));
   }
   if (replies) {
     entries.push_back({routes_.size(), "GET",
                        routing::PathTemplate::parse(std::string(config::kReplyPathPrefix) + "{id}")});
-    routes_.push_back(Bound{std::make_unique<ReplyPollFlow>(*resources.waiters),
-                            std::make_shared<RouteStats>(*resources.metrics, std::string(kReplyPollRoute))});
+    Bound polling;
+    polling.flow = std::make_unique<ReplyPollFlow>(*resources.waiters);
+    polling.stats = std::make_shared<RouteStats>(*resources.metrics, std::string(kReplyPollRoute));
+    routes_.push_back(std::move(polling));
   }
   table_ = routing::RouteTable(std::move(entries));
+}
+
+std::variant<std::shared_ptr<void>, Response> Dispatcher::admit(Bound& bound) {
+  const std::string& name = bound.route->name;
+  if (bound.bucket) {
+    if (auto wait = bound.bucket->take(std::chrono::steady_clock::now())) {
+      auto response = failure_response(Failure::rate_limited, "the route's rate limit is reached", name);
+      const auto seconds = std::max<long>(1, static_cast<long>((wait->count() + 999) / 1000));
+      for (auto& header : response.headers) {
+        if (header.name == "retry-after") header.value = std::to_string(seconds);
+      }
+      return response;
+    }
+  }
+  if (!bound.concurrency) return std::shared_ptr<void>();
+  if (!bound.concurrency->enter()) {
+    return failure_response(Failure::rate_limited, "the route's concurrency limit is reached", name);
+  }
+  // Given back when the last holder of the slot (the response, or the forward plan) goes.
+  return std::shared_ptr<void>(nullptr, [limit = bound.concurrency](void*) { limit->leave(); });
 }
 
 Dispatcher::~Dispatcher() = default;
@@ -82,12 +158,59 @@ void Dispatcher::handle(Request request, Responder respond) {
     return;
   }
   auto& bound = routes_[match.route];
-  // Counted when answered, on whichever thread answers.
-  Responder counted([stats = bound.stats, started, respond](Response response) {
+  std::shared_ptr<void> slot;
+  if (bound.route) {
+    auto admitted = admit(bound);
+    if (auto* refusal = std::get_if<Response>(&admitted)) {
+      bound.stats->record(refusal->status, std::chrono::steady_clock::now() - started);
+      respond(std::move(*refusal));
+      return;
+    }
+    slot = std::get<std::shared_ptr<void>>(std::move(admitted));
+  }
+  // Counted when answered, on whichever thread answers; the slot is held until then.
+  Responder counted([stats = bound.stats, started, respond, slot](Response response) {
     stats->record(response.status, std::chrono::steady_clock::now() - started);
     respond(std::move(response));
   });
   bound.flow->handle(std::move(request), std::move(match.captures), std::move(counted));
+}
+
+std::shared_ptr<const ForwardPlan> Dispatcher::forward_plan(const Request& head) {
+  auto match = table_.match(head.method, head.path);
+  if (match.kind != routing::RouteMatch::Kind::found) return nullptr;
+  auto& bound = routes_[match.route];
+  if (!bound.upstream) return nullptr;
+  const auto& route = *bound.route;
+  const auto& to = std::get<config::UpstreamTarget>(route.to);
+  auto plan = std::make_shared<ForwardPlan>();
+  plan->route = route.name;
+  plan->stats = bound.stats;
+  auto admitted = admit(bound);
+  if (auto* refusal = std::get_if<Response>(&admitted)) {
+    bound.stats->record(refusal->status, {});
+    plan->refusal = std::move(*refusal);
+    return plan;
+  }
+  plan->admission = std::get<std::shared_ptr<void>>(std::move(admitted));
+  plan->breaker = bound.upstream->breaker;
+  const auto now = std::chrono::steady_clock::now();
+  if (plan->breaker && !plan->breaker->allow(now)) {
+    auto response = failure_response(Failure::upstream_unavailable, "the upstream's circuit breaker is open", route.name);
+    const auto wait = plan->breaker->retry_after(now);
+    for (auto& header : response.headers) {
+      if (header.name == "retry-after") header.value = std::to_string(std::max<long>(1, (wait.count() + 999) / 1000));
+    }
+    bound.stats->record(response.status, {});
+    plan->refusal = std::move(response);
+    return plan;
+  }
+  plan->upstream = bound.upstream->client;
+  plan->method = to.method.value_or(head.method);
+  plan->target = forward_target(route, to, head, match.captures);
+  plan->timeout = to.timeout.value_or(bound.upstream->timeout);
+  plan->retry = route.retry;
+  return plan;
 }
 
 }  // namespace causeway::bridge

@@ -5,11 +5,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bridge/exchange.h"
 #include "bridge/flow.h"
+#include "bridge/admission.h"
 #include "bridge/flow_metrics.h"
+#include "bridge/forward_plan.h"
 #include "bridge/message_producer.h"
 #include "bridge/reply_waiters.h"
 #include "config/config.h"
@@ -25,6 +28,8 @@ struct FlowResources {
   std::function<std::int32_t(const std::string& broker)> reply_partition;
   ReplyWaiters* waiters = nullptr;
   FlowMetrics* metrics = nullptr;
+  // The client and breaker of an upstream, for forward routes.
+  std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;
 };
 
 // Requests for reply polling are counted under this route label.
@@ -39,16 +44,27 @@ class Dispatcher : public RequestHandler {
   ~Dispatcher() override;
 
   void handle(Request request, Responder respond) override;
+  bool forwards() const override { return forwards_; }
+  std::shared_ptr<const ForwardPlan> forward_plan(const Request& head) override;
 
  private:
   struct Bound {
-    std::unique_ptr<Flow> flow;
+    const config::Route* route = nullptr;  // null for reply polling
+    std::unique_ptr<Flow> flow;            // null for forward routes: the listener streams those
+    std::optional<ForwardUpstream> upstream;
+    std::shared_ptr<TokenBucket> bucket;
+    std::shared_ptr<ConcurrencyLimit> concurrency;
     std::shared_ptr<RouteStats> stats;  // shared: an answer may come after a reload dropped the route
   };
   std::shared_ptr<const config::Config> config_;
+  // 429 with Retry-After when the route's rate or concurrency limit is reached; else
+  // the concurrency slot taken (null when the route has no such limit).
+  std::variant<std::shared_ptr<void>, Response> admit(Bound& bound);
+
   routing::RouteTable table_;
   std::vector<Bound> routes_;
   RouteStats unmatched_;
+  bool forwards_ = false;
 };
 
 }  // namespace causeway::bridge

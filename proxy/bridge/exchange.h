@@ -45,11 +45,19 @@ class Responder {
   std::shared_ptr<State> state_;
 };
 
+struct ForwardPlan;
+
 // What a listener calls for each request it has read whole.
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   virtual void handle(Request request, Responder respond) = 0;
+
+  // Whether some request may be streamed to an upstream (then the listener asks
+  // forward_plan() with each head before reading its body).
+  virtual bool forwards() const { return false; }
+  // For a request whose head is read (no body yet): the plan when its route forwards.
+  virtual std::shared_ptr<const ForwardPlan> forward_plan(const Request& head) { return nullptr; }
 };
 
 }  // namespace causeway::bridge

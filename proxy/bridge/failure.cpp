@@ -19,6 +19,7 @@ int status_of(Failure failure) {
     case Failure::broker_unavailable:
     case Failure::queue_full:
     case Failure::overloaded:
+    case Failure::upstream_unavailable:
     case Failure::draining: return 503;
     case Failure::timeout:
     case Failure::broker_timeout: return 504;
@@ -40,6 +41,7 @@ std::string_view code_of(Failure failure) {
     case Failure::broker_unavailable: return "broker_unavailable";
     case Failure::queue_full: return "queue_full";
     case Failure::overloaded: return "overloaded";
+    case Failure::upstream_unavailable: return "upstream_unavailable";
     case Failure::draining: return "draining";
     case Failure::timeout: return "timeout";
     case Failure::broker_timeout: return "broker_timeout";

@@ -20,6 +20,7 @@ enum class Failure {
   broker_unavailable,  // 503
   queue_full,          // 503
   overloaded,          // 503: too many requests wait for replies
+  upstream_unavailable,  // 503: the upstream's circuit breaker is open
   draining,            // 503
   timeout,             // 504
   broker_timeout,      // 504

@@ -49,6 +49,8 @@ std::string_view to_string(Mode mode) {
       return "direct_response";
     case Mode::delivery:
       return "delivery";
+    case Mode::forward:
+      return "forward";
   }
   return "unknown";
 }

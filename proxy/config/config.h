@@ -103,6 +103,13 @@ struct Upstream {
   std::size_t max_connections = 64;  // per upstream; requests beyond wait for one
   std::size_t max_response_bytes = 16 * 1024 * 1024;
   Duration idle_timeout = 60s;       // pooled connections unused this long are closed
+  // Consecutive failures that open the circuit breaker (503 at once), and for how long;
+  // none: no breaker.
+  struct Breaker {
+    int failures = 5;
+    Duration open_for = 10s;
+  };
+  std::optional<Breaker> circuit_breaker;
   Mark mark;
 };
 
@@ -134,20 +141,40 @@ struct DirectResponse {
   std::string content_type = "application/json";
 };
 
-// to: {upstream, method, path}: a call to a local service.
+// to: {upstream, method, path}: a call to a local service. From a topic (delivery):
+// the method defaults to POST and the path may use topic, partition, offset, key.
+// From a listener (forward): the request's own method and path unless given, the
+// path's captures in the template.
 struct UpstreamTarget {
   std::string upstream;
-  std::string method = "POST";
-  routing::ValueTemplate path;  // variables: topic, partition, offset, key (percent-encoded)
+  std::optional<std::string> method;
+  std::optional<routing::ValueTemplate> path;
+  std::optional<Duration> timeout;  // instead of the upstream's
 };
 
 struct RetryPolicy {
-  int attempts = 5;  // deliveries before the message is dead-lettered
+  int attempts = 5;  // deliveries before the message is dead-lettered; forward: 1 unless retry is set
   Duration backoff = 200ms;
   Duration max_backoff = 10s;
+  // Forward: which failures are retried (idempotent methods only, and never once the
+  // request body was streamed): 5xx, or a status, and connect-failure, reset, timeout.
+  struct On {
+    bool any_5xx = false;
+    std::vector<int> statuses{502, 503, 504};
+    bool connect_failure = true;
+    bool reset = true;
+    bool timeout = false;
+  } on;
 };
 
-enum class Mode { event, request_reply, direct_response, delivery };
+// Per route: requests at once and a token bucket; beyond either, 429 with Retry-After.
+struct RouteLimits {
+  std::optional<std::size_t> concurrency;
+  std::optional<double> rate;   // requests a second
+  std::optional<double> burst;  // default: the rate (at least 1)
+};
+
+enum class Mode { event, request_reply, direct_response, delivery, forward };
 
 enum class Envelope { none, cloudevents };
 
@@ -164,7 +191,8 @@ struct Route {
   std::vector<std::string> headers;  // request headers copied onto the message, lower-case
   Envelope envelope = Envelope::none;
   CloudEvents cloudevents;
-  // Delivery routes:
+  RouteLimits limits;  // routes from a listener
+  // Delivery and forward routes:
   RetryPolicy retry;
   std::optional<std::string> dead_letter;  // topic; without one a failing message is retried forever
   std::size_t concurrency = 16;            // deliveries at once; one at a time per key

@@ -180,7 +180,7 @@ Upstream parse_upstream(const MapEntry& entry) {
   upstream.name = entry.key_node.name();
   upstream.mark = entry.key_node.mark();
   const Mapping map(entry.value, {"type", "url", "timeout", "connect_timeout", "max_connections", "max_response",
-                                  "idle_timeout"},
+                                  "idle_timeout", "circuit_breaker"},
                     {{"address", "gRPC upstreams are not implemented yet"}});
   if (auto type = map.optional("type")) {
     upstream.type = type->one_of<std::string>({{"http", "http"}, {"grpc", "grpc"}});
@@ -192,6 +192,14 @@ Upstream parse_upstream(const MapEntry& entry) {
   if (auto value = map.optional("max_connections")) upstream.max_connections = value->integer(1, kMaxCount);
   if (auto value = map.optional("max_response")) upstream.max_response_bytes = value->size();
   if (auto value = map.optional("idle_timeout")) upstream.idle_timeout = parse_timeout(*value);
+  if (auto value = map.optional("circuit_breaker")) {
+    const Mapping breaker(*value, {"failures", "open_for"});
+    upstream.circuit_breaker.emplace();
+    if (auto failures = breaker.optional("failures")) {
+      upstream.circuit_breaker->failures = static_cast<int>(failures->integer(1, 1000000));
+    }
+    if (auto open_for = breaker.optional("open_for")) upstream.circuit_breaker->open_for = parse_timeout(*open_for);
+  }
   return upstream;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 
 #include "config/http_names.h"
 #include "routing/path_template.h"
@@ -167,19 +168,24 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
 
 UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
                                      const std::variant<HttpSource, TopicSource>& from) {
-  reject_keys(map, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type"},
+  reject_keys(map, {"broker", "topic", "key", "reply", "status", "body", "content_type"},
               "does not go with 'upstream'");
-  if (std::holds_alternative<HttpSource>(from)) {
-    map.fail_at_key("upstream", "forwarding HTTP requests to an upstream is not implemented yet");
-  }
   UpstreamTarget target;
   const ConfigNode upstream = map.required("upstream");
   target.upstream = upstream.string();
   if (!config.find_upstream(target.upstream)) fail_unknown(upstream, "upstream", config.upstreams);
   if (auto method = map.optional("method")) target.method = parse_method(*method);
-  const ConfigNode path = map.required("path");
-  target.path = parse_template(path, from);
-  if (!target.path.text().starts_with("/")) path.fail("expected a path starting with '/'");
+  // A delivery needs a path; a forward passes the request's own path on unless given one.
+  const std::optional<ConfigNode> path =
+      std::holds_alternative<TopicSource>(from) ? std::optional(map.required("path")) : map.optional("path");
+  if (path) {
+    target.path = parse_template(*path, from);
+    if (!target.path->text().starts_with("/")) path->fail("expected a path starting with '/'");
+  }
+  if (auto timeout = map.optional("timeout")) {
+    target.timeout = timeout->duration();
+    if (*target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
+  }
   return target;
 }
 
@@ -214,7 +220,7 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
   // The modes the design names but Causeway lacks read "not implemented", not "unknown".
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
       {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
-       {"delivery", Mode::delivery}, {"forward", std::nullopt}, {"transcode", std::nullopt}});
+       {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", std::nullopt}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
@@ -278,9 +284,34 @@ void parse_message_options(const Mapping& map, Route& route, const Config& confi
   }
 }
 
-RetryPolicy parse_retry(const ConfigNode& node) {
-  const Mapping map(node, {"attempts", "backoff", "max_backoff"});
+RetryPolicy::On parse_retry_on(const ConfigNode& node) {
+  RetryPolicy::On on;
+  on.statuses.clear();
+  on.connect_failure = on.reset = on.timeout = false;
+  for (const ConfigNode& item : node.list()) {
+    const std::string word = item.string();
+    if (word == "5xx") {
+      on.any_5xx = true;
+    } else if (word == "connect-failure") {
+      on.connect_failure = true;
+    } else if (word == "reset") {
+      on.reset = true;
+    } else if (word == "timeout") {
+      on.timeout = true;
+    } else if (!word.empty() && word.find_first_not_of("0123456789") == std::string::npos) {
+      on.statuses.push_back(static_cast<int>(item.integer(100, 599)));
+    } else {
+      item.fail("expected 5xx, connect-failure, reset, timeout or an HTTP status");
+    }
+  }
+  return on;
+}
+
+RetryPolicy parse_retry(const ConfigNode& node, bool forward) {
+  const Mapping map(node, forward ? std::initializer_list<std::string_view>{"attempts", "backoff", "max_backoff", "retry_on"}
+                                  : std::initializer_list<std::string_view>{"attempts", "backoff", "max_backoff"});
   RetryPolicy retry;
+  if (auto on = map.optional("retry_on")) retry.on = parse_retry_on(*on);
   if (auto attempts = map.optional("attempts")) retry.attempts = static_cast<int>(attempts->integer(1, 1000000));
   if (auto backoff = map.optional("backoff")) retry.backoff = backoff->duration();
   if (auto max_backoff = map.optional("max_backoff")) {
@@ -292,13 +323,46 @@ RetryPolicy parse_retry(const ConfigNode& node) {
   return retry;
 }
 
-// retry, dead_letter, concurrency and max_buffered shape deliveries, so only delivery routes take them.
+RouteLimits parse_route_limits(const ConfigNode& node) {
+  const Mapping map(node, {"concurrency", "rate", "burst"});
+  RouteLimits limits;
+  if (auto concurrency = map.optional("concurrency")) limits.concurrency = concurrency->integer(1, 10000000);
+  auto positive = [](const ConfigNode& value) {
+    double number = 0;
+    const std::string text = value.string();
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc{} || end != text.data() + text.size() || !(number > 0)) {
+      value.fail("expected a number greater than 0");
+    }
+    return number;
+  };
+  if (auto rate = map.optional("rate")) limits.rate = positive(*rate);
+  if (auto burst = map.optional("burst")) {
+    if (!limits.rate) map.fail_at_key("burst", "'burst' needs 'rate'");
+    limits.burst = positive(*burst);
+  }
+  return limits;
+}
+
+// retry, dead_letter, concurrency and max_buffered shape deliveries (retry also
+// forwards); limits apply to requests from a listener.
 void parse_delivery_options(const Mapping& map, Route& route) {
+  if (route.http_source()) {
+    if (auto limits = map.optional("limits")) route.limits = parse_route_limits(*limits);
+  } else if (map.has("limits")) {
+    map.fail_at_key("limits", "'limits' applies to routes from a listener");
+  }
+  if (route.mode == Mode::forward) {
+    reject_keys(map, {"dead_letter", "concurrency", "max_buffered"}, "applies to routes from a topic only");
+    route.retry.attempts = 1;  // a forward is tried once unless the route asks for retries
+    if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry, true);
+    return;
+  }
   if (route.mode != Mode::delivery) {
     reject_keys(map, {"retry", "dead_letter", "concurrency", "max_buffered"}, "applies to routes from a topic only");
     return;
   }
-  if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry);
+  if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry, false);
   if (auto dead_letter = map.optional("dead_letter")) {
     route.dead_letter = dead_letter->string();
     if (!is_topic_name(*route.dead_letter)) {
@@ -311,8 +375,8 @@ void parse_delivery_options(const Mapping& map, Route& route) {
 }
 
 ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "retry", "dead_letter",
-                           "concurrency", "max_buffered"});
+  const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "limits", "retry",
+                           "dead_letter", "concurrency", "max_buffered"});
   Route route;
   route.mark = node.mark();
   const ConfigNode name = map.required("name");
@@ -325,7 +389,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
   } else if (std::holds_alternative<UpstreamTarget>(route.to)) {
-    route.mode = Mode::delivery;
+    route.mode = route.topic_source() ? Mode::delivery : Mode::forward;
   } else {
     route.mode = Mode::direct_response;
   }

@@ -27,6 +27,7 @@
 
 #include "bridge/failure.h"
 #include "config/http_names.h"
+#include "http/forwarder.h"
 #include "http/io_threads.h"
 #include "http/request_checks.h"
 #include "metrics/registry.h"
@@ -80,8 +81,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::uint64_t armed = 0;  // a deadline that fired just as its read finished must not cut the next step
     bool timed_out = false;
     bool idle = false;
-    explicit Connection(tcp::socket socket)
-        : stream(std::move(socket)), read_deadline(stream.get_executor()) {}
+    std::size_t loop = 0;
+    std::string peer;
+    Connection(tcp::socket socket, std::size_t loop_)
+        : stream(std::move(socket)), read_deadline(stream.get_executor()), loop(loop_) {
+      beast::error_code ec;
+      auto remote = stream.socket().remote_endpoint(ec);
+      if (!ec) peer = remote.address().to_string();
+    }
 
     void arm(std::chrono::milliseconds timeout) {
       timed_out = false;
@@ -148,7 +155,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         continue;  // the socket closes as it goes out of scope
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(context, serve(std::move(socket)), asio::detached);
+      asio::co_spawn(context, serve(std::move(socket), threads.index_of(context)), asio::detached);
     }
   }
 
@@ -161,9 +168,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  asio::awaitable<void> serve(tcp::socket socket) {
+  asio::awaitable<void> serve(tcp::socket socket, std::size_t loop) {
     auto self = shared_from_this();
-    Connection connection(std::move(socket));
+    Connection connection(std::move(socket), loop);
     open.fetch_add(1);
     connections_gauge.add(1);
     track(&connection, true);
@@ -214,6 +221,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const bool head_only = head.method() == bhttp::verb::head;
       const bool keep_alive_asked = head.keep_alive();
       bridge::Request request = from_head(head);
+      auto current = handler.load();
+      if (current->forwards()) {
+        if (auto plan = current->forward_plan(request)) {
+          // Plain statements around co_await: GCC 12 mishandles temporaries in a
+          // conditional expression that suspends.
+          bool go_on = false;
+          if (plan->refusal) {
+            const bool keep = keep_alive_asked && parser.is_done();  // an unread body ends the connection
+            go_on = co_await write(stream, *plan->refusal, version, keep, head_only) && keep;
+          } else {
+            ForwardClient client{stream, buffer, parser, connection.peer, "http", connection.loop, limits};
+            go_on = co_await forward(client, *plan);
+          }
+          if (!go_on || draining.load()) co_return;
+          continue;
+        }
+      }
       if (!parser.is_done()) {
         if (version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
@@ -268,8 +292,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     message.prepare_payload();
     stream.expires_after(limits.idle_timeout);  // a client that stops reading is dropped
     bhttp::response_serializer<bhttp::string_body> serializer{message};
-    auto [ec, n] = head_only ? co_await bhttp::async_write_header(stream, serializer, use_tuple)
-                             : co_await bhttp::async_write(stream, serializer, use_tuple);
+    beast::error_code ec;
+    if (head_only) {
+      std::tie(ec, std::ignore) = co_await bhttp::async_write_header(stream, serializer, use_tuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, serializer, use_tuple);
+    }
     co_return !ec;
   }
 

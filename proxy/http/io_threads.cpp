@@ -59,6 +59,13 @@ std::size_t IoThreads::size() const { return impl_->loops.size(); }
 
 asio::io_context& IoThreads::context(std::size_t index) { return impl_->loops.at(index)->context; }
 
+std::size_t IoThreads::index_of(const asio::io_context& context) const {
+  for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+    if (&impl_->loops[i]->context == &context) return i;
+  }
+  return 0;
+}
+
 asio::io_context& IoThreads::next() {
   return impl_->loops[impl_->next.fetch_add(1, std::memory_order_relaxed) % impl_->loops.size()]->context;
 }

@@ -24,6 +24,7 @@ class IoThreads {
   std::size_t size() const;
   boost::asio::io_context& context(std::size_t index);
   boost::asio::io_context& next();  // round-robin, for new connections
+  std::size_t index_of(const boost::asio::io_context& context) const;
 
  private:
   struct Impl;

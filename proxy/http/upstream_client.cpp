@@ -146,4 +146,10 @@ void UpstreamClient::send(UpstreamRequest request, std::function<void(UpstreamRe
 
 const config::Upstream& UpstreamClient::upstream() const { return impl_->upstream; }
 
+std::shared_ptr<UpstreamPool> UpstreamClient::pool() const { return impl_->pool; }
+
+void UpstreamClient::record(std::size_t loop, const UpstreamResult& result, SteadyClock::time_point start) {
+  impl_->record(loop, result, start);
+}
+
 }  // namespace causeway::http

@@ -3,6 +3,8 @@
 // with connect and request timeouts and a bound on connections. Delivery, forwarding
 // and transcoding all call their services through it.
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +20,7 @@ class Registry;
 namespace causeway::http {
 
 class IoThreads;
+class UpstreamPool;
 
 struct UpstreamRequest {
   std::string method = "GET";
@@ -50,6 +53,11 @@ class UpstreamClient {
   void send(UpstreamRequest request, std::function<void(UpstreamResult)> done);
 
   const config::Upstream& upstream() const;
+
+  // For streaming forwards, which run their own exchange on a pooled connection and
+  // count it here like any other request (result.response may carry only the status).
+  std::shared_ptr<UpstreamPool> pool() const;
+  void record(std::size_t loop, const UpstreamResult& result, std::chrono::steady_clock::time_point start);
 
  private:
   struct Impl;

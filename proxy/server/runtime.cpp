@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bridge/admission.h"
 #include "bridge/delivery_flow.h"
 #include "bridge/dispatcher.h"
 #include "bridge/flow_metrics.h"
@@ -73,7 +74,9 @@ bool same_upstream(const config::Upstream& a, const config::Upstream& b) {
   return a.type == b.type && a.scheme == b.scheme && a.host == b.host && a.port == b.port &&
          a.base_path == b.base_path && a.timeout == b.timeout && a.connect_timeout == b.connect_timeout &&
          a.max_connections == b.max_connections && a.max_response_bytes == b.max_response_bytes &&
-         a.idle_timeout == b.idle_timeout;
+         a.idle_timeout == b.idle_timeout && a.circuit_breaker.has_value() == b.circuit_breaker.has_value() &&
+         (!a.circuit_breaker || (a.circuit_breaker->failures == b.circuit_breaker->failures &&
+                                 a.circuit_breaker->open_for == b.circuit_breaker->open_for));
 }
 
 bool same_delivery(const config::Route& a, const config::Route& b) {
@@ -82,7 +85,8 @@ bool same_delivery(const config::Route& a, const config::Route& b) {
   const auto& to_a = std::get<config::UpstreamTarget>(a.to);
   const auto& to_b = std::get<config::UpstreamTarget>(b.to);
   return from_a.broker == from_b.broker && from_a.topic == from_b.topic && from_a.group == from_b.group &&
-         to_a.upstream == to_b.upstream && to_a.method == to_b.method && to_a.path.text() == to_b.path.text() &&
+         to_a.upstream == to_b.upstream && to_a.method == to_b.method && to_a.path->text() == to_b.path->text() &&
+         to_a.timeout == to_b.timeout &&
          a.retry.attempts == b.retry.attempts && a.retry.backoff == b.retry.backoff &&
          a.retry.max_backoff == b.retry.max_backoff && a.dead_letter == b.dead_letter &&
          a.concurrency == b.concurrency && a.max_buffered == b.max_buffered;
@@ -127,6 +131,7 @@ struct Runtime::ReplyReader : RetiredPiece {
 
 struct Runtime::Upstream : RetiredPiece {
   config::Upstream settings;
+  std::shared_ptr<bridge::CircuitBreaker> breaker;  // null without one
   std::unique_ptr<http::UpstreamClient> client;
   std::unique_ptr<http::UpstreamService> service;
   ~Upstream() override {
@@ -239,6 +244,10 @@ void Runtime::build_upstreams(Runtime* previous) {
     }
     auto upstream = std::make_shared<Upstream>();
     upstream->settings = settings;
+    if (settings.circuit_breaker) {
+      upstream->breaker = std::make_shared<bridge::CircuitBreaker>(settings.circuit_breaker->failures,
+                                                                   settings.circuit_breaker->open_for);
+    }
     upstream->client = std::make_unique<http::UpstreamClient>(upstream->settings, services_.workers, services_.registry);
     upstream->service = std::make_unique<http::UpstreamService>(*upstream->client);
     upstreams_[settings.name] = std::move(upstream);
@@ -284,6 +293,12 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.reply_partition = [this](const std::string& name) { return brokers_.at(name)->reply_partition; };
   resources.waiters = &services_.waiters;
   resources.metrics = &services_.flow_metrics;
+  resources.forward_upstream = [this](const std::string& name) {
+    auto& upstream = upstreams_.at(name);
+    // The client is shared with the whole piece: a forward in flight keeps it alive.
+    return bridge::ForwardUpstream{std::shared_ptr<void>(upstream, upstream->client.get()), upstream->breaker,
+                                   upstream->settings.timeout};
+  };
   for (const auto& settings : config_->listeners) {
     auto dispatcher = std::make_shared<bridge::Dispatcher>(config_, settings.name, resources);
     auto kept = reusable(previous ? &previous->listeners_ : nullptr, settings.name,

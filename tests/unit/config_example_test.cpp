@@ -123,8 +123,8 @@ TEST(ConfigExample, DeliveryRouteLoads) {
   EXPECT_EQ(route.topic_source()->group, "order-handler");
   const auto& to = std::get<UpstreamTarget>(route.to);
   EXPECT_EQ(to.upstream, "orders");
-  EXPECT_EQ(to.method, "POST");
-  EXPECT_EQ(to.path.text(), "/orders/events");
+  EXPECT_EQ(to.method, std::optional<std::string>("POST"));
+  EXPECT_EQ(to.path->text(), "/orders/events");
   EXPECT_EQ(route.retry.attempts, 5);
   EXPECT_EQ(route.retry.backoff, std::chrono::milliseconds(200));
   EXPECT_EQ(route.retry.max_backoff, std::chrono::seconds(10));

@@ -1,0 +1,465 @@
+#include "http/forwarder.h"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <optional>
+#include <set>
+
+#include "bridge/failure.h"
+#include "bridge/trace_context.h"
+#include "config/http_names.h"
+#include "http/upstream_client.h"
+#include "http/upstream_pool.h"
+
+namespace causeway::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using bridge::Failure;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// A request body up to this size is read whole when the route retries, so that a
+// retry can send it again; a larger one is streamed and never retried.
+constexpr std::size_t kRetryBodyBytes = 64 * 1024;
+constexpr std::size_t kChunkBytes = 16 * 1024;
+
+// RFC 9110 7.6.1: meaningful for one connection only, never passed on.
+bool is_hop_by_hop(std::string_view name, const std::set<std::string>& listed_in_connection) {
+  for (std::string_view hop : {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+                               "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}) {
+    if (config::same_name(name, hop)) return true;
+  }
+  return listed_in_connection.contains(config::lower_case(name));
+}
+
+std::set<std::string> connection_tokens(const bhttp::fields& fields) {
+  std::set<std::string> tokens;
+  for (const auto& field : fields) {
+    if (field.name() != bhttp::field::connection) continue;
+    for (auto token : bhttp::token_list{field.value()}) tokens.insert(config::lower_case(token));
+  }
+  return tokens;
+}
+
+bool idempotent(std::string_view method) {
+  for (std::string_view safe : {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}) {
+    if (method == safe) return true;
+  }
+  return false;
+}
+
+bool retried_status(const config::RetryPolicy::On& on, int status) {
+  if (on.any_5xx && status >= 500) return true;
+  return std::find(on.statuses.begin(), on.statuses.end(), status) != on.statuses.end();
+}
+
+bool retried_error(const config::RetryPolicy::On& on, UpstreamResult::Error error) {
+  switch (error) {
+    case UpstreamResult::Error::connect_failed: return on.connect_failure;
+    case UpstreamResult::Error::reset: return on.reset;
+    case UpstreamResult::Error::timeout: return on.timeout;
+    default: return false;
+  }
+}
+
+// The upstream request's head: the client's fields without hop-by-hop ones and those
+// Causeway sets itself, then Host, X-Forwarded-*, and a continued trace.
+template <class Body>
+void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, const bridge::ForwardPlan& plan,
+               const config::Upstream& upstream, const ForwardClient& client) {
+  out.version(11);
+  out.method_string(plan.method);
+  out.target(upstream.base_path + plan.target);
+  const auto listed = connection_tokens(in);
+  const std::string* traceparent = nullptr;
+  std::string trace_value, state_value;
+  for (const auto& field : in) {
+    const auto name = field.name_string();
+    if (is_hop_by_hop(name, listed)) continue;
+    if (config::same_name(name, "host") || config::same_name(name, "content-length") ||
+        config::same_name(name, "expect") || config::same_name(name, "x-forwarded-for") ||
+        config::same_name(name, "x-forwarded-proto") || config::same_name(name, "x-forwarded-host")) {
+      continue;
+    }
+    if (config::same_name(name, "traceparent")) {
+      trace_value = std::string(field.value());
+      traceparent = &trace_value;
+      continue;
+    }
+    if (config::same_name(name, "tracestate")) {
+      state_value = std::string(field.value());
+      continue;
+    }
+    out.insert(name, field.value());
+  }
+  out.set(bhttp::field::host, config::Endpoint{upstream.host, upstream.port}.text());
+  out.set("x-forwarded-for", client.peer);
+  out.set("x-forwarded-proto", client.scheme);
+  if (auto host = in.find(bhttp::field::host); host != in.end()) out.set("x-forwarded-host", host->value());
+  auto trace = bridge::continue_trace(traceparent, state_value.empty() ? nullptr : &state_value);
+  out.set("traceparent", trace.traceparent);
+  if (trace.tracestate) out.set("tracestate", *trace.tracestate);
+}
+
+struct Attempt {
+  UpstreamResult::Error error = UpstreamResult::Error::none;
+  std::string detail;
+  bool nothing_read = false;  // broke before any byte of response came
+};
+
+class Forwarding {
+ public:
+  using ResponseParser = std::optional<bhttp::response_parser<bhttp::buffer_body>>;
+
+  Forwarding(const ForwardClient& client, const bridge::ForwardPlan& plan)
+      : client_(client),
+        plan_(plan),
+        upstream_client_(*std::static_pointer_cast<UpstreamClient>(plan.upstream)),
+        upstream_(upstream_client_.upstream()),
+        pool_(upstream_client_.pool()),
+        started_(Clock::now()),
+        deadline_(started_ + plan.timeout) {}
+
+  asio::awaitable<bool> run() {
+    const auto& head = client_.parser.get();
+    client_keep_alive_ = head.keep_alive();
+    client_version_ = head.version();
+    head_only_ = plan_.method == "HEAD";
+
+    const auto length = client_.parser.content_length();
+    const bool has_body = (length && *length > 0) || client_.parser.chunked();
+    if (has_body && head.version() >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+      // The body is asked for here, as the buffered path does, and never by the upstream.
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+      client_.stream.expires_after(client_.limits.body_timeout);
+      auto [ec, n] = co_await bhttp::async_write(client_.stream, go_on, use_tuple);
+      if (ec) co_return false;
+    }
+    const bool may_retry = plan_.retry.attempts > 1;
+    if (!has_body || (may_retry && length && *length <= kRetryBodyBytes)) {
+      if (has_body && !co_await read_whole_body()) co_return false;
+      co_return co_await with_retries(head);
+    }
+    co_return co_await streamed(head);
+  }
+
+ private:
+  asio::awaitable<bool> read_whole_body() {
+    client_.stream.expires_after(client_.limits.body_timeout);
+    auto [ec, n] = co_await bhttp::async_read(client_.stream, client_.buffer, client_.parser, use_tuple);
+    client_.stream.expires_never();
+    if (ec) {
+      co_await answer_error(ec == bhttp::error::body_limit ? Failure::body_too_large : Failure::bad_request,
+                            ec == bhttp::error::body_limit ? "request body is too large" : "malformed request body");
+      co_return false;
+    }
+    body_ = std::move(client_.parser.get().body());
+    co_return true;
+  }
+
+  // The body is at hand (or there is none): send it as often as the route allows.
+  asio::awaitable<bool> with_retries(const bhttp::request_header<>& head) {
+    bhttp::request<bhttp::string_body> request;
+    fill_head(request, head, plan_, upstream_, client_);
+    request.body() = body_;
+    request.prepare_payload();
+    const bool retry_allowed = idempotent(plan_.method);
+    for (int attempt = 1;; ++attempt) {
+      auto lease = co_await acquire();
+      if (!lease.connection) {
+        if (attempt < plan_.retry.attempts && retried_error(plan_.retry.on, lease.error) && co_await back_off(attempt)) {
+          continue;
+        }
+        co_return co_await fail(lease.error, lease.detail);
+      }
+      ResponseParser response;
+      auto sent = co_await exchange_whole(lease, request, response);
+      if (sent.error == UpstreamResult::Error::none) {
+        const int status = response->get().result_int();
+        if (attempt < plan_.retry.attempts && retry_allowed && retried_status(plan_.retry.on, status) &&
+            co_await back_off(attempt)) {
+          record(status, false);
+          continue;  // the connection goes with this attempt: its body is unread
+        }
+        co_return co_await relay_response(std::move(lease.connection), *response);
+      }
+      // A request that never reached the upstream may go again, whatever its method.
+      const bool unsent = sent.error == UpstreamResult::Error::connect_failed;
+      if (attempt < plan_.retry.attempts && (retry_allowed || unsent) && retried_error(plan_.retry.on, sent.error) &&
+          co_await back_off(attempt)) {
+        continue;
+      }
+      co_return co_await fail(sent.error, sent.detail);
+    }
+  }
+
+  // A body too large (or of unknown size) to keep: streamed as it arrives, sent once.
+  asio::awaitable<bool> streamed(const bhttp::request_header<>& head) {
+    auto lease = co_await acquire();
+    if (!lease.connection) co_return co_await fail(lease.error, lease.detail);
+    auto& upstream = lease.connection->stream();
+
+    bhttp::request<bhttp::buffer_body> out;
+    fill_head(out, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
+    bhttp::request_parser<bhttp::buffer_body> in{std::move(client_.parser)};
+    body_parser_ = &in;
+    if (auto length = in.content_length()) {
+      out.content_length(*length);
+    } else {
+      out.chunked(true);
+    }
+    out.body().data = nullptr;
+    out.body().more = true;
+    bhttp::request_serializer<bhttp::buffer_body> serializer{out};
+    upstream.expires_at(deadline_);
+    if (auto [ec, n] = co_await bhttp::async_write_header(upstream, serializer, use_tuple); ec) {
+      co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
+    }
+    std::array<char, kChunkBytes> chunk;
+    while (!serializer.is_done()) {
+      if (!in.is_done()) {
+        in.get().body().data = chunk.data();
+        in.get().body().size = chunk.size();
+        client_.stream.expires_after(client_.limits.body_timeout);
+        auto [ec, n] = co_await bhttp::async_read(client_.stream, client_.buffer, in, use_tuple);
+        client_.stream.expires_never();
+        if (ec && ec != bhttp::error::need_buffer) {
+          // The client broke off or sent too much: the upstream connection is dropped unfinished.
+          co_await answer_error(ec == bhttp::error::body_limit ? Failure::body_too_large : Failure::bad_request,
+                                ec == bhttp::error::body_limit ? "request body is too large" : "request body broke off");
+          co_return false;
+        }
+        out.body().data = chunk.data();
+        out.body().size = chunk.size() - in.get().body().size;
+        out.body().more = !in.is_done();
+      } else {
+        out.body().data = nullptr;
+        out.body().size = 0;
+        out.body().more = false;
+      }
+      upstream.expires_at(deadline_);
+      auto [ec, n] = co_await bhttp::async_write(upstream, serializer, use_tuple);
+      if (ec && ec != bhttp::error::need_buffer) {
+        co_return co_await fail(error_of(ec), "the upstream broke off while receiving: " + ec.message());
+      }
+    }
+    ResponseParser response;
+    auto got = co_await read_head(*lease.connection, response);
+    if (got.error != UpstreamResult::Error::none) co_return co_await fail(got.error, got.detail);
+    co_return co_await relay_response(std::move(lease.connection), *response);
+  }
+
+  asio::awaitable<UpstreamPool::Lease> acquire() {
+    auto lease = co_await pool_->acquire(client_.loop, deadline_);
+    co_return lease;
+  }
+
+  // Sends the request and reads the response head. A pooled connection that breaks
+  // before any byte of response was closed by the upstream while it sat idle: the
+  // request goes once more on a fresh one, since the upstream never read it.
+  asio::awaitable<Attempt> exchange_whole(UpstreamPool::Lease& lease, bhttp::request<bhttp::string_body>& request,
+                                          ResponseParser& response) {
+    for (bool first = true;; first = false) {
+      auto& connection = *lease.connection;
+      connection.stream().expires_at(deadline_);
+      auto [ec, n] = co_await bhttp::async_write(connection.stream(), request, use_tuple);
+      Attempt outcome;
+      if (ec) {
+        outcome = Attempt{error_of(ec), "cannot send to the upstream: " + ec.message()};
+        outcome.nothing_read = true;
+      } else {
+        outcome = co_await read_head(connection, response);
+      }
+      const bool stale = outcome.error == UpstreamResult::Error::reset && outcome.nothing_read && connection.reused();
+      if (!stale || !first) co_return outcome;
+      upstream_buffer_.clear();
+      lease = co_await pool_->replace(std::move(lease.connection), deadline_);
+      if (!lease.connection) co_return Attempt{lease.error, lease.detail};
+    }
+  }
+
+  // Reads the response head, skipping interim 1xx answers.
+  asio::awaitable<Attempt> read_head(UpstreamConnection& connection, ResponseParser& response) {
+    for (;;) {
+      response.emplace();
+      response->header_limit(64 * 1024);
+      response->body_limit(boost::none);  // streamed: no whole body is ever held
+      if (head_only_) response->skip(true);
+      connection.stream().expires_at(deadline_);
+      auto [ec, n] = co_await bhttp::async_read_header(connection.stream(), upstream_buffer_, *response, use_tuple);
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          co_return Attempt{UpstreamResult::Error::timeout,
+                            "no response within " + std::to_string(plan_.timeout.count()) + "ms"};
+        }
+        const bool garbage = ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
+                             ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+        Attempt broken{garbage ? UpstreamResult::Error::bad_response : UpstreamResult::Error::reset,
+                       "the upstream's answer broke off: " + ec.message()};
+        broken.nothing_read = n == 0 && upstream_buffer_.size() == 0;
+        co_return broken;
+      }
+      const int status = response->get().result_int();
+      if (status >= 200 || status == 101) co_return Attempt{};
+      // An interim answer (103, ...): the real one follows.
+    }
+  }
+
+  // The response head goes to the client, then its body as it arrives.
+  asio::awaitable<bool> relay_response(std::unique_ptr<UpstreamConnection> connection,
+                                       bhttp::response_parser<bhttp::buffer_body>& in) {
+    const auto& head = in.get();
+    const int status = head.result_int();
+    record(status, true);
+    bhttp::response<bhttp::buffer_body> out;
+    out.version(client_version_);
+    out.result(status);
+    const auto listed = connection_tokens(head.base());
+    for (const auto& field : head) {
+      if (is_hop_by_hop(field.name_string(), listed) || field.name() == bhttp::field::content_length) continue;
+      out.insert(field.name_string(), field.value());
+    }
+    const bool bodiless = head_only_ || status < 200 || status == 204 || status == 304;
+    bool keep_alive = client_keep_alive_;
+    if (auto length = in.content_length()) {
+      out.content_length(*length);
+    } else if (!bodiless) {
+      if (client_version_ >= 11) {
+        out.chunked(true);
+      } else {
+        keep_alive = false;  // an HTTP/1.0 client learns the end of the body from the close
+      }
+    }
+    out.keep_alive(keep_alive);
+    out.body().data = nullptr;
+    out.body().more = !bodiless;
+    bhttp::response_serializer<bhttp::buffer_body> serializer{out};
+    client_.stream.expires_after(client_.limits.idle_timeout);
+    if (auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer, use_tuple); ec) co_return false;
+    if (bodiless) {
+      if (in.is_done() && head.keep_alive()) pool_->release(std::move(connection));
+      co_return keep_alive;
+    }
+    std::array<char, kChunkBytes> chunk;
+    while (!serializer.is_done()) {
+      if (!in.is_done()) {
+        in.get().body().data = chunk.data();
+        in.get().body().size = chunk.size();
+        connection->stream().expires_at(deadline_);
+        auto [ec, n] = co_await bhttp::async_read(connection->stream(), upstream_buffer_, in, use_tuple);
+        if (ec && ec != bhttp::error::need_buffer) co_return false;  // mid-body: the client sees the cut
+        out.body().data = chunk.data();
+        out.body().size = chunk.size() - in.get().body().size;
+        out.body().more = !in.is_done();
+      } else {
+        out.body().data = nullptr;
+        out.body().size = 0;
+        out.body().more = false;
+      }
+      client_.stream.expires_after(client_.limits.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_write(client_.stream, serializer, use_tuple);
+      if (ec && ec != bhttp::error::need_buffer) co_return false;
+    }
+    client_.stream.expires_never();
+    if (head.keep_alive() && upstream_buffer_.size() == 0) pool_->release(std::move(connection));
+    co_return keep_alive;
+  }
+
+  // Waits before attempt + 1; false when the wait would pass the deadline.
+  asio::awaitable<bool> back_off(int attempt) {
+    auto delay = std::min(plan_.retry.max_backoff, plan_.retry.backoff * (1 << std::min(attempt - 1, 16)));
+    if (Clock::now() + delay >= deadline_) co_return false;
+    upstream_buffer_.clear();
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return true;
+  }
+
+  static UpstreamResult::Error error_of(const beast::error_code& ec) {
+    return ec == beast::error::timeout ? UpstreamResult::Error::timeout : UpstreamResult::Error::reset;
+  }
+
+  // The upstream failed before anything went back to the client: 502, or 504 for a timeout.
+  asio::awaitable<bool> fail(UpstreamResult::Error error, const std::string& detail) {
+    UpstreamResult result;
+    result.error = error;
+    result.detail = detail;
+    upstream_client_.record(client_.loop, result, started_);
+    if (plan_.breaker) plan_.breaker->failed(Clock::now());
+    const auto failure = error == UpstreamResult::Error::timeout ? Failure::timeout : Failure::bad_gateway;
+    co_return co_await answer_error(failure, "upstream '" + upstream_.name + "': " + detail);
+  }
+
+  // Answers with one of Causeway's errors; the body (if any is left) is not read, so
+  // the connection closes unless the request was read whole.
+  asio::awaitable<bool> answer_error(Failure failure, const std::string& message) {
+    auto error = bridge::failure_response(failure, message, plan_.route);
+    plan_.stats->record(error.status, Clock::now() - started_);
+    bhttp::response<bhttp::string_body> response;
+    response.version(client_version_);
+    response.result(error.status);
+    for (const auto& header : error.headers) response.insert(header.name, header.value);
+    response.body() = std::move(error.body);
+    // A body left unread leaves the connection unusable.
+    const bool body_read = body_parser_ ? body_parser_->is_done() : client_.parser.is_done();
+    const bool keep_alive = client_keep_alive_ && body_read;
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    client_.stream.expires_after(client_.limits.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_write(client_.stream, response, use_tuple);
+    co_return !ec && keep_alive;
+  }
+
+  void record(int status, bool final) {
+    UpstreamResult result;
+    result.response.emplace();
+    result.response->status = status;
+    upstream_client_.record(client_.loop, result, started_);
+    if (plan_.breaker) {
+      if (status >= 500) {
+        plan_.breaker->failed(Clock::now());
+      } else {
+        plan_.breaker->succeeded();
+      }
+    }
+    if (final) plan_.stats->record(status, Clock::now() - started_);
+  }
+
+  ForwardClient client_;
+  const bridge::ForwardPlan& plan_;
+  UpstreamClient& upstream_client_;
+  const config::Upstream& upstream_;
+  std::shared_ptr<UpstreamPool> pool_;
+  Clock::time_point started_;
+  Clock::time_point deadline_;
+  beast::flat_buffer upstream_buffer_;
+  std::string body_;
+  // Once streaming, the request's parser: the client's own was moved into it.
+  bhttp::request_parser<bhttp::buffer_body>* body_parser_ = nullptr;
+  bool client_keep_alive_ = true;
+  unsigned client_version_ = 11;
+  bool head_only_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan) {
+  Forwarding forwarding(client, plan);
+  co_return co_await forwarding.run();
+}
+
+}  // namespace causeway::http

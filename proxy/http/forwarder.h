@@ -1,0 +1,35 @@
+#pragma once
+// Forward routes: one request streamed from a client connection to an upstream and
+// the response streamed back, neither body held whole (unless a retry needs a small
+// request body kept). Hop-by-hop headers are dropped, X-Forwarded-For/-Proto/-Host
+// and traceparent set; the upstream's failures become 502/504 while nothing has been
+// sent back yet, and a closed connection after that.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstddef>
+#include <string>
+
+#include "bridge/forward_plan.h"
+#include "config/config.h"
+
+namespace causeway::http {
+
+struct ForwardClient {
+  boost::beast::tcp_stream& stream;
+  boost::beast::flat_buffer& buffer;
+  // The request with its head read and its body not yet.
+  boost::beast::http::request_parser<boost::beast::http::string_body>& parser;
+  std::string peer;         // the client's address, for X-Forwarded-For
+  std::string scheme;       // "http" or "https", for X-Forwarded-Proto
+  std::size_t loop;         // the event loop this connection runs on
+  const config::HttpLimits& limits;
+};
+
+// Returns whether the client connection may serve another request.
+boost::asio::awaitable<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan);
+
+}  // namespace causeway::http
