@@ -4,15 +4,13 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/unknown_field_set.h>
 
-#include "google/api/http.pb.h"
+#include "google/api/annotations.pb.h"
 #include "grpc/proto_catalog.h"
 
 namespace causeway::grpc {
 
 namespace {
 
-// The field number of the google.api.http extension of MethodOptions.
-constexpr int kHttpOption = 72295728;
 
 // The option's bytes. Whether protobuf parsed it as a known extension or kept it as an
 // unknown field depends on what is linked in, so look at the wire form, which is the same.
@@ -23,7 +21,7 @@ std::string http_option_bytes(const google::protobuf::MethodOptions& options) {
   for (int i = 0; i < fields.field_count(); ++i) {
     const auto& field = fields.field(i);
     // Repeated occurrences of a message field merge, so concatenate them.
-    if (field.number() == kHttpOption && field.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+    if (field.number() == google::api::kHttpFieldNumber && field.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
       bytes += field.length_delimited();
     }
   }

@@ -11,7 +11,10 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor_database.h>
 
+#include "google/api/annotations.pb.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpc/proto_catalog.h"
+#include "grpc/reflection/v1alpha/reflection.pb.h"
 
 namespace causeway::grpc {
 
@@ -69,6 +72,15 @@ void collect(const pb::FileDescriptor& file, std::set<std::string>& seen, Loaded
   out.files.push_back(std::move(proto));
 }
 
+// What catalogs may import without an include path. Naming each file's code here links it
+// in: a static library contributes only the objects that something refers to, and a
+// generated file registers itself in the generated pool only when it is linked.
+void link_compiled_in_files() {
+  [[maybe_unused]] const void* volatile linked[] = {&google::api::http,
+                                                     &::grpc::health::v1::_HealthCheckRequest_default_instance_,
+                                                     &::grpc::reflection::v1alpha::_ServerReflectionRequest_default_instance_};
+}
+
 }  // namespace
 
 ProtoLoader::ProtoLoader(std::vector<std::string> include_paths) : include_paths_(std::move(include_paths)) {
@@ -93,6 +105,7 @@ void ProtoLoader::add_descriptor_set(std::string_view bytes, const std::string& 
 }
 
 LoadedProtos ProtoLoader::finish() {
+  link_compiled_in_files();
   pb::compiler::DiskSourceTree tree;
   for (const auto& path : include_paths_) tree.MapPath("", path);
   ErrorList errors(tree);
