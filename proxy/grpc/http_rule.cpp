@@ -41,6 +41,28 @@ void check_field(const google::protobuf::MethodDescriptor& method, const google:
   }
 }
 
+// Every {variable} of a path template names a (dotted) field of the request.
+void check_variables(const google::protobuf::MethodDescriptor& method, const std::string& path) {
+  for (auto open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+    const auto end = path.find_first_of("=}", open);
+    if (end == std::string::npos) reject(method, "path '" + path + "' has an unclosed '{'");
+    const std::string variable = path.substr(open + 1, end - open - 1);
+    const google::protobuf::Descriptor* message = method.input_type();
+    std::size_t start = 0;
+    while (true) {
+      const auto dot = variable.find('.', start);
+      const std::string name = variable.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      const google::protobuf::FieldDescriptor* field = message ? message->FindFieldByName(name) : nullptr;
+      if (!field || (dot != std::string::npos && field->is_repeated())) {
+        reject(method, "path variable '" + variable + "' is not a field of " + method.input_type()->full_name());
+      }
+      if (dot == std::string::npos) break;
+      message = field->message_type();
+      start = dot + 1;
+    }
+  }
+}
+
 HttpRule binding(std::string method, std::string path) {
   HttpRule rule;
   rule.method = std::move(method);
@@ -62,6 +84,7 @@ HttpRule convert(const google::protobuf::MethodDescriptor& method, const google:
   }
   if (out.method.empty()) reject(method, "custom binding has no kind");
   if (out.path.empty() || out.path.front() != '/') reject(method, "path '" + out.path + "' does not start with '/'");
+  check_variables(method, out.path);
   out.body = rule.body();
   out.response_body = rule.response_body();
   out.additional = additional;

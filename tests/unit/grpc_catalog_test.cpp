@@ -142,6 +142,17 @@ service S {
 )");
   EXPECT_THAT(load_error({file}, {dir.path()}),
               HasSubstr("method rules.S/Put: google.api.http body 'payload' is not a field of rules.Req"));
+
+  const auto variables = dir.write("variables.proto", R"(syntax = "proto3";
+package variables;
+import "google/api/annotations.proto";
+message Req { string id = 1; }
+service S {
+  rpc Get(Req) returns (Req) { option (google.api.http) = { get: "/r/{id}/{name=parts/*}" }; }
+}
+)");
+  EXPECT_THAT(load_error({variables}, {dir.path()}),
+              HasSubstr("method variables.S/Get: google.api.http path variable 'name' is not a field of variables.Req"));
 }
 
 TEST(GrpcCatalog, LookupsSayWhatExists) {
