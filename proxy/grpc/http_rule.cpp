@@ -6,6 +6,7 @@
 
 #include "google/api/annotations.pb.h"
 #include "grpc/proto_catalog.h"
+#include "grpc/url_field.h"
 
 namespace causeway::grpc {
 
@@ -47,19 +48,8 @@ void check_variables(const google::protobuf::MethodDescriptor& method, const std
     const auto end = path.find_first_of("=}", open);
     if (end == std::string::npos) reject(method, "path '" + path + "' has an unclosed '{'");
     const std::string variable = path.substr(open + 1, end - open - 1);
-    const google::protobuf::Descriptor* message = method.input_type();
-    std::size_t start = 0;
-    while (true) {
-      const auto dot = variable.find('.', start);
-      const std::string name = variable.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      const google::protobuf::FieldDescriptor* field = message ? message->FindFieldByName(name) : nullptr;
-      if (!field || (dot != std::string::npos && field->is_repeated())) {
-        reject(method, "path variable '" + variable + "' is not a field of " + method.input_type()->full_name());
-      }
-      if (dot == std::string::npos) break;
-      message = field->message_type();
-      start = dot + 1;
-    }
+    const FieldPath field = resolve_field_path(*method.input_type(), variable);
+    if (field.outcome != FieldOutcome::ok) reject(method, "path variable '" + variable + "': " + field.error);
   }
 }
 

@@ -37,8 +37,8 @@ Transcoded field_body(const MessageType& input, std::string_view field_name, std
 std::string add_url_field(const MessageType& input, const FieldValue& field, std::string_view what,
                           bool skip_unknown, std::string& bytes) {
   const UrlField piece = url_field_json(*input.descriptor, field.field, field.value);
-  if (piece.outcome == UrlField::Outcome::no_such_field && skip_unknown) return {};
-  if (piece.outcome != UrlField::Outcome::ok) return std::string(what) + " '" + field.field + "': " + piece.error;
+  if (piece.outcome == FieldOutcome::no_such_field && skip_unknown) return {};
+  if (piece.outcome != FieldOutcome::ok) return std::string(what) + " '" + field.field + "': " + piece.error;
   const Transcoded converted = json_to_proto(input, piece.json);
   if (!converted.ok()) {
     // "field 'x': expected ..." -> "query parameter 'x': expected ..."

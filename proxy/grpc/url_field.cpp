@@ -53,8 +53,8 @@ boost::json::value leaf_value(const pb::FieldDescriptor& field, std::string_view
 
 }  // namespace
 
-UrlField url_field_json(const pb::Descriptor& message, std::string_view dotted_name, std::string_view text) {
-  std::vector<const pb::FieldDescriptor*> path;
+FieldPath resolve_field_path(const pb::Descriptor& message, std::string_view dotted_name) {
+  FieldPath path;
   const pb::Descriptor* type = &message;
   std::size_t start = 0;
   while (true) {
@@ -62,30 +62,36 @@ UrlField url_field_json(const pb::Descriptor& message, std::string_view dotted_n
     const std::string name(dotted_name.substr(start, dot == std::string_view::npos ? dotted_name.npos : dot - start));
     const std::string parent(dotted_name.substr(0, start ? start - 1 : 0));
     if (!type) {
-      return {UrlField::Outcome::unusable, {}, "field '" + parent + "' is not a message, so it has no field '" + name + "'"};
+      return {FieldOutcome::unusable, {}, "field '" + parent + "' is not a message, so it has no field '" + name + "'"};
     }
     const pb::FieldDescriptor* field = type->FindFieldByName(name);
     if (!field) field = type->FindFieldByCamelcaseName(name);
     if (!field) {
-      return {UrlField::Outcome::no_such_field, {},
+      return {FieldOutcome::no_such_field, {},
               "field '" + std::string(dotted_name) + "' does not exist in " + message.full_name()};
     }
     if (dot != std::string_view::npos && field->is_repeated()) {
-      return {UrlField::Outcome::unusable, {}, "field '" + parent + (parent.empty() ? "" : ".") + name +
-                                                   "' is repeated, so its fields cannot be set from the URL"};
+      return {FieldOutcome::unusable, {},
+              "field '" + parent + (parent.empty() ? "" : ".") + name + "' is repeated, so its fields cannot be set"};
     }
-    path.push_back(field);
-    if (dot == std::string_view::npos) break;
+    path.fields.push_back(field);
+    if (dot == std::string_view::npos) return path;
     type = field->message_type();
     start = dot + 1;
   }
+}
+
+UrlField url_field_json(const pb::Descriptor& message, std::string_view dotted_name, std::string_view text) {
+  FieldPath resolved = resolve_field_path(message, dotted_name);
+  if (resolved.outcome != FieldOutcome::ok) return {resolved.outcome, {}, std::move(resolved.error)};
+  const std::vector<const pb::FieldDescriptor*>& path = resolved.fields;
 
   const pb::FieldDescriptor& leaf = *path.back();
   if (leaf.is_map()) {
-    return {UrlField::Outcome::unusable, {}, "field '" + std::string(dotted_name) + "' is a map; it cannot be set from the URL"};
+    return {FieldOutcome::unusable, {}, "field '" + std::string(dotted_name) + "' is a map; it cannot be set from the URL"};
   }
   if (leaf.cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !is_scalar_like(*leaf.message_type())) {
-    return {UrlField::Outcome::unusable, {},
+    return {FieldOutcome::unusable, {},
             "field '" + std::string(dotted_name) + "' is a message (" + leaf.message_type()->full_name() +
                 "); name one of its fields instead"};
   }
@@ -97,7 +103,7 @@ UrlField url_field_json(const pb::Descriptor& message, std::string_view dotted_n
     wrapper[(*field)->name()] = std::move(value);
     value = std::move(wrapper);
   }
-  return {UrlField::Outcome::ok, boost::json::serialize(value), {}};
+  return {FieldOutcome::ok, boost::json::serialize(value), {}};
 }
 
 }  // namespace causeway::grpc

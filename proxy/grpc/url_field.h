@@ -5,16 +5,28 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace google::protobuf {
 class Descriptor;
+class FieldDescriptor;
 }
 
 namespace causeway::grpc {
 
+enum class FieldOutcome { ok, no_such_field, unusable };
+
+// The fields a dotted name ("order.id", proto or lowerCamel names) walks through,
+// outermost first; every one but the last a singular message.
+struct FieldPath {
+  FieldOutcome outcome = FieldOutcome::ok;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  std::string error;  // unless ok: "field 'order.x' does not exist in pkg.Request"
+};
+FieldPath resolve_field_path(const google::protobuf::Descriptor& message, std::string_view dotted_name);
+
 struct UrlField {
-  enum class Outcome { ok, no_such_field, unusable };
-  Outcome outcome = Outcome::ok;
+  FieldOutcome outcome = FieldOutcome::ok;
   std::string json;   // when ok
   std::string error;  // otherwise
 };

@@ -152,7 +152,8 @@ service S {
 }
 )");
   EXPECT_THAT(load_error({variables}, {dir.path()}),
-              HasSubstr("method variables.S/Get: google.api.http path variable 'name' is not a field of variables.Req"));
+              HasSubstr("method variables.S/Get: google.api.http path variable 'name': field 'name' does not exist in "
+                        "variables.Req"));
 }
 
 TEST(GrpcCatalog, LookupsSayWhatExists) {
