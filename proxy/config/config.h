@@ -43,11 +43,27 @@ struct HttpLimits {
 
 enum class Protocol { http, grpc };
 
+// A file the config names, with where it was named: a problem with what the file
+// holds is reported at that setting.
+struct FileSetting {
+  std::string path;  // as written (after ${...}); relative paths are from the working directory
+  Mark mark;
+};
+
+// tls: on a listener makes it HTTPS.
+struct ListenerTls {
+  FileSetting cert;                      // certificate chain, PEM, the server's own first
+  FileSetting key;                       // its private key, PEM, unencrypted
+  std::optional<FileSetting> client_ca;  // CAs that client certificates are verified against
+  bool require_client_cert = true;       // with client_ca: refuse clients without a certificate
+};
+
 struct Listener {
   std::string name;
   Protocol protocol = Protocol::http;
   Endpoint listen;
   HttpLimits limits;
+  std::optional<ListenerTls> tls;
   Mark mark;
 };
 
@@ -90,11 +106,20 @@ struct Broker {
   Mark mark;
 };
 
+// TLS to an https:// upstream.
+struct UpstreamTls {
+  std::optional<FileSetting> ca;  // none: the system's trust store
+  bool verify = true;             // false: any certificate is accepted (logged as a warning)
+  std::string server_name;        // sent as SNI and verified; the url's host unless set
+  std::optional<FileSetting> cert;  // a client certificate (mTLS), with its key
+  std::optional<FileSetting> key;
+};
+
 // A local service Causeway calls: for delivery, forwarding and transcoding.
 struct Upstream {
   std::string name;
   std::string type = "http";  // http | grpc
-  std::string scheme = "http";
+  std::string scheme = "http";  // http | https
   std::string host;           // from url: (http) or address: (grpc)
   std::uint16_t port = 0;
   std::string base_path;      // the url's path, prefixed to every request path; "" for none
@@ -110,6 +135,7 @@ struct Upstream {
     Duration open_for = 10s;
   };
   std::optional<Breaker> circuit_breaker;
+  std::optional<UpstreamTls> tls;    // set exactly when the scheme is https
   Mark mark;
 };
 

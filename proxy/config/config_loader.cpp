@@ -10,6 +10,7 @@
 #include "config/address_book.h"
 #include "config/config_node.h"
 #include "config/route_parser.h"
+#include "config/tls_parser.h"
 #include "config/units.h"
 #include "config/yaml_document.h"
 
@@ -51,7 +52,7 @@ Listener parse_listener(const MapEntry& entry, AddressBook& addresses) {
   Listener listener;
   listener.name = entry.key_node.name();
   listener.mark = entry.key_node.mark();
-  const Mapping map(entry.value, {"protocol", "listen", "limits"});
+  const Mapping map(entry.value, {"protocol", "listen", "limits", "tls"});
   const ConfigNode protocol = map.required("protocol");
   listener.protocol = protocol.one_of<Protocol>({{"http", Protocol::http}, {"grpc", Protocol::grpc}});
   if (listener.protocol == Protocol::grpc) protocol.fail("gRPC listeners are not implemented yet");
@@ -59,6 +60,7 @@ Listener parse_listener(const MapEntry& entry, AddressBook& addresses) {
   listener.listen = listen.endpoint();
   addresses.claim(listener.listen, "listener '" + listener.name + "'", listen);
   if (auto limits = map.optional("limits")) listener.limits = parse_limits(*limits);
+  if (auto tls = map.optional("tls")) listener.tls = parse_listener_tls(*tls);
   return listener;
 }
 
@@ -154,22 +156,25 @@ std::vector<Broker> parse_brokers(const ConfigNode& node) {
   return brokers;
 }
 
-// http://host[:port][/base/path]; the base path is prefixed to every request path.
+// http[s]://host[:port][/base/path]; the base path is prefixed to every request path.
 void parse_url(const ConfigNode& node, Upstream& upstream) {
   const std::string text = node.string();
-  constexpr std::string_view kHttp = "http://";
-  if (text.starts_with("https://")) node.fail("TLS to upstreams is not implemented yet");
-  if (!text.starts_with(kHttp)) node.fail("expected a URL like http://127.0.0.1:3000");
-  std::string_view rest = std::string_view(text).substr(kHttp.size());
+  const std::size_t separator = text.find("://");
+  const std::string scheme = separator == std::string::npos ? "" : text.substr(0, separator);
+  if (scheme != "http" && scheme != "https") node.fail("expected a URL like http://127.0.0.1:3000");
+  std::string_view rest = std::string_view(text).substr(separator + 3);
   const std::size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
   while (path.ends_with('/')) path.remove_suffix(1);
   const bool has_port = authority.find(':', authority.starts_with('[') ? authority.find(']') : 0) != std::string_view::npos;
-  const std::optional<Endpoint> endpoint = parse_endpoint(has_port ? std::string(authority) : std::string(authority) + ":80");
+  const std::string default_port = scheme == "https" ? ":443" : ":80";
+  const std::optional<Endpoint> endpoint =
+      parse_endpoint(has_port ? std::string(authority) : std::string(authority) + default_port);
   if (!endpoint || endpoint->port == 0 || authority.starts_with(':') || path.find_first_of("?#") != std::string_view::npos) {
     node.fail("expected a URL like http://127.0.0.1:3000");
   }
+  upstream.scheme = scheme;
   upstream.host = endpoint->host;
   upstream.port = endpoint->port;
   upstream.base_path = std::string(path);
@@ -180,13 +185,20 @@ Upstream parse_upstream(const MapEntry& entry) {
   upstream.name = entry.key_node.name();
   upstream.mark = entry.key_node.mark();
   const Mapping map(entry.value, {"type", "url", "timeout", "connect_timeout", "max_connections", "max_response",
-                                  "idle_timeout", "circuit_breaker"},
+                                  "idle_timeout", "circuit_breaker", "tls"},
                     {{"address", "gRPC upstreams are not implemented yet"}});
   if (auto type = map.optional("type")) {
     upstream.type = type->one_of<std::string>({{"http", "http"}, {"grpc", "grpc"}});
     if (upstream.type == "grpc") type->fail("gRPC upstreams are not implemented yet");
   }
   parse_url(map.required("url"), upstream);
+  if (auto tls = map.optional("tls")) {
+    if (upstream.scheme != "https") map.fail_at_key("tls", "needs an https:// url");
+    upstream.tls = parse_upstream_tls(*tls, upstream.host);
+  } else if (upstream.scheme == "https") {
+    upstream.tls.emplace();  // CA verification against the system's store, of the url's host
+    upstream.tls->server_name = upstream.host;
+  }
   if (auto value = map.optional("timeout")) upstream.timeout = parse_timeout(*value);
   if (auto value = map.optional("connect_timeout")) upstream.connect_timeout = parse_timeout(*value);
   if (auto value = map.optional("max_connections")) upstream.max_connections = value->integer(1, kMaxCount);

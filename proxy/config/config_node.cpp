@@ -99,6 +99,15 @@ std::int64_t ConfigNode::integer(std::int64_t min, std::int64_t max) const {
   return value;
 }
 
+bool ConfigNode::boolean() const {
+  if (node_.IsScalar()) {
+    const std::string text = scalar();
+    if (text == "true") return true;
+    if (text == "false") return false;
+  }
+  fail("expected true or false");
+}
+
 Duration ConfigNode::duration() const {
   std::optional<Duration> value;
   if (node_.IsScalar()) value = parse_duration(scalar());

@@ -38,6 +38,7 @@ class ConfigNode {
   std::string string() const;
   std::string name() const;  // a string that is_name()
   std::int64_t integer(std::int64_t min, std::int64_t max) const;
+  bool boolean() const;  // true or false, as YAML 1.2 writes them
   Duration duration() const;
   std::size_t size() const;
   Endpoint endpoint() const;

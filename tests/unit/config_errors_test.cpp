@@ -183,7 +183,6 @@ const BrokenConfig kRoutes[] = {
     {"dead_letter_is_source", "upstreams:\n  svc: { url: http://127.0.0.1:3000 }\n" + kHead + "  - name: a\n    from: { broker: events, topic: t, group: g }\n    to: { upstream: svc, path: /b }\n    dead_letter: t\n",
      "c.yaml:11:18: routes[0].dead_letter: expected a topic other than the one read"},
     {"upstream_url", "upstreams:\n  svc: { url: \"ftp://x\" }\n", "c.yaml:2:15: upstreams.svc.url: expected a URL like http://127.0.0.1:3000"},
-    {"upstream_https", "upstreams:\n  svc: { url: \"https://x\" }\n", "c.yaml:2:15: upstreams.svc.url: TLS to upstreams is not implemented yet"},
     {"upstream_grpc", "upstreams:\n  inv: { type: grpc, address: 127.0.0.1:50052 }\n", "c.yaml:2:22: upstreams.inv.address: gRPC upstreams are not implemented yet"},
     {"from_rpc", kHead + "  - name: a\n    from: { listener: public, rpc: a.B/C }\n",
      "c.yaml:7:31: routes[0].from.rpc: gRPC routes are not implemented yet"},
@@ -264,6 +263,50 @@ const BrokenConfig kRoutes[] = {
      "c.yaml:13:7: routes[1].to.topic: expected a string"},
 };
 
+// Lines 1-4 of every listener TLS case; tls: is on line 5, its keys from line 6.
+const std::string kHttpsListener =
+    "listeners:\n"
+    "  public:\n"
+    "    protocol: http\n"
+    "    listen: :8443\n";
+
+const BrokenConfig kTls[] = {
+    {"listener_tls_not_a_mapping", kHttpsListener + "    tls: true\n", "c.yaml:5:10: listeners.public.tls: expected a mapping"},
+    {"listener_tls_without_key", kHttpsListener + "    tls:\n      cert: /etc/causeway/server.pem\n",
+     "c.yaml:6:7: listeners.public.tls: missing required key 'key'"},
+    {"listener_tls_without_cert", kHttpsListener + "    tls: { key: /etc/causeway/server.key }\n",
+     "c.yaml:5:10: listeners.public.tls: missing required key 'cert'"},
+    {"listener_tls_unknown_key", kHttpsListener + "    tls:\n      cert: s.pem\n      key: s.key\n      ca: c.pem\n",
+     "c.yaml:8:7: listeners.public.tls.ca: unknown key (expected one of: cert, key, client_ca, require_client_cert)"},
+    {"listener_tls_empty_path", kHttpsListener + "    tls:\n      cert: \"\"\n      key: s.key\n",
+     "c.yaml:6:13: listeners.public.tls.cert: expected a file path"},
+    {"listener_tls_path_not_a_string", kHttpsListener + "    tls:\n      cert: [s.pem]\n      key: s.key\n",
+     "c.yaml:6:13: listeners.public.tls.cert: expected a string"},
+    {"require_client_cert_without_client_ca",
+     kHttpsListener + "    tls:\n      cert: s.pem\n      key: s.key\n      require_client_cert: false\n",
+     "c.yaml:8:7: listeners.public.tls.require_client_cert: needs client_ca, the CAs that client certificates are "
+     "verified against"},
+    {"require_client_cert_word",
+     kHttpsListener + "    tls:\n      cert: s.pem\n      key: s.key\n      client_ca: c.pem\n      require_client_cert: yes\n",
+     "c.yaml:9:28: listeners.public.tls.require_client_cert: expected true or false"},
+    {"upstream_tls_on_http", "upstreams:\n  svc:\n    url: http://orders.internal\n    tls: { verify: false }\n",
+     "c.yaml:4:5: upstreams.svc.tls: needs an https:// url"},
+    {"upstream_tls_unknown_key", "upstreams:\n  svc:\n    url: https://orders.internal\n    tls: { sni: orders }\n",
+     "c.yaml:4:12: upstreams.svc.tls.sni: unknown key (expected one of: ca, verify, server_name, cert, key)"},
+    {"upstream_tls_verify_word", "upstreams:\n  svc:\n    url: https://orders.internal\n    tls: { verify: no }\n",
+     "c.yaml:4:20: upstreams.svc.tls.verify: expected true or false"},
+    {"upstream_tls_server_name", "upstreams:\n  svc:\n    url: https://orders.internal\n    tls: { server_name: \"a b\" }\n",
+     "c.yaml:4:25: upstreams.svc.tls.server_name: expected a host name"},
+    {"upstream_tls_cert_without_key",
+     "upstreams:\n  svc:\n    url: https://orders.internal\n    tls:\n      cert: /etc/causeway/client.pem\n",
+     "c.yaml:5:7: upstreams.svc.tls.cert: a client certificate needs its key as well"},
+    {"upstream_tls_key_without_cert",
+     "upstreams:\n  svc:\n    url: https://orders.internal\n    tls:\n      ca: ca.pem\n      key: /etc/causeway/client.key\n",
+     "c.yaml:6:7: upstreams.svc.tls.key: a private key needs its cert as well"},
+    {"upstream_https_without_host", "upstreams:\n  svc: { url: \"https://:8443\" }\n",
+     "c.yaml:2:15: upstreams.svc.url: expected a URL like http://127.0.0.1:3000"},
+};
+
 INSTANTIATE_TEST_SUITE_P(Document, ConfigErrors, ::testing::ValuesIn(kDocument),
                          [](const auto& info) { return info.param.name; });
 INSTANTIATE_TEST_SUITE_P(Listeners, ConfigErrors, ::testing::ValuesIn(kListeners),
@@ -271,6 +314,8 @@ INSTANTIATE_TEST_SUITE_P(Listeners, ConfigErrors, ::testing::ValuesIn(kListeners
 INSTANTIATE_TEST_SUITE_P(Brokers, ConfigErrors, ::testing::ValuesIn(kBrokers),
                          [](const auto& info) { return info.param.name; });
 INSTANTIATE_TEST_SUITE_P(Routes, ConfigErrors, ::testing::ValuesIn(kRoutes),
+                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Tls, ConfigErrors, ::testing::ValuesIn(kTls),
                          [](const auto& info) { return info.param.name; });
 
 // The routing module words template errors; the loader only has to put them in place.
