@@ -92,7 +92,8 @@ void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, con
     if (is_hop_by_hop(name, listed)) continue;
     if (config::same_name(name, "host") || config::same_name(name, "content-length") ||
         config::same_name(name, "expect") || config::same_name(name, "x-forwarded-for") ||
-        config::same_name(name, "x-forwarded-proto") || config::same_name(name, "x-forwarded-host")) {
+        config::same_name(name, "x-forwarded-proto") || config::same_name(name, "x-forwarded-host") ||
+        config::same_name(name, "x-forwarded-client-cert")) {
       continue;
     }
     if (config::same_name(name, "traceparent")) {
@@ -110,6 +111,7 @@ void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, con
   out.set("x-forwarded-for", client.peer);
   out.set("x-forwarded-proto", client.scheme);
   if (auto host = in.find(bhttp::field::host); host != in.end()) out.set("x-forwarded-host", host->value());
+  if (!client.client_cert.empty()) out.set("x-forwarded-client-cert", client.client_cert);
   auto trace = bridge::continue_trace(traceparent, state_value.empty() ? nullptr : &state_value);
   out.set("traceparent", trace.traceparent);
   if (trace.tracestate) out.set("tracestate", *trace.tracestate);

@@ -8,12 +8,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -30,6 +31,8 @@
 #include "http/forwarder.h"
 #include "http/io_threads.h"
 #include "http/request_checks.h"
+#include "http/tls_session.h"
+#include "http/transport.h"
 #include "metrics/registry.h"
 
 namespace causeway::http {
@@ -43,6 +46,8 @@ using bridge::Failure;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// A close_notify is one small record: a client that cannot take it within this is gone.
+constexpr auto kCloseNotifyTimeout = std::chrono::seconds(1);
 
 // The request as the flows see it, taken from the head as soon as it is read: fields
 // that arrive later in a chunked body's trailer never join the headers.
@@ -62,7 +67,8 @@ bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value
 std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool timed_out) {
   if (timed_out) return Rejection{Failure::request_timeout, "the request was not received in time"};
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
-      ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::ssl::error::stream_truncated) {
     return std::nullopt;
   }
   if (ec == bhttp::error::header_limit) return Rejection{Failure::headers_too_large, "request headers are too large"};
@@ -74,21 +80,19 @@ std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool t
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   struct Connection {
-    beast::tcp_stream stream;
+    Transport stream;
     // Reading a request runs against this timer rather than the stream's own expiry,
     // which would close the socket before the 408 could be written.
     asio::steady_timer read_deadline;
     std::uint64_t armed = 0;  // a deadline that fired just as its read finished must not cut the next step
     bool timed_out = false;
     bool idle = false;
+    bool secured = false;  // the TLS handshake completed
     std::size_t loop = 0;
     std::string peer;
-    Connection(tcp::socket socket, std::size_t loop_)
-        : stream(std::move(socket)), read_deadline(stream.get_executor()), loop(loop_) {
-      beast::error_code ec;
-      auto remote = stream.socket().remote_endpoint(ec);
-      if (!ec) peer = remote.address().to_string();
-    }
+    std::string client_cert;  // x-forwarded-client-cert of a verified client certificate
+    Connection(Transport stream_, std::string peer_, std::size_t loop_)
+        : stream(std::move(stream_)), read_deadline(stream.get_executor()), loop(loop_), peer(std::move(peer_)) {}
 
     void arm(std::chrono::milliseconds timeout) {
       timed_out = false;
@@ -96,7 +100,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       read_deadline.async_wait([this, generation = ++armed](const beast::error_code& ec) {
         if (ec || generation != armed) return;  // disarmed, or the connection is gone
         timed_out = true;
-        stream.socket().cancel();
+        stream.tcp().socket().cancel();
       });
     }
     void disarm() {
@@ -110,6 +114,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   config::HttpLimits limits;
   // Swapped whole by a reload; each request holds the one it started with.
   std::atomic<std::shared_ptr<bridge::RequestHandler>> handler;
+  // HTTPS: replaced by a reload that re-read the certificates; each connection holds
+  // the one it was accepted with.
+  std::atomic<std::shared_ptr<asio::ssl::context>> tls;
   IoThreads& threads;
   std::unique_ptr<tcp::acceptor> acceptor;
   tcp::endpoint bound;
@@ -123,14 +130,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   metrics::Counter& accepted;
   metrics::Counter& refused;
   metrics::Family<metrics::Counter>& protocol_errors;
+  metrics::Counter* handshake_failures = nullptr;  // HTTPS listeners only
 
   Impl(std::string name_, config::Endpoint endpoint_, config::HttpLimits limits_,
-       std::shared_ptr<bridge::RequestHandler> handler_,
-       IoThreads& threads_, metrics::Registry& registry)
+       std::shared_ptr<bridge::RequestHandler> handler_, IoThreads& threads_, metrics::Registry& registry,
+       std::shared_ptr<asio::ssl::context> tls_)
       : name(std::move(name_)),
         endpoint(std::move(endpoint_)),
         limits(limits_),
         handler(std::move(handler_)),
+        tls(std::move(tls_)),
         threads(threads_),
         connections_gauge(registry.gauge("causeway_http_connections", "Open HTTP connections", {"listener"}).with({name})),
         accepted(registry.counter("causeway_http_connections_total", "Accepted HTTP connections", {"listener"}).with({name})),
@@ -140,7 +149,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                     .with({name})),
         protocol_errors(registry.counter("causeway_http_protocol_errors_total",
                                          "Requests rejected before routing (malformed, too large, too slow)",
-                                         {"listener", "code"})) {}
+                                         {"listener", "code"})) {
+    if (tls.load()) {
+      handshake_failures = &registry
+                                .counter("causeway_http_tls_handshake_failures_total",
+                                         "TLS handshakes that failed or did not finish within header_timeout",
+                                         {"listener"})
+                                .with({name});
+    }
+  }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -170,12 +187,21 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::awaitable<void> serve(tcp::socket socket, std::size_t loop) {
     auto self = shared_from_this();
-    Connection connection(std::move(socket), loop);
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    std::string peer = ec ? std::string() : remote.address().to_string();
+    auto context = tls.load();
+    Connection connection(context ? Transport(std::move(socket), std::move(context)) : Transport(std::move(socket)),
+                          std::move(peer), loop);
     open.fetch_add(1);
     connections_gauge.add(1);
     track(&connection, true);
     try {
-      co_await run(connection);
+      // Plain statements around co_await: GCC 12 mishandles a suspension inside `||`.
+      bool ready = true;
+      if (connection.stream.tls()) ready = co_await handshake(connection);
+      if (ready) co_await run(connection);
+      if (connection.secured) co_await close_notify(connection);
     } catch (const std::exception&) {
       // A connection's failure stays with that connection.
     }
@@ -183,7 +209,40 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     connections_gauge.add(-1);
     open.fetch_sub(1);
     beast::error_code ignored;
-    connection.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    connection.stream.tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // Within the header timeout, as the handshake stands before the first request's head.
+  asio::awaitable<bool> handshake(Connection& connection) {
+    auto& tls_stream = *connection.stream.tls();
+    connection.idle = true;  // nothing asked yet: a drain may close it
+    connection.stream.expires_after(limits.header_timeout);
+    auto [ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    connection.stream.expires_never();
+    connection.idle = false;
+    if (!ec) {
+      connection.secured = true;
+      if (auto certificate = forwarded_client_cert(tls_stream)) connection.client_cert = std::move(*certificate);
+      co_return true;
+    }
+    if (ec == asio::error::operation_aborted) co_return false;  // drained
+    handshake_failures->inc();
+    if (plain_http_sent(ec)) {
+      // Said in plain HTTP, which is what that client reads: better than a silent close.
+      // A named local: GCC 12 destroys a temporary argument of co_await twice.
+      const std::optional<Rejection> plain_http =
+          Rejection{Failure::bad_request, "this listener speaks HTTPS; plain HTTP was sent"};
+      co_await reject(connection.stream.tcp(), plain_http, 11);
+    }
+    co_return false;
+  }
+
+  // Tells the client that nothing was cut off before the TCP close.
+  asio::awaitable<void> close_notify(Connection& connection) {
+    auto& tls_stream = *connection.stream.tls();
+    skip_peer_close_notify(tls_stream);
+    connection.stream.expires_after(kCloseNotifyTimeout);
+    co_await tls_stream.async_shutdown(use_tuple);
   }
 
   asio::awaitable<void> run(Connection& connection) {
@@ -231,7 +290,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             const bool keep = keep_alive_asked && parser.is_done();  // an unread body ends the connection
             go_on = co_await write(stream, *plan->refusal, version, keep, head_only) && keep;
           } else {
-            ForwardClient client{stream, buffer, parser, connection.peer, "http", connection.loop, limits};
+            ForwardClient client{stream,
+                                 buffer,
+                                 parser,
+                                 connection.peer,
+                                 connection.secured ? "https" : "http",
+                                 connection.client_cert,
+                                 connection.loop,
+                                 limits};
             go_on = co_await forward(client, *plan);
           }
           if (!go_on || draining.load()) co_return;
@@ -280,8 +346,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         asio::use_awaitable);
   }
 
-  asio::awaitable<bool> write(beast::tcp_stream& stream, bridge::Response response, unsigned version,
-                              bool keep_alive, bool head_only) {
+  // Stream: the connection's Transport, or the TCP under a TLS handshake that failed.
+  template <class Stream>
+  asio::awaitable<bool> write(Stream& stream, bridge::Response response, unsigned version, bool keep_alive,
+                              bool head_only) {
     bhttp::response<bhttp::string_body> message;
     message.version(version);
     message.result(response.status);
@@ -302,8 +370,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Answers a request that cannot be served and ends the connection.
-  asio::awaitable<void> reject(beast::tcp_stream& stream, const std::optional<Rejection>& rejection,
-                               unsigned version) {
+  template <class Stream>
+  asio::awaitable<void> reject(Stream& stream, const std::optional<Rejection>& rejection, unsigned version) {
     if (!rejection) co_return;
     auto response = bridge::failure_response(rejection->failure, rejection->message);
     protocol_errors.with({name, std::to_string(response.status)}).inc();
@@ -321,7 +389,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       // Runs on the connection's own loop, where it cannot be mid-step; it may be gone by then.
       asio::post(connection->stream.get_executor(), [self = shared_from_this(), connection] {
         std::lock_guard lock(self->connections_mutex);
-        if (self->connections.contains(connection) && connection->idle) connection->stream.cancel();
+        if (self->connections.contains(connection) && connection->idle) connection->stream.tcp().cancel();
       });
     }
   }
@@ -329,11 +397,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 HttpServer::HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
                        std::shared_ptr<bridge::RequestHandler> handler, IoThreads& threads,
-                       metrics::Registry& registry)
+                       metrics::Registry& registry, std::shared_ptr<asio::ssl::context> tls)
     : impl_(std::make_shared<Impl>(std::move(name), std::move(endpoint), limits, std::move(handler), threads,
-                                   registry)) {}
+                                   registry, std::move(tls))) {}
 
 void HttpServer::set_handler(std::shared_ptr<bridge::RequestHandler> handler) { impl_->handler.store(std::move(handler)); }
+
+void HttpServer::set_tls(std::shared_ptr<asio::ssl::context> tls) { impl_->tls.store(std::move(tls)); }
 
 HttpServer::~HttpServer() = default;
 

@@ -1,6 +1,7 @@
 #pragma once
 // An HTTP/1.1 listener: one coroutine per connection on the IoThreads, requests
 // read whole within the listener's limits, handed to a RequestHandler, answered in order.
+// With a TLS context it is an HTTPS listener: the same, after a handshake.
 
 #include <cstddef>
 #include <memory>
@@ -12,6 +13,9 @@
 namespace causeway::metrics {
 class Registry;
 }
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace causeway::http {
 
@@ -19,8 +23,10 @@ class IoThreads;
 
 class HttpServer {
  public:
+  // `tls`: a server context (http/tls_context.h) for HTTPS, null for plain HTTP.
   HttpServer(std::string name, config::Endpoint endpoint, config::HttpLimits limits,
-             std::shared_ptr<bridge::RequestHandler> handler, IoThreads& threads, metrics::Registry& registry);
+             std::shared_ptr<bridge::RequestHandler> handler, IoThreads& threads, metrics::Registry& registry,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -29,6 +35,9 @@ class HttpServer {
   void start();
   // Requests read from now on go to this handler; those already handed over stay with theirs.
   void set_handler(std::shared_ptr<bridge::RequestHandler> handler);
+  // HTTPS: connections accepted from now on use this context (certificates a reload
+  // re-read); open ones keep theirs. A listener is HTTPS or not for its whole life.
+  void set_tls(std::shared_ptr<boost::asio::ssl::context> tls);
 
   // The bound address (the real port when the config asked for port 0).
   config::Endpoint local_endpoint() const;

@@ -44,7 +44,8 @@ UpstreamResult failure(Error error, std::string detail) {
 }  // namespace
 
 struct UpstreamClient::Impl {
-  Impl(const config::Upstream& upstream_, IoThreads& threads_, metrics::Registry& registry)
+  Impl(const config::Upstream& upstream_, IoThreads& threads_, metrics::Registry& registry,
+       std::shared_ptr<asio::ssl::context> tls)
       : upstream(upstream_),
         threads(threads_),
         requests(registry.counter("causeway_upstream_requests_total",
@@ -60,7 +61,8 @@ struct UpstreamClient::Impl {
             registry.gauge("causeway_upstream_connections", "Open connections to the upstream", {"upstream"})
                 .with({upstream.name}),
             registry.counter("causeway_upstream_connects_total", "Connections opened to the upstream", {"upstream"})
-                .with({upstream.name}))) {
+                .with({upstream.name}),
+            std::move(tls))) {
     for (Error error : {Error::connect_failed, Error::timeout, Error::reset, Error::bad_response}) {
       error_counters[static_cast<std::size_t>(error)] = &requests.with({upstream.name, code_of(error)});
     }
@@ -131,8 +133,9 @@ struct UpstreamClient::Impl {
   }
 };
 
-UpstreamClient::UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry)
-    : impl_(std::make_shared<Impl>(upstream, threads, registry)) {}
+UpstreamClient::UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry,
+                               std::shared_ptr<asio::ssl::context> tls)
+    : impl_(std::make_shared<Impl>(upstream, threads, registry, std::move(tls))) {}
 
 // Requests in flight hold the Impl; closing the pool makes each of them end with an error.
 UpstreamClient::~UpstreamClient() { impl_->pool->shut_down(); }

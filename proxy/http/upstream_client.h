@@ -16,6 +16,9 @@
 namespace causeway::metrics {
 class Registry;
 }
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace causeway::http {
 
@@ -44,7 +47,9 @@ struct UpstreamResult {
 
 class UpstreamClient {
  public:
-  UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry);
+  // `tls`: the client context of an https upstream (http/tls_context.h), null for http.
+  UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry,
+                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;

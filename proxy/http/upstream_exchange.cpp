@@ -4,6 +4,7 @@
 #include <cctype>
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -62,7 +63,7 @@ std::string within(const ExchangeLimits& limits) { return "within " + config::fo
 bool closed_by_peer(const beast::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::connection_aborted || ec == bhttp::error::end_of_stream ||
-         ec == bhttp::error::partial_message;
+         ec == bhttp::error::partial_message || ec == asio::ssl::error::stream_truncated;
 }
 
 ExchangeOutcome read_failure(const beast::error_code& ec, const ExchangeLimits& limits) {
@@ -78,7 +79,7 @@ ExchangeOutcome read_failure(const beast::error_code& ec, const ExchangeLimits& 
   return failed(Error::reset, "connection broke mid-response: " + ec.message());
 }
 
-asio::awaitable<std::optional<ExchangeOutcome>> send(beast::tcp_stream& stream, const OutgoingRequest& request,
+asio::awaitable<std::optional<ExchangeOutcome>> send(Transport& stream, const OutgoingRequest& request,
                                                      bool reused, const ExchangeLimits& limits) {
   auto [ec, n] = co_await bhttp::async_write(stream, request, use_tuple);
   if (!ec) co_return std::nullopt;
@@ -88,7 +89,7 @@ asio::awaitable<std::optional<ExchangeOutcome>> send(beast::tcp_stream& stream, 
 
 // Waits for the first response byte on its own, so that a pooled connection the server
 // had closed (nothing at all comes back) is told apart from one that broke mid-response.
-asio::awaitable<std::optional<ExchangeOutcome>> await_response(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<std::optional<ExchangeOutcome>> await_response(Transport& stream, beast::flat_buffer& buffer,
                                                                bool reused, const ExchangeLimits& limits) {
   auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
   buffer.commit(n);
@@ -110,7 +111,7 @@ bridge::Response to_response(bhttp::response<bhttp::string_body>&& message) {
   return response;
 }
 
-asio::awaitable<ExchangeOutcome> read_response(beast::tcp_stream& stream, beast::flat_buffer& buffer, bool head,
+asio::awaitable<ExchangeOutcome> read_response(Transport& stream, beast::flat_buffer& buffer, bool head,
                                                const ExchangeLimits& limits) {
   for (;;) {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -151,7 +152,7 @@ OutgoingRequest build_request(const config::Upstream& upstream, UpstreamRequest 
   return message;
 }
 
-asio::awaitable<ExchangeOutcome> exchange(beast::tcp_stream& stream, const OutgoingRequest& request, bool reused,
+asio::awaitable<ExchangeOutcome> exchange(Transport& stream, const OutgoingRequest& request, bool reused,
                                           ExchangeLimits limits) {
   stream.expires_at(limits.deadline);
   if (auto failure = co_await send(stream, request, reused, limits)) co_return std::move(*failure);

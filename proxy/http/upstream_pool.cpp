@@ -14,6 +14,7 @@
 
 #include "config/units.h"
 #include "http/io_threads.h"
+#include "http/tls_session.h"
 #include "metrics/registry.h"
 
 namespace causeway::http {
@@ -78,8 +79,8 @@ void ConnectionSlot::reset() {
   if (auto pool = pool_.lock()) pool->free_slot();
 }
 
-UpstreamConnection::UpstreamConnection(std::size_t loop, Registry& registry, tcp::socket socket, ConnectionSlot slot)
-    : loop_(loop), registry_(registry), slot_(std::move(slot)), stream_(std::move(socket)) {
+UpstreamConnection::UpstreamConnection(std::size_t loop, Registry& registry, Transport stream, ConnectionSlot slot)
+    : loop_(loop), registry_(registry), slot_(std::move(slot)), stream_(std::move(stream)) {
   registry_.insert(this);
 }
 
@@ -168,8 +169,9 @@ class LoopTeardown : public asio::execution_context::service {
 };
 
 std::shared_ptr<UpstreamPool> UpstreamPool::create(const config::Upstream& upstream, IoThreads& threads,
-                                                   metrics::Gauge& open_connections, metrics::Counter& connects) {
-  auto pool = std::make_shared<UpstreamPool>(Key{}, upstream, threads, open_connections, connects);
+                                                   metrics::Gauge& open_connections, metrics::Counter& connects,
+                                                   std::shared_ptr<asio::ssl::context> tls) {
+  auto pool = std::make_shared<UpstreamPool>(Key{}, upstream, threads, open_connections, connects, std::move(tls));
   for (std::size_t i = 0; i < threads.size(); ++i) {
     asio::use_service<LoopTeardown>(static_cast<asio::execution_context&>(threads.context(i))).add(pool, i);
   }
@@ -177,9 +179,11 @@ std::shared_ptr<UpstreamPool> UpstreamPool::create(const config::Upstream& upstr
 }
 
 UpstreamPool::UpstreamPool(Key, const config::Upstream& upstream, IoThreads& threads,
-                           metrics::Gauge& open_connections, metrics::Counter& connects)
+                           metrics::Gauge& open_connections, metrics::Counter& connects,
+                           std::shared_ptr<asio::ssl::context> tls)
     : upstream_(upstream),
       address_text_(config::Endpoint{upstream.host, upstream.port}.text()),
+      tls_(std::move(tls)),
       open_gauge_(open_connections),
       connects_(connects) {
   beast::error_code ec;
@@ -261,24 +265,55 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::connect(std::size_t index, Co
                                                            SteadyClock::time_point deadline) {
   Loop& loop = *loops_[index];
   // Registered before connecting, so that a shut-down can abort the connect.
-  auto connection = std::make_unique<UpstreamConnection>(index, loop.open, tcp::socket(loop.context), std::move(slot));
+  auto connection = std::make_unique<UpstreamConnection>(index, loop.open, new_stream(index), std::move(slot));
   auto [resolve_ec, endpoints] = co_await resolve(index);
   if (closed(index)) co_return closed_lease();
   if (resolve_ec) co_return Lease{nullptr, Error::connect_failed, "cannot resolve " + upstream_.host + ": " + resolve_ec.message()};
 
   const auto connect_deadline = std::min(deadline, SteadyClock::now() + upstream_.connect_timeout);
-  auto& stream = connection->stream_;
+  auto& stream = connection->stream_.tcp();
   stream.expires_at(connect_deadline);
   auto [ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
-  stream.expires_never();
   if (closed(index)) co_return closed_lease();
   if (ec) co_return connect_failure(ec, connect_deadline == deadline);
-
   beast::error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
+  if (tls_) {
+    // Within the same connect deadline: the handshake is part of getting a connection.
+    auto failed = co_await handshake(*connection, connect_deadline == deadline);
+    if (closed(index)) co_return closed_lease();
+    if (failed) co_return std::move(*failed);
+  }
+  stream.expires_never();
+
   connection->slot_.mark_connected(open_gauge_);
   connects_.inc();
   co_return granted(std::move(connection));
+}
+
+Transport UpstreamPool::new_stream(std::size_t index) const {
+  tcp::socket socket(loops_[index]->context);
+  if (!tls_) return Transport(std::move(socket));
+  Transport stream(std::move(socket), tls_);
+  expect_server(*stream.tls(), upstream_.tls->server_name, upstream_.tls->verify);
+  return stream;
+}
+
+// nullopt once the TLS session is up; else the lease that says why it is not.
+asio::awaitable<std::optional<UpstreamPool::Lease>> UpstreamPool::handshake(UpstreamConnection& connection,
+                                                                            bool request_deadline) {
+  auto& tls = *connection.stream_.tls();
+  auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, use_tuple);
+  if (!ec) co_return std::nullopt;
+  if (ec == beast::error::timeout) {
+    // As for connecting: past the request's own deadline, it is the request that timed out.
+    const std::string within =
+        " did not finish within " + config::format_duration(request_deadline ? upstream_.timeout : upstream_.connect_timeout);
+    co_return Lease{nullptr, request_deadline ? Error::timeout : Error::connect_failed,
+                    "TLS handshake with " + address_text_ + within};
+  }
+  co_return Lease{nullptr, Error::connect_failed,
+                  "TLS handshake with " + address_text_ + " failed: " + handshake_failure(tls, ec)};
 }
 
 asio::awaitable<std::pair<beast::error_code, UpstreamPool::Endpoints>> UpstreamPool::resolve(std::size_t index) {
@@ -337,7 +372,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(Loop& loop) {
     auto connection = std::move(loop.idle.back());
     loop.idle.pop_back();
     loop.idle_count.store(loop.idle.size());
-    if (now - connection->idle_since_ < upstream_.idle_timeout && quiet_and_open(connection->stream_.socket())) {
+    if (now - connection->idle_since_ < upstream_.idle_timeout && quiet_and_open(connection->stream_.tcp().socket())) {
       return connection;
     }
   }
@@ -378,6 +413,12 @@ void UpstreamPool::share_idle(std::size_t index) {
       give(loop, std::move(connection));
       continue;
     }
+    if (tls_) {
+      // A TLS session lives in its stream, bound to this loop's executor, and cannot
+      // follow its socket: closing it frees a slot, and the waiting loop connects.
+      connection.reset();
+      return;
+    }
     move_to(*target, std::move(connection));
     return;  // one at a time: the other loop may be served by then
   }
@@ -386,7 +427,7 @@ void UpstreamPool::share_idle(std::size_t index) {
 // A socket belongs to one loop's reactor: its descriptor is released here and adopted
 // there, which costs far less than closing it and connecting again.
 void UpstreamPool::move_to(std::size_t target, std::unique_ptr<UpstreamConnection> connection) {
-  auto& socket = connection->stream_.socket();
+  auto& socket = connection->stream_.tcp().socket();
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (ec) return;
@@ -407,7 +448,7 @@ void UpstreamPool::move_to(std::size_t target, std::unique_ptr<UpstreamConnectio
 }
 
 void UpstreamPool::adopt(std::size_t index, tcp::socket socket, ConnectionSlot slot) {
-  release(std::make_unique<UpstreamConnection>(index, loops_[index]->open, std::move(socket), std::move(slot)));
+  release(std::make_unique<UpstreamConnection>(index, loops_[index]->open, Transport(std::move(socket)), std::move(slot)));
 }
 
 std::optional<std::size_t> UpstreamPool::oldest_waiting_loop() const {
@@ -443,7 +484,8 @@ void UpstreamPool::sweep(std::size_t index) {
   loop.sweeping = false;
   const auto now = SteadyClock::now();
   std::erase_if(loop.idle, [&](const std::unique_ptr<UpstreamConnection>& connection) {
-    return now - connection->idle_since_ >= upstream_.idle_timeout || !quiet_and_open(connection->stream_.socket());
+    return now - connection->idle_since_ >= upstream_.idle_timeout ||
+           !quiet_and_open(connection->stream_.tcp().socket());
   });
   loop.idle_count.store(loop.idle.size());
   arm_sweep(index);
@@ -455,7 +497,7 @@ void UpstreamPool::close_loop(std::size_t index) {
   // Exchanges and connects in flight find their socket closed and end at once.
   for (auto* connection : std::vector<UpstreamConnection*>(loop.open.begin(), loop.open.end())) {
     beast::error_code ignored;
-    connection->stream_.socket().close(ignored);
+    connection->stream_.tcp().socket().close(ignored);
   }
   while (!loop.waiters.empty()) loop.pop_waiter()->timer.cancel();
 }

@@ -3,11 +3,12 @@
 // queue of waiting requests, touched only on that loop; the bound on open connections
 // is one atomic shared by all loops. A connection freed on one loop while requests wait
 // on another is handed over (its socket moves loops) rather than closed and reopened.
+// For an https upstream, connections are TLS: the handshake is part of connecting.
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/transport.h"
 #include "http/upstream_client.h"
 
 namespace causeway::metrics {
@@ -61,12 +63,12 @@ class ConnectionSlot {
 class UpstreamConnection {
  public:
   using Registry = std::unordered_set<UpstreamConnection*>;
-  UpstreamConnection(std::size_t loop, Registry& registry, boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
+  UpstreamConnection(std::size_t loop, Registry& registry, Transport stream, ConnectionSlot slot);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  boost::beast::tcp_stream& stream() { return stream_; }
+  Transport& stream() { return stream_; }
   // It served a request before, so the server may have closed it since.
   bool reused() const { return reused_; }
 
@@ -75,7 +77,7 @@ class UpstreamConnection {
   std::size_t loop_;
   Registry& registry_;  // the loop's open connections, closed by a shut-down
   ConnectionSlot slot_;  // declared before the stream: the socket closes before its slot is given away
-  boost::beast::tcp_stream stream_;
+  Transport stream_;
   SteadyClock::time_point idle_since_{};
   bool reused_ = false;
 };
@@ -89,15 +91,17 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
   };
 
   // Pools are shared: requests in flight and tasks posted to the loops hold them.
+  // `tls`: the client context of an https upstream, null for http.
   static std::shared_ptr<UpstreamPool> create(const config::Upstream& upstream, IoThreads& threads,
-                                              metrics::Gauge& open_connections, metrics::Counter& connects);
+                                              metrics::Gauge& open_connections, metrics::Counter& connects,
+                                              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   struct Key {
    private:
     friend class UpstreamPool;
     Key() = default;
   };
   UpstreamPool(Key, const config::Upstream& upstream, IoThreads& threads, metrics::Gauge& open_connections,
-               metrics::Counter& connects);
+               metrics::Counter& connects, std::shared_ptr<boost::asio::ssl::context> tls);
   ~UpstreamPool();
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -133,6 +137,8 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
   using Endpoints = std::vector<boost::asio::ip::tcp::endpoint>;
   boost::asio::awaitable<std::pair<boost::beast::error_code, Endpoints>> resolve(std::size_t loop);
   Lease connect_failure(const boost::beast::error_code& ec, bool request_deadline) const;
+  Transport new_stream(std::size_t loop) const;
+  boost::asio::awaitable<std::optional<Lease>> handshake(UpstreamConnection& connection, bool request_deadline);
   std::unique_ptr<UpstreamConnection> take_idle(Loop& loop);
   void give(Loop& loop, std::unique_ptr<UpstreamConnection> connection);
   void serve_waiters(std::size_t loop);
@@ -149,6 +155,7 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
   const config::Upstream upstream_;
   std::optional<boost::asio::ip::tcp::endpoint> literal_;  // the host when it is an IP address
   std::string address_text_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   metrics::Gauge& open_gauge_;
   metrics::Counter& connects_;
   std::vector<std::unique_ptr<Loop>> loops_;

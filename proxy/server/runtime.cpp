@@ -22,6 +22,7 @@
 #include "kafka/kafka_producer.h"
 #include "kafka/reply_consumer.h"
 #include "metrics/registry.h"
+#include "server/config_check.h"
 #include "server/retired_piece.h"
 
 namespace causeway::server {
@@ -70,8 +71,19 @@ bool same_broker(const config::Broker& a, const config::Broker& b) {
          a.reply_partition.partition == b.reply_partition.partition;
 }
 
+bool same_file(const std::optional<config::FileSetting>& a, const std::optional<config::FileSetting>& b) {
+  return a.has_value() == b.has_value() && (!a || a->path == b->path);
+}
+
+// The settings only; whether the files still hold the same bytes is compared apart.
+bool same_tls(const std::optional<config::UpstreamTls>& a, const std::optional<config::UpstreamTls>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return same_file(a->ca, b->ca) && a->verify == b->verify && a->server_name == b->server_name &&
+         same_file(a->cert, b->cert) && same_file(a->key, b->key);
+}
+
 bool same_upstream(const config::Upstream& a, const config::Upstream& b) {
-  return a.type == b.type && a.scheme == b.scheme && a.host == b.host && a.port == b.port &&
+  return a.type == b.type && a.scheme == b.scheme && a.host == b.host && a.port == b.port && same_tls(a.tls, b.tls) &&
          a.base_path == b.base_path && a.timeout == b.timeout && a.connect_timeout == b.connect_timeout &&
          a.max_connections == b.max_connections && a.max_response_bytes == b.max_response_bytes &&
          a.idle_timeout == b.idle_timeout && a.circuit_breaker.has_value() == b.circuit_breaker.has_value() &&
@@ -95,7 +107,9 @@ bool same_delivery(const config::Route& a, const config::Route& b) {
 bool same_listener(const config::Listener& a, const config::Listener& b) {
   const auto& x = a.limits;
   const auto& y = b.limits;
+  // TLS on or off makes another listener; its certificates are re-read on every reload.
   return a.protocol == b.protocol && a.listen.host == b.listen.host && a.listen.port == b.listen.port &&
+         a.tls.has_value() == b.tls.has_value() &&
          x.max_header_bytes == y.max_header_bytes && x.max_headers == y.max_headers &&
          x.max_body_bytes == y.max_body_bytes && x.header_timeout == y.header_timeout &&
          x.body_timeout == y.body_timeout && x.idle_timeout == y.idle_timeout &&
@@ -131,6 +145,7 @@ struct Runtime::ReplyReader : RetiredPiece {
 
 struct Runtime::Upstream : RetiredPiece {
   config::Upstream settings;
+  std::string tls_files;  // what the TLS files held when the client was built
   std::shared_ptr<bridge::CircuitBreaker> breaker;  // null without one
   std::unique_ptr<http::UpstreamClient> client;
   std::unique_ptr<http::UpstreamService> service;
@@ -157,6 +172,12 @@ struct Runtime::Listener : RetiredPiece {
   std::unique_ptr<http::HttpServer> server;
   std::string bound;
   bool idle() const override { return server->open_connections() == 0; }
+};
+
+struct Runtime::ListenerSwitch {
+  std::shared_ptr<Listener> listener;
+  std::shared_ptr<bridge::Dispatcher> dispatcher;
+  std::shared_ptr<http::TlsContext> tls;  // HTTPS: the certificates as read for this config
 };
 
 Runtime::Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous)
@@ -235,8 +256,13 @@ void Runtime::build_reply_readers(Runtime* previous) {
 
 void Runtime::build_upstreams(Runtime* previous) {
   for (const auto& settings : config_->upstreams) {
-    auto kept = reusable(previous ? &previous->upstreams_ : nullptr, settings.name,
-                         [&](const Upstream& old) { return same_upstream(old.settings, settings); });
+    // Read again on every reload: a file replaced in place (a renewed certificate, a
+    // new CA bundle) makes a new client even though the settings are the same.
+    http::LoadedTls tls;
+    if (settings.tls) tls = upstream_tls(*config_, settings);
+    auto kept = reusable(previous ? &previous->upstreams_ : nullptr, settings.name, [&](const Upstream& old) {
+      return same_upstream(old.settings, settings) && old.tls_files == tls.contents;
+    });
     if (previous) note("upstream", settings.name, kept != nullptr);
     if (kept) {
       upstreams_[settings.name] = kept;
@@ -244,11 +270,17 @@ void Runtime::build_upstreams(Runtime* previous) {
     }
     auto upstream = std::make_shared<Upstream>();
     upstream->settings = settings;
+    upstream->tls_files = std::move(tls.contents);
+    if (settings.tls && !settings.tls->verify) {
+      spdlog::warn("upstream '{}': TLS verification is off (tls.verify: false): any server can pose as {}",
+                   settings.name, settings.tls->server_name);
+    }
     if (settings.circuit_breaker) {
       upstream->breaker = std::make_shared<bridge::CircuitBreaker>(settings.circuit_breaker->failures,
                                                                    settings.circuit_breaker->open_for);
     }
-    upstream->client = std::make_unique<http::UpstreamClient>(upstream->settings, services_.workers, services_.registry);
+    upstream->client = std::make_unique<http::UpstreamClient>(upstream->settings, services_.workers, services_.registry,
+                                                              std::move(tls.context));
     upstream->service = std::make_unique<http::UpstreamService>(*upstream->client);
     upstreams_[settings.name] = std::move(upstream);
   }
@@ -301,29 +333,35 @@ void Runtime::build_listeners(Runtime* previous) {
   };
   for (const auto& settings : config_->listeners) {
     auto dispatcher = std::make_shared<bridge::Dispatcher>(config_, settings.name, resources);
+    // Read on every (re)load: certificate files may have been replaced while the settings stayed.
+    std::shared_ptr<http::TlsContext> tls;
+    if (settings.tls) tls = listener_tls(*config_, settings).context;
     auto kept = reusable(previous ? &previous->listeners_ : nullptr, settings.name,
                          [&](const Listener& old) { return same_listener(old.settings, settings); });
     if (previous) note("listener", settings.name, kept != nullptr);
     if (kept) {
       listeners_[settings.name] = kept;
-      pending_handlers_.emplace_back(kept, std::move(dispatcher));
+      pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), std::move(tls)});
       continue;
     }
     auto listener = std::make_shared<Listener>();
     listener->settings = settings;
     listener->server = std::make_unique<http::HttpServer>(settings.name, settings.listen, settings.limits,
                                                           std::move(dispatcher), services_.workers,
-                                                          services_.registry);
+                                                          services_.registry, std::move(tls));
     listener->server->start();
     listener->bound = listener->server->local_endpoint().text();
-    spdlog::info("listener '{}' ({}) listening on {}", settings.name, config::to_string(settings.protocol),
-                 listener->bound);
+    spdlog::info("listener '{}' ({}) listening on {}", settings.name,
+                 settings.tls ? "https" : config::to_string(settings.protocol), listener->bound);
     listeners_[settings.name] = std::move(listener);
   }
 }
 
 std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous) {
-  for (auto& [listener, dispatcher] : pending_handlers_) listener->server->set_handler(std::move(dispatcher));
+  for (auto& pending : pending_handlers_) {
+    pending.listener->server->set_handler(std::move(pending.dispatcher));
+    if (pending.tls) pending.listener->server->set_tls(std::move(pending.tls));
+  }
   pending_handlers_.clear();
   for (const auto& name : new_deliveries_) deliveries_.at(name)->consumer->start();
   new_deliveries_.clear();

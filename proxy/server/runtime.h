@@ -96,8 +96,9 @@ class Runtime {
   std::map<std::string, std::shared_ptr<Delivery>> deliveries_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;
   std::vector<std::string> new_deliveries_;  // to start in take_over
-  // Listeners taken over, and the dispatchers they switch to in take_over.
-  std::vector<std::pair<std::shared_ptr<Listener>, std::shared_ptr<bridge::Dispatcher>>> pending_handlers_;
+  // Listeners taken over, and what they switch to in take_over.
+  struct ListenerSwitch;
+  std::vector<ListenerSwitch> pending_handlers_;
 };
 
 }  // namespace causeway::server
