@@ -26,6 +26,7 @@ struct DeliveryFlow::Partition {
   bool paused = false;
   bool revoking = false;
   std::optional<std::int64_t> committed;
+  std::int64_t committed_max_handled = -1;
   std::optional<std::int64_t> previous_max_handled;  // what the last owner recorded
   std::int64_t max_handled = -1;
 };
@@ -328,11 +329,22 @@ std::vector<CommitPoint> DeliveryFlow::commit_points() {
   std::vector<CommitPoint> points;
   for (auto& [partition, state] : partitions_) {
     auto offset = state.tracker.commit_point();
-    if (!offset || offset == state.committed) continue;
+    // The highest handled offset alone moving is worth a commit too: it is what tells
+    // the next owner which messages it reads again were handled already.
+    if (!offset || (offset == state.committed && state.max_handled == state.committed_max_handled)) continue;
     state.committed = offset;
+    state.committed_max_handled = state.max_handled;
     points.push_back(CommitPoint{partition, *offset, state.max_handled});
   }
   return points;
+}
+
+void DeliveryFlow::commit_failed(const PartitionId& partition) {
+  std::lock_guard lock(mutex_);
+  if (auto found = partitions_.find(partition); found != partitions_.end()) {
+    found->second.committed.reset();
+    found->second.committed_max_handled = -1;
+  }
 }
 
 std::optional<std::int64_t> DeliveryFlow::handled_point(const PartitionId& partition) {

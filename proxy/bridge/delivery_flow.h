@@ -76,8 +76,10 @@ class DeliveryFlow : public std::enable_shared_from_this<DeliveryFlow> {
   // its commit point and forgets it. Messages not handled by then are the next owner's.
   std::optional<CommitPoint> revoked(const PartitionId& partition, std::chrono::milliseconds wait);
   void deliver(InboundMessage message);
-  // Commit points that moved since the last call.
+  // Commit points that moved (offset, or the highest handled one) since the last call.
   std::vector<CommitPoint> commit_points();
+  // The broker refused a commit: the partition's point is offered again next time.
+  void commit_failed(const PartitionId& partition);
   // Where a restart would read the partition from now, if anything was read from it.
   std::optional<std::int64_t> handled_point(const PartitionId& partition);
 

@@ -61,6 +61,9 @@ ServiceCall service_call(const config::UpstreamTarget& target, const InboundMess
   call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
   for (const auto& header : message.headers) {
     if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay in Kafka
+    const bool ours = same_name(header.name, kTopicHeader) || same_name(header.name, kPartitionHeader) ||
+                      same_name(header.name, kOffsetHeader) || same_name(header.name, kKeyHeader);
+    if (ours) continue;  // set below from the message itself; a producer cannot forge them
     std::string name = header.name;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     call.headers.push_back({std::move(name), header.value});

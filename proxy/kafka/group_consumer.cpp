@@ -118,6 +118,19 @@ struct GroupConsumer::Impl {
     spdlog::info("route '{}': revoked {} partition(s) of {}", flow.route().name, partitions->cnt, source.topic);
   }
 
+  // Commits refused by the broker (a rebalance in progress, say) are offered again.
+  static void committed(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* offsets,
+                        void* opaque) {
+    if (!offsets || error == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+    auto* self = static_cast<Impl*>(opaque);
+    for (int i = 0; i < offsets->cnt; ++i) {
+      const auto& partition = offsets->elems[i];
+      if (error != RD_KAFKA_RESP_ERR_NO_ERROR || partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        self->flow.commit_failed({partition.topic, partition.partition});
+      }
+    }
+  }
+
   static void rebalance(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions,
                         void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
@@ -165,6 +178,7 @@ GroupConsumer::GroupConsumer(std::string broker, std::string bootstrap,
   impl_->source = source;
   rd_kafka_conf_t* conf = group_consumer_conf(flow.route().name, bootstrap, source.group, options);
   rd_kafka_conf_set_rebalance_cb(conf, &Impl::rebalance);
+  rd_kafka_conf_set_offset_commit_cb(conf, &Impl::committed);
   rd_kafka_conf_set_opaque(conf, impl_.get());
   char error[512];
   impl_->handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
