@@ -46,6 +46,18 @@ bool writable(const bridge::Header& header) {
          header.value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
 }
 
+bool idempotent(bhttp::verb method) {
+  switch (method) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::options:
+    case bhttp::verb::put:
+    case bhttp::verb::delete_:
+    case bhttp::verb::trace: return true;
+    default: return false;
+  }
+}
+
 bool carries_body(bhttp::verb method) {
   return method == bhttp::verb::post || method == bhttp::verb::put || method == bhttp::verb::patch;
 }
@@ -157,7 +169,10 @@ asio::awaitable<ExchangeOutcome> exchange(Transport& stream, const OutgoingReque
   stream.expires_at(limits.deadline);
   if (auto failure = co_await send(stream, request, reused, limits)) co_return std::move(*failure);
   beast::flat_buffer buffer;
-  if (auto failure = co_await await_response(stream, buffer, reused, limits)) co_return std::move(*failure);
+  // Silence after a request that was written whole may also mean the server read it
+  // and died: sending it again is only harmless for an idempotent method.
+  const bool resendable = reused && idempotent(request.method());
+  if (auto failure = co_await await_response(stream, buffer, resendable, limits)) co_return std::move(*failure);
   auto outcome = co_await read_response(stream, buffer, request.method() == bhttp::verb::head, limits);
   stream.expires_never();
   co_return outcome;
