@@ -181,9 +181,13 @@ class Forwarding {
     request.prepare_payload();
     const bool retry_allowed = idempotent(plan_.method);
     for (int attempt = 1;; ++attempt) {
+      // The route's timeout bounds each attempt, so a timed-out attempt can be retried.
+      if (attempt > 1) deadline_ = Clock::now() + plan_.timeout;
       auto lease = co_await acquire();
       if (!lease.connection) {
-        if (attempt < plan_.retry.attempts && retried_error(plan_.retry.on, lease.error) && co_await back_off(attempt)) {
+        if (attempt < plan_.retry.attempts && retried_error(plan_.retry.on, lease.error)) {
+          record_failure(lease.error, lease.detail);
+          co_await back_off(attempt);
           continue;
         }
         co_return co_await fail(lease.error, lease.detail);
@@ -192,17 +196,18 @@ class Forwarding {
       auto sent = co_await exchange_whole(lease, request, response);
       if (sent.error == UpstreamResult::Error::none) {
         const int status = response->get().result_int();
-        if (attempt < plan_.retry.attempts && retry_allowed && retried_status(plan_.retry.on, status) &&
-            co_await back_off(attempt)) {
+        if (attempt < plan_.retry.attempts && retry_allowed && retried_status(plan_.retry.on, status)) {
           record(status, false);
+          co_await back_off(attempt);
           continue;  // the connection goes with this attempt: its body is unread
         }
         co_return co_await relay_response(std::move(lease.connection), *response);
       }
       // A request that never reached the upstream may go again, whatever its method.
       const bool unsent = sent.error == UpstreamResult::Error::connect_failed;
-      if (attempt < plan_.retry.attempts && (retry_allowed || unsent) && retried_error(plan_.retry.on, sent.error) &&
-          co_await back_off(attempt)) {
+      if (attempt < plan_.retry.attempts && (retry_allowed || unsent) && retried_error(plan_.retry.on, sent.error)) {
+        record_failure(sent.error, sent.detail);
+        co_await back_off(attempt);
         continue;
       }
       co_return co_await fail(sent.error, sent.detail);
@@ -234,19 +239,18 @@ class Forwarding {
     std::array<char, kChunkBytes> chunk;
     while (!serializer.is_done()) {
       if (!in.is_done()) {
-        in.get().body().data = chunk.data();
-        in.get().body().size = chunk.size();
         client_.stream.expires_after(client_.limits.body_timeout);
-        auto [ec, n] = co_await bhttp::async_read(client_.stream, client_.buffer, in, use_tuple);
+        auto [ec, size] = co_await read_piece(client_.stream, client_.buffer, in, chunk);
         client_.stream.expires_never();
-        if (ec && ec != bhttp::error::need_buffer) {
+        if (ec) {
           // The client broke off or sent too much: the upstream connection is dropped unfinished.
           co_await answer_error(ec == bhttp::error::body_limit ? Failure::body_too_large : Failure::bad_request,
                                 ec == bhttp::error::body_limit ? "request body is too large" : "request body broke off");
           co_return false;
         }
-        out.body().data = chunk.data();
-        out.body().size = chunk.size() - in.get().body().size;
+        if (size == 0 && !in.is_done()) continue;  // framing only (a chunk header): nothing to pass on yet
+        out.body().data = size ? chunk.data() : nullptr;
+        out.body().size = size;
         out.body().more = !in.is_done();
       } else {
         out.body().data = nullptr;
@@ -265,6 +269,20 @@ class Forwarding {
     co_return co_await relay_response(std::move(lease.connection), *response);
   }
 
+  // Reads whatever part of a body has arrived (up to a chunk), so that a slow sender's
+  // pieces are passed on as they come rather than when a chunk fills up.
+  template <class Stream, class Parser>
+  static asio::awaitable<std::pair<beast::error_code, std::size_t>> read_piece(Stream& stream,
+                                                                              beast::flat_buffer& buffer,
+                                                                              Parser& parser,
+                                                                              std::array<char, kChunkBytes>& chunk) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
+    if (ec == bhttp::error::need_buffer) ec = {};  // the chunk is full
+    co_return std::pair{ec, chunk.size() - parser.get().body().size};
+  }
+
   asio::awaitable<UpstreamPool::Lease> acquire() {
     auto lease = co_await pool_->acquire(client_.loop, deadline_);
     co_return lease;
@@ -280,13 +298,17 @@ class Forwarding {
       connection.stream().expires_at(deadline_);
       auto [ec, n] = co_await bhttp::async_write(connection.stream(), request, use_tuple);
       Attempt outcome;
+      bool written = !ec;
       if (ec) {
         outcome = Attempt{error_of(ec), "cannot send to the upstream: " + ec.message()};
         outcome.nothing_read = true;
       } else {
         outcome = co_await read_head(connection, response);
       }
-      const bool stale = outcome.error == UpstreamResult::Error::reset && outcome.nothing_read && connection.reused();
+      // Unwritten, or silence after a whole request of a method that may run twice.
+      const bool resendable = !written || idempotent(plan_.method);
+      const bool stale = outcome.error == UpstreamResult::Error::reset && outcome.nothing_read &&
+                         connection.reused() && resendable;
       if (!stale || !first) co_return outcome;
       upstream_buffer_.clear();
       lease = co_await pool_->replace(std::move(lease.connection), deadline_);
@@ -359,13 +381,12 @@ class Forwarding {
     std::array<char, kChunkBytes> chunk;
     while (!serializer.is_done()) {
       if (!in.is_done()) {
-        in.get().body().data = chunk.data();
-        in.get().body().size = chunk.size();
         connection->stream().expires_at(deadline_);
-        auto [ec, n] = co_await bhttp::async_read(connection->stream(), upstream_buffer_, in, use_tuple);
-        if (ec && ec != bhttp::error::need_buffer) co_return false;  // mid-body: the client sees the cut
-        out.body().data = chunk.data();
-        out.body().size = chunk.size() - in.get().body().size;
+        auto [ec, size] = co_await read_piece(connection->stream(), upstream_buffer_, in, chunk);
+        if (ec) co_return false;  // mid-body: the client sees the cut
+        if (size == 0 && !in.is_done()) continue;
+        out.body().data = size ? chunk.data() : nullptr;
+        out.body().size = size;
         out.body().more = !in.is_done();
       } else {
         out.body().data = nullptr;
@@ -381,14 +402,12 @@ class Forwarding {
     co_return keep_alive;
   }
 
-  // Waits before attempt + 1; false when the wait would pass the deadline.
-  asio::awaitable<bool> back_off(int attempt) {
+  // Waits before attempt + 1.
+  asio::awaitable<void> back_off(int attempt) {
     auto delay = std::min(plan_.retry.max_backoff, plan_.retry.backoff * (1 << std::min(attempt - 1, 16)));
-    if (Clock::now() + delay >= deadline_) co_return false;
     upstream_buffer_.clear();
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(asio::use_awaitable);
-    co_return true;
+    co_await timer.async_wait(use_tuple);
   }
 
   static UpstreamResult::Error error_of(const beast::error_code& ec) {
@@ -397,11 +416,7 @@ class Forwarding {
 
   // The upstream failed before anything went back to the client: 502, or 504 for a timeout.
   asio::awaitable<bool> fail(UpstreamResult::Error error, const std::string& detail) {
-    UpstreamResult result;
-    result.error = error;
-    result.detail = detail;
-    upstream_client_.record(client_.loop, result, started_);
-    if (plan_.breaker) plan_.breaker->failed(Clock::now());
+    record_failure(error, detail);
     const auto failure = error == UpstreamResult::Error::timeout ? Failure::timeout : Failure::bad_gateway;
     co_return co_await answer_error(failure, "upstream '" + upstream_.name + "': " + detail);
   }
@@ -424,6 +439,15 @@ class Forwarding {
     client_.stream.expires_after(client_.limits.idle_timeout);
     auto [ec, n] = co_await bhttp::async_write(client_.stream, response, use_tuple);
     co_return !ec && keep_alive;
+  }
+
+  // A failed exchange: counted for the upstream and its breaker, retried or not.
+  void record_failure(UpstreamResult::Error error, const std::string& detail) {
+    UpstreamResult result;
+    result.error = error;
+    result.detail = detail;
+    upstream_client_.record(client_.loop, result, started_);
+    if (plan_.breaker) plan_.breaker->failed(Clock::now());
   }
 
   void record(int status, bool final) {
