@@ -111,7 +111,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   std::string name;
   config::Endpoint endpoint;
-  config::HttpLimits limits;
+  // Swapped whole by a reload; each request reads under the limits it started with.
+  std::atomic<std::shared_ptr<const config::HttpLimits>> limits;
   // Swapped whole by a reload; each request holds the one it started with.
   std::atomic<std::shared_ptr<bridge::RequestHandler>> handler;
   // HTTPS: replaced by a reload that re-read the certificates; each connection holds
@@ -137,7 +138,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
        std::shared_ptr<asio::ssl::context> tls_)
       : name(std::move(name_)),
         endpoint(std::move(endpoint_)),
-        limits(limits_),
+        limits(std::make_shared<const config::HttpLimits>(limits_)),
         handler(std::move(handler_)),
         tls(std::move(tls_)),
         threads(threads_),
@@ -167,7 +168,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE: the peer is gone, the listener stays
       accepted.inc();
-      if (open.load() >= limits.max_connections) {
+      if (open.load() >= limits.load()->max_connections) {
         refused.inc();
         continue;  // the socket closes as it goes out of scope
       }
@@ -216,7 +217,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<bool> handshake(Connection& connection) {
     auto& tls_stream = *connection.stream.tls();
     connection.idle = true;  // nothing asked yet: a drain may close it
-    connection.stream.expires_after(limits.header_timeout);
+    connection.stream.expires_after(limits.load()->header_timeout);
     auto [ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
     connection.stream.expires_never();
     connection.idle = false;
@@ -249,11 +250,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto& stream = connection.stream;
     beast::flat_buffer buffer;
     for (;;) {
+      const auto limits_now = limits.load();
+      const config::HttpLimits& limits_in_force = *limits_now;
       if (buffer.size() == 0) {
         // Between requests the idle timeout applies; once a byte arrives, the header one.
         if (draining.load()) co_return;
         connection.idle = true;
-        stream.expires_after(limits.idle_timeout);
+        stream.expires_after(limits_in_force.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
         connection.idle = false;
         if (ec) co_return;
@@ -261,10 +264,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
 
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      parser.header_limit(static_cast<std::uint32_t>(limits_in_force.max_header_bytes));
+      parser.body_limit(limits_in_force.max_body_bytes);
       stream.expires_never();
-      connection.arm(limits.header_timeout);
+      connection.arm(limits_in_force.header_timeout);
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       connection.disarm();
       if (header_ec) {
@@ -272,7 +275,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_return;
       }
       const auto& head = parser.get();
-      if (auto rejection = check_request_head(head.base(), limits)) {
+      if (auto rejection = check_request_head(head.base(), limits_in_force)) {
         co_await reject(stream, rejection, head.version());
         co_return;
       }
@@ -297,7 +300,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                                  connection.secured ? "https" : "http",
                                  connection.client_cert,
                                  connection.loop,
-                                 limits};
+                                 limits_in_force};
             go_on = co_await forward(client, *plan);
           }
           if (!go_on || draining.load()) co_return;
@@ -307,12 +310,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (!parser.is_done()) {
         if (version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-          stream.expires_after(limits.body_timeout);
+          stream.expires_after(limits_in_force.body_timeout);
           auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);
           if (ec) co_return;
           stream.expires_never();
         }
-        connection.arm(limits.body_timeout);
+        connection.arm(limits_in_force.body_timeout);
         auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         connection.disarm();
         if (body_ec) {
@@ -358,7 +361,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (!bodiless) message.body() = std::move(response.body);
     message.keep_alive(keep_alive);
     message.prepare_payload();
-    stream.expires_after(limits.idle_timeout);  // a client that stops reading is dropped
+    stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
     bhttp::response_serializer<bhttp::string_body> serializer{message};
     beast::error_code ec;
     if (head_only) {
@@ -402,6 +405,10 @@ HttpServer::HttpServer(std::string name, config::Endpoint endpoint, config::Http
                                    registry, std::move(tls))) {}
 
 void HttpServer::set_handler(std::shared_ptr<bridge::RequestHandler> handler) { impl_->handler.store(std::move(handler)); }
+
+void HttpServer::set_limits(const config::HttpLimits& limits) {
+  impl_->limits.store(std::make_shared<const config::HttpLimits>(limits));
+}
 
 void HttpServer::set_tls(std::shared_ptr<asio::ssl::context> tls) { impl_->tls.store(std::move(tls)); }
 

@@ -35,6 +35,9 @@ class HttpServer {
   void start();
   // Requests read from now on go to this handler; those already handed over stay with theirs.
   void set_handler(std::shared_ptr<bridge::RequestHandler> handler);
+  // Requests read from now on obey these limits (a reload changed them); those already
+  // being read keep theirs.
+  void set_limits(const config::HttpLimits& limits);
   // HTTPS: connections accepted from now on use this context (certificates a reload
   // re-read); open ones keep theirs. A listener is HTTPS or not for its whole life.
   void set_tls(std::shared_ptr<boost::asio::ssl::context> tls);

@@ -104,16 +104,11 @@ bool same_delivery(const config::Route& a, const config::Route& b) {
          a.concurrency == b.concurrency && a.max_buffered == b.max_buffered;
 }
 
+// The same socket: kept, with its limits, handler and certificates switched. TLS on or
+// off makes another listener.
 bool same_listener(const config::Listener& a, const config::Listener& b) {
-  const auto& x = a.limits;
-  const auto& y = b.limits;
-  // TLS on or off makes another listener; its certificates are re-read on every reload.
   return a.protocol == b.protocol && a.listen.host == b.listen.host && a.listen.port == b.listen.port &&
-         a.tls.has_value() == b.tls.has_value() &&
-         x.max_header_bytes == y.max_header_bytes && x.max_headers == y.max_headers &&
-         x.max_body_bytes == y.max_body_bytes && x.header_timeout == y.header_timeout &&
-         x.body_timeout == y.body_timeout && x.idle_timeout == y.idle_timeout &&
-         x.max_connections == y.max_connections;
+         a.tls.has_value() == b.tls.has_value();
 }
 
 // The piece of the previous runtime under this name, when its settings are the same.
@@ -178,6 +173,7 @@ struct Runtime::ListenerSwitch {
   std::shared_ptr<Listener> listener;
   std::shared_ptr<bridge::Dispatcher> dispatcher;
   std::shared_ptr<http::TlsContext> tls;  // HTTPS: the certificates as read for this config
+  config::HttpLimits limits;
 };
 
 Runtime::Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous)
@@ -341,7 +337,7 @@ void Runtime::build_listeners(Runtime* previous) {
     if (previous) note("listener", settings.name, kept != nullptr);
     if (kept) {
       listeners_[settings.name] = kept;
-      pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), std::move(tls)});
+      pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), std::move(tls), settings.limits});
       continue;
     }
     auto listener = std::make_shared<Listener>();
@@ -359,6 +355,7 @@ void Runtime::build_listeners(Runtime* previous) {
 
 std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous) {
   for (auto& pending : pending_handlers_) {
+    pending.listener->server->set_limits(pending.limits);
     pending.listener->server->set_handler(std::move(pending.dispatcher));
     if (pending.tls) pending.listener->server->set_tls(std::move(pending.tls));
   }
