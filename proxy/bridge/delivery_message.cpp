@@ -58,7 +58,11 @@ ServiceCall service_call(const config::UpstreamTarget& target, const InboundMess
                               {"partition", std::to_string(message.partition)},
                               {"offset", std::to_string(message.offset)},
                               {"key", percent_encode(message.key.value_or(""))}};
-  call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
+  if (target.rpc) {
+    call.target = "/" + target.rpc->name;  // a gRPC upstream's method, as its :path
+  } else {
+    call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
+  }
   for (const auto& header : message.headers) {
     if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay in Kafka
     const bool ours = same_name(header.name, kTopicHeader) || same_name(header.name, kPartitionHeader) ||

@@ -33,6 +33,7 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
     case config::Mode::delivery: break;  // read from a topic, not from a listener
     case config::Mode::forward: break;   // streamed by the listener, see forward_plan()
+    case config::Mode::transcode: break;  // grpc_flow's
   }
   return nullptr;
 }
@@ -92,7 +93,11 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     bound.route = &route;
     bound.flow = make_flow(*config_, route, resources);
     bound.stats = std::make_shared<RouteStats>(*resources.metrics, route.name);
-    if (route.mode == config::Mode::forward) {
+    const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to);
+    const bool grpc_side = from->rpc || (upstream && config_->find_upstream(upstream->upstream)->type == "grpc");
+    if (grpc_side) {
+      bound.flow = resources.grpc_flow(route, std::move(bound.flow));
+    } else if (route.mode == config::Mode::forward) {
       bound.upstream = resources.forward_upstream(std::get<config::UpstreamTarget>(route.to).upstream);
       forwards_ = true;
     }

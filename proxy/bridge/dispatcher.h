@@ -30,6 +30,8 @@ struct FlowResources {
   FlowMetrics* metrics = nullptr;
   // The client and breaker of an upstream, for forward routes.
   std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;
+  // The flow of a route with a gRPC side (grpc/grpc_flows.h), around its plain flow if any.
+  std::function<std::unique_ptr<Flow>(const config::Route&, std::unique_ptr<Flow> plain)> grpc_flow;
 };
 
 // Requests for reply polling are counted under this route label.

@@ -51,6 +51,8 @@ std::string_view to_string(Mode mode) {
       return "delivery";
     case Mode::forward:
       return "forward";
+    case Mode::transcode:
+      return "transcode";
   }
   return "unknown";
 }

@@ -43,6 +43,17 @@ struct HttpLimits {
 
 enum class Protocol { http, grpc };
 
+// A gRPC listener's bounds (DESIGN.md "Limits"). grpc 1.51 predates the HTTP/2
+// rapid-reset fixes, so the stream bound and the connection age are its defence.
+struct GrpcLimits {
+  int max_concurrent_streams = 100;             // per connection
+  std::size_t max_message_bytes = 4 * 1024 * 1024;  // received and sent; RESOURCE_EXHAUSTED beyond
+  std::size_t max_metadata_bytes = 16 * 1024;
+  Duration max_connection_age = 30min;          // then GOAWAY, with a grace for calls in flight
+  Duration max_connection_idle = Duration::zero();  // 0: idle connections stay
+  Duration min_ping_interval = 10s;             // clients pinging more often are sent away
+};
+
 // A file the config names, with where it was named: a problem with what the file
 // holds is reported at that setting.
 struct FileSetting {
@@ -62,7 +73,8 @@ struct Listener {
   std::string name;
   Protocol protocol = Protocol::http;
   Endpoint listen;
-  HttpLimits limits;
+  HttpLimits limits;              // HTTP listeners
+  GrpcLimits grpc_limits;         // gRPC listeners
   std::optional<ListenerTls> tls;
   Mark mark;
 };
@@ -120,7 +132,7 @@ struct Upstream {
   std::string name;
   std::string type = "http";  // http | grpc
   std::string scheme = "http";  // http | https
-  std::string host;           // from url: (http) or address: (grpc)
+  std::string host;           // from url: (http) or address: (grpc, always plaintext HTTP/2)
   std::uint16_t port = 0;
   std::string base_path;      // the url's path, prefixed to every request path; "" for none
   Duration timeout = 10s;           // whole request: connect, send, receive
@@ -139,10 +151,22 @@ struct Upstream {
   Mark mark;
 };
 
+// A gRPC method named in a route: "pkg.Service/Method", or "pkg.Service/*" for every
+// method of a service (routes from a gRPC listener only).
+struct RpcName {
+  std::string name;
+  Mark mark;
+  std::string where;  // its key path, "routes[2].from.rpc", for errors found with the protos
+  bool any_method() const { return name.ends_with("/*"); }
+};
+
 struct HttpSource {
   std::string listener;
   std::optional<std::string> method;  // upper-case; nullopt = any method
+  // From a gRPC listener the path is the call's, "/pkg.Service/Method" (or
+  // "/pkg.Service/{method}" for rpc: pkg.Service/*), and the method POST.
   routing::PathTemplate path;
+  std::optional<RpcName> rpc;  // set exactly for routes from a gRPC listener
 };
 
 // from: {broker, topic, group}: a consumer group member reading the topic.
@@ -176,6 +200,8 @@ struct UpstreamTarget {
   std::optional<std::string> method;
   std::optional<routing::ValueTemplate> path;
   std::optional<Duration> timeout;  // instead of the upstream's
+  // A gRPC upstream's method; from a gRPC listener it may be left out: the call's own.
+  std::optional<RpcName> rpc;
 };
 
 struct RetryPolicy {
@@ -200,7 +226,13 @@ struct RouteLimits {
   std::optional<double> burst;  // default: the rate (at least 1)
 };
 
-enum class Mode { event, request_reply, direct_response, delivery, forward };
+// transcode: between an HTTP/JSON side and a gRPC/protobuf side (REST -> gRPC
+// upstream, gRPC listener -> HTTP upstream); gRPC -> gRPC is a forward.
+enum class Mode { event, request_reply, direct_response, delivery, forward, transcode };
+
+// How a message on a topic carries a gRPC message: its protobuf bytes, or the proto3
+// JSON mapping of it. For routes between a gRPC side and a topic.
+enum class Encoding { protobuf, json };
 
 enum class Envelope { none, cloudevents };
 
@@ -218,6 +250,7 @@ struct Route {
   Envelope envelope = Envelope::none;
   CloudEvents cloudevents;
   RouteLimits limits;  // routes from a listener
+  Encoding encoding = Encoding::protobuf;
   // Delivery and forward routes:
   RetryPolicy retry;
   std::optional<std::string> dead_letter;  // topic; without one a failing message is retried forever
@@ -236,6 +269,13 @@ struct Replies {
   std::size_t max_kept_bytes = 64 * 1024 * 1024;  // oldest kept replies dropped first beyond this
 };
 
+// Where gRPC routes find their message types (.proto files or descriptor sets).
+struct Protos {
+  std::vector<FileSetting> files;
+  std::vector<std::string> include;  // import paths for .proto files; "." when none
+  Mark mark;
+};
+
 // Paths under this prefix belong to Causeway on listeners with request-reply routes.
 inline constexpr std::string_view kReplyPathPrefix = "/_causeway/replies/";
 
@@ -244,6 +284,7 @@ struct Config {
   Admin admin;
   Duration drain_timeout = 15s;
   Replies replies;
+  std::optional<Protos> protos;
   std::vector<Listener> listeners;  // in file order
   std::vector<Broker> brokers;
   std::vector<Upstream> upstreams;

@@ -48,6 +48,24 @@ HttpLimits parse_limits(const ConfigNode& node) {
   return limits;
 }
 
+GrpcLimits parse_grpc_limits(const ConfigNode& node) {
+  const Mapping map(node, {"max_concurrent_streams", "max_message", "max_metadata", "max_connection_age",
+                           "max_connection_idle", "min_ping_interval"});
+  GrpcLimits limits;
+  if (auto value = map.optional("max_concurrent_streams")) {
+    limits.max_concurrent_streams = static_cast<int>(value->integer(1, 1'000'000));
+  }
+  if (auto value = map.optional("max_message")) limits.max_message_bytes = value->size();
+  if (auto value = map.optional("max_metadata")) limits.max_metadata_bytes = value->size();
+  // 0 turns the age and idle bounds off.
+  if (auto value = map.optional("max_connection_age")) limits.max_connection_age = value->duration();
+  if (auto value = map.optional("max_connection_idle")) limits.max_connection_idle = value->duration();
+  if (auto value = map.optional("min_ping_interval")) limits.min_ping_interval = value->duration();
+  if (limits.max_message_bytes == 0) map.fail_at_key("max_message", "expected a size greater than 0");
+  if (limits.max_metadata_bytes < 1024) map.fail_at_key("max_metadata", "expected at least 1KiB");
+  return limits;
+}
+
 Listener parse_listener(const MapEntry& entry, AddressBook& addresses) {
   Listener listener;
   listener.name = entry.key_node.name();
@@ -55,10 +73,14 @@ Listener parse_listener(const MapEntry& entry, AddressBook& addresses) {
   const Mapping map(entry.value, {"protocol", "listen", "limits", "tls"});
   const ConfigNode protocol = map.required("protocol");
   listener.protocol = protocol.one_of<Protocol>({{"http", Protocol::http}, {"grpc", Protocol::grpc}});
-  if (listener.protocol == Protocol::grpc) protocol.fail("gRPC listeners are not implemented yet");
   const ConfigNode listen = map.required("listen");
   listener.listen = listen.endpoint();
   addresses.claim(listener.listen, "listener '" + listener.name + "'", listen);
+  if (listener.protocol == Protocol::grpc) {
+    if (map.has("tls")) map.fail_at_key("tls", "TLS on gRPC listeners is not supported yet; terminate it in front");
+    if (auto limits = map.optional("limits")) listener.grpc_limits = parse_grpc_limits(*limits);
+    return listener;
+  }
   if (auto limits = map.optional("limits")) listener.limits = parse_limits(*limits);
   if (auto tls = map.optional("tls")) listener.tls = parse_listener_tls(*tls);
   return listener;
@@ -180,17 +202,31 @@ void parse_url(const ConfigNode& node, Upstream& upstream) {
   upstream.base_path = std::string(path);
 }
 
+// type: grpc: address, timeout and max_response; one HTTP/2 channel, plaintext.
+Upstream parse_grpc_upstream(const Mapping& map, Upstream upstream) {
+  for (std::string_view key : {"url", "connect_timeout", "max_connections", "idle_timeout", "circuit_breaker", "tls"}) {
+    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP upstreams; a gRPC upstream has an address");
+  }
+  const ConfigNode address = map.required("address");
+  const std::optional<Endpoint> endpoint = parse_endpoint(address.string());
+  if (!endpoint || endpoint->port == 0) address.fail("expected host:port, like 127.0.0.1:50052");
+  upstream.scheme = "grpc";
+  upstream.host = endpoint->host;
+  upstream.port = endpoint->port;
+  if (auto value = map.optional("timeout")) upstream.timeout = parse_timeout(*value);
+  if (auto value = map.optional("max_response")) upstream.max_response_bytes = value->size();
+  return upstream;
+}
+
 Upstream parse_upstream(const MapEntry& entry) {
   Upstream upstream;
   upstream.name = entry.key_node.name();
   upstream.mark = entry.key_node.mark();
-  const Mapping map(entry.value, {"type", "url", "timeout", "connect_timeout", "max_connections", "max_response",
-                                  "idle_timeout", "circuit_breaker", "tls"},
-                    {{"address", "gRPC upstreams are not implemented yet"}});
-  if (auto type = map.optional("type")) {
-    upstream.type = type->one_of<std::string>({{"http", "http"}, {"grpc", "grpc"}});
-    if (upstream.type == "grpc") type->fail("gRPC upstreams are not implemented yet");
-  }
+  const Mapping map(entry.value, {"type", "url", "address", "timeout", "connect_timeout", "max_connections",
+                                  "max_response", "idle_timeout", "circuit_breaker", "tls"});
+  if (auto type = map.optional("type")) upstream.type = type->one_of<std::string>({{"http", "http"}, {"grpc", "grpc"}});
+  if (upstream.type == "grpc") return parse_grpc_upstream(map, std::move(upstream));
+  if (map.has("address")) map.fail_at_key("address", "'address' is for gRPC upstreams (type: grpc); this one has a url");
   parse_url(map.required("url"), upstream);
   if (auto tls = map.optional("tls")) {
     if (upstream.scheme != "https") map.fail_at_key("tls", "needs an https:// url");
@@ -230,6 +266,26 @@ Replies parse_replies(const ConfigNode& node) {
   return replies;
 }
 
+Protos parse_protos(const ConfigNode& node) {
+  const Mapping map(node, {"files", "include"});
+  Protos protos;
+  protos.mark = node.mark();
+  for (const ConfigNode& item : map.required("files").list()) {
+    FileSetting file{item.string(), item.mark()};
+    if (file.path.empty()) item.fail("expected a file path");
+    protos.files.push_back(std::move(file));
+  }
+  if (protos.files.empty()) map.fail_at_key("files", "expected at least one .proto file or descriptor set");
+  if (auto include = map.optional("include")) {
+    for (const ConfigNode& item : include->list()) {
+      std::string path = item.string();
+      if (path.empty()) item.fail("expected a directory");
+      protos.include.push_back(std::move(path));
+    }
+  }
+  return protos;
+}
+
 Admin parse_admin(const ConfigNode& node) {
   const Mapping map(node, {"listen"});
   Admin admin;
@@ -240,12 +296,12 @@ Admin parse_admin(const ConfigNode& node) {
 // Sections are read in this order whatever the file's order: routes refer to the others.
 Config parse_document(const ConfigNode& root) {
   if (!root.yaml().IsMap()) root.fail("expected a mapping at the top level");
-  const Mapping map(root, {"admin", "drain_timeout", "replies", "listeners", "brokers", "upstreams", "routes"},
-                    {{"protos", "protos are not supported yet (gRPC transcoding is not implemented)"}});
+  const Mapping map(root, {"admin", "drain_timeout", "replies", "protos", "listeners", "brokers", "upstreams", "routes"});
   Config config;
   if (auto admin = map.optional("admin")) config.admin = parse_admin(*admin);
   if (auto drain = map.optional("drain_timeout")) config.drain_timeout = drain->duration();
   if (auto replies = map.optional("replies")) config.replies = parse_replies(*replies);
+  if (auto protos = map.optional("protos")) config.protos = parse_protos(*protos);
   AddressBook addresses;
   addresses.add(config.admin.listen, "the admin listener");
   if (auto listeners = map.optional("listeners")) config.listeners = parse_listeners(*listeners, addresses);

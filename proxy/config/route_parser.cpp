@@ -13,8 +13,6 @@
 namespace causeway::config {
 namespace {
 
-constexpr std::string_view kGrpcRoutes = "gRPC routes are not implemented yet";
-
 // The headers Causeway writes itself; a route copying a client's value would forge them.
 constexpr std::array<std::string_view, 6> kReservedHeaders{
     "correlation-id", "reply-to", "reply-partition", "content-type", "traceparent", "tracestate"};
@@ -72,13 +70,61 @@ TopicSource parse_topic_source(const Mapping& map, const Config& config) {
   return source;
 }
 
+bool is_identifier(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front()))) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+// "pkg.Service/Method", or "pkg.Service/*" where `any_method` allows it.
+RpcName parse_rpc(const ConfigNode& node, bool any_method) {
+  RpcName rpc{node.string(), node.mark(), node.path()};
+  if (rpc.name.starts_with('/')) rpc.name.erase(0, 1);
+  const std::size_t slash = rpc.name.find('/');
+  bool valid = slash != std::string::npos && slash > 0;
+  if (valid) {
+    const std::string_view service = std::string_view(rpc.name).substr(0, slash);
+    for (std::size_t start = 0; valid && start <= service.size();) {
+      std::size_t dot = service.find('.', start);
+      if (dot == std::string_view::npos) dot = service.size();
+      valid = is_identifier(service.substr(start, dot - start));
+      start = dot + 1;
+    }
+    const std::string_view method = std::string_view(rpc.name).substr(slash + 1);
+    valid = valid && (is_identifier(method) || (any_method && method == "*"));
+  }
+  if (!valid) {
+    node.fail(any_method ? "expected a gRPC method like inventory.v1.Inventory/GetItem, or inventory.v1.Inventory/*"
+                         : "expected a gRPC method like inventory.v1.Inventory/GetItem");
+  }
+  return rpc;
+}
+
+// A gRPC listener's route matches the call's path, as HTTP/2 carries it.
+HttpSource parse_rpc_source(const Mapping& map, HttpSource source) {
+  for (std::string_view key : {"method", "path"}) {
+    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP listeners; a gRPC listener's routes name an 'rpc'");
+  }
+  source.rpc = parse_rpc(map.required("rpc"), true);
+  const std::string& name = source.rpc->name;
+  const std::string path = source.rpc->any_method() ? "/" + name.substr(0, name.size() - 1) + "{method}" : "/" + name;
+  source.path = routing::PathTemplate::parse(path);
+  source.method = "POST";
+  return source;
+}
+
 ParsedSource parse_source(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"listener", "method", "path", "broker", "topic", "group"}, {{"rpc", kGrpcRoutes}});
-  if (map.has("broker") || map.has("topic") || map.has("group")) return ParsedSource{parse_topic_source(map, config), node};
+  const Mapping map(node, {"listener", "method", "path", "rpc", "broker", "topic", "group"});
+  if (map.has("broker") || map.has("topic") || map.has("group")) {
+    if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; this route reads a topic");
+    return ParsedSource{parse_topic_source(map, config), node};
+  }
   HttpSource source;
   const ConfigNode listener = map.required("listener");
   source.listener = listener.string();
-  if (!config.find_listener(source.listener)) fail_unknown(listener, "listener", config.listeners);
+  const Listener* from = config.find_listener(source.listener);
+  if (!from) fail_unknown(listener, "listener", config.listeners);
+  if (from->protocol == Protocol::grpc) return ParsedSource{parse_rpc_source(map, std::move(source)), map.required("rpc")};
+  if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; '" + source.listener + "' speaks HTTP");
   if (auto method = map.optional("method")) source.method = parse_method(*method);
   const ConfigNode path = map.required("path");
   try {
@@ -173,7 +219,21 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
   UpstreamTarget target;
   const ConfigNode upstream = map.required("upstream");
   target.upstream = upstream.string();
-  if (!config.find_upstream(target.upstream)) fail_unknown(upstream, "upstream", config.upstreams);
+  const Upstream* to = config.find_upstream(target.upstream);
+  if (!to) fail_unknown(upstream, "upstream", config.upstreams);
+  if (auto timeout = map.optional("timeout")) {
+    target.timeout = timeout->duration();
+    if (*target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
+  }
+  if (to->type == "grpc") {
+    reject_keys(map, {"method", "path"}, "is for HTTP upstreams; a gRPC upstream is called by 'rpc'");
+    const auto* http = std::get_if<HttpSource>(&from);
+    // From a gRPC listener the call's own method is the default.
+    if (http && http->rpc && !map.has("rpc")) return target;
+    target.rpc = parse_rpc(map.required("rpc"), false);
+    return target;
+  }
+  if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC upstreams; '" + target.upstream + "' speaks HTTP");
   if (auto method = map.optional("method")) target.method = parse_method(*method);
   // A delivery needs a path; a forward passes the request's own path on unless given one.
   const std::optional<ConfigNode> path =
@@ -182,10 +242,6 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
     target.path = parse_template(*path, from);
     if (!target.path->text().starts_with("/")) path->fail("expected a path starting with '/'");
   }
-  if (auto timeout = map.optional("timeout")) {
-    target.timeout = timeout->duration();
-    if (*target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
-  }
   return target;
 }
 
@@ -193,15 +249,17 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
 // a status a direct response, an upstream a delivery.
 std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
     const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
-  const Mapping map(node,
-                    {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type", "upstream",
-                     "method", "path"},
-                    {{"rpc", kGrpcRoutes}});
+  const Mapping map(node, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type", "upstream",
+                           "method", "path", "rpc"});
   if (map.has("upstream")) return parse_upstream_target(map, config, path);
   if (std::holds_alternative<TopicSource>(path)) {
     node.fail("a route from a topic goes to an upstream (topic to topic is not implemented yet)");
   }
-  reject_keys(map, {"method", "path"}, "goes with 'upstream'");
+  reject_keys(map, {"method", "path", "rpc"}, "goes with 'upstream'");
+  const auto& http = std::get<HttpSource>(path);
+  if (http.rpc && (map.has("status") || map.has("body") || map.has("content_type"))) {
+    node.fail("a route from a gRPC listener goes to a topic or an upstream");
+  }
   const bool topic = map.has("topic");
   const bool status = map.has("status");
   if (topic && status) node.fail("expected either 'topic' or 'status', not both");
@@ -220,7 +278,7 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
   // The modes the design names but Causeway lacks read "not implemented", not "unknown".
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
       {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
-       {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", std::nullopt}});
+       {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", Mode::transcode}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
@@ -352,6 +410,11 @@ void parse_delivery_options(const Mapping& map, Route& route) {
   } else if (map.has("limits")) {
     map.fail_at_key("limits", "'limits' applies to routes from a listener");
   }
+  if (route.mode == Mode::forward && route.http_source()->rpc) {
+    reject_keys(map, {"retry", "dead_letter", "concurrency", "max_buffered"},
+                "applies to HTTP forwards and routes from a topic only");
+    return;
+  }
   if (route.mode == Mode::forward) {
     reject_keys(map, {"dead_letter", "concurrency", "max_buffered"}, "applies to routes from a topic only");
     route.retry.attempts = 1;  // a forward is tried once unless the route asks for retries
@@ -374,9 +437,23 @@ void parse_delivery_options(const Mapping& map, Route& route) {
   if (auto buffered = map.optional("max_buffered")) route.max_buffered = buffered->integer(1, 10000000);
 }
 
+// encoding: how a gRPC message travels on a topic, for routes between the two.
+void parse_encoding(const Mapping& map, Route& route, const Config& config) {
+  const auto encoding = map.optional("encoding");
+  if (!encoding) return;
+  const auto* http = route.http_source();
+  const auto* upstream = std::get_if<UpstreamTarget>(&route.to);
+  const bool grpc_to_topic = http && http->rpc && std::holds_alternative<TopicTarget>(route.to);
+  const bool topic_to_grpc = route.topic_source() && upstream && config.find_upstream(upstream->upstream)->type == "grpc";
+  if (!grpc_to_topic && !topic_to_grpc) {
+    map.fail_at_key("encoding", "'encoding' applies to routes from a gRPC listener to a topic, or from a topic to a gRPC upstream");
+  }
+  route.encoding = encoding->one_of<Encoding>({{"protobuf", Encoding::protobuf}, {"json", Encoding::json}});
+}
+
 ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "limits", "retry",
-                           "dead_letter", "concurrency", "max_buffered"});
+                           "dead_letter", "concurrency", "max_buffered", "encoding"});
   Route route;
   route.mark = node.mark();
   const ConfigNode name = map.required("name");
@@ -388,8 +465,14 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   route.to = parse_target(map.required("to"), config, route.from);
   if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
-  } else if (std::holds_alternative<UpstreamTarget>(route.to)) {
-    route.mode = route.topic_source() ? Mode::delivery : Mode::forward;
+  } else if (const auto* upstream = std::get_if<UpstreamTarget>(&route.to)) {
+    // HTTP to HTTP and gRPC to gRPC forward; across the two they transcode.
+    const bool grpc_upstream = config.find_upstream(upstream->upstream)->type == "grpc";
+    if (route.topic_source()) {
+      route.mode = Mode::delivery;
+    } else {
+      route.mode = grpc_upstream == route.http_source()->rpc.has_value() ? Mode::forward : Mode::transcode;
+    }
   } else {
     route.mode = Mode::direct_response;
   }
@@ -399,6 +482,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   }
   parse_message_options(map, route, config);
   parse_delivery_options(map, route);
+  parse_encoding(map, route, config);
   return ParsedRoute{std::move(route), name, source.where};
 }
 

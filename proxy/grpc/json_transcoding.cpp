@@ -26,17 +26,20 @@ Transcoded json_to_proto(const MessageType& type, std::string_view json, const J
   return out;
 }
 
+std::string malformed(const MessageType& type, std::string_view bytes) {
+  pb::io::CodedInputStream wire(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+  if (pb::internal::WireFormatLite::SkipMessage(&wire) && wire.ConsumedEntireMessage()) return {};
+  return "not a valid " + type.descriptor->full_name() + " message: the protobuf bytes are malformed";
+}
+
 Transcoded proto_to_json(const MessageType& type, std::string_view bytes, const JsonOptions& options) {
   pb::util::JsonPrintOptions print;
   print.preserve_proto_field_names = options.proto_field_names;
   print.always_print_primitive_fields = options.emit_defaults;
   Transcoded out;
   // The converter stops quietly at bytes it cannot read; a garbled message must not pass for "{}".
-  pb::io::CodedInputStream wire(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-  if (!pb::internal::WireFormatLite::SkipMessage(&wire) || !wire.ConsumedEntireMessage()) {
-    out.error = "not a valid " + type.descriptor->full_name() + " message: the protobuf bytes are malformed";
-    return out;
-  }
+  out.error = malformed(type, bytes);
+  if (!out.ok()) return out;
   pb::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
   pb::io::StringOutputStream output(&out.data);
   const auto status = pb::util::BinaryToJsonStream(type.resolver, type.type_url, &input, &output, print);

@@ -22,6 +22,9 @@ struct Transcoded {
   bool ok() const { return error.empty(); }
 };
 
+// Why `bytes` cannot be a message of `type` on the wire, or "" when they can.
+std::string malformed(const MessageType& type, std::string_view bytes);
+
 Transcoded json_to_proto(const MessageType& type, std::string_view json, const JsonOptions& options = {});
 Transcoded proto_to_json(const MessageType& type, std::string_view bytes, const JsonOptions& options = {});
 

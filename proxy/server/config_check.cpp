@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/config_loader.h"
+#include "grpc/proto_catalog.h"
 #include "kafka/kafka_conf.h"
 
 namespace causeway::server {
@@ -29,6 +30,48 @@ http::LoadedTls upstream_tls(const config::Config& config, const config::Upstrea
   return built_at_setting(config, "upstreams." + upstream.name, http::client_tls, *upstream.tls);
 }
 
+namespace {
+
+void check_rpc(const config::Config& config, const grpc::ProtoCatalog* catalog, const config::RpcName& rpc) {
+  auto fail = [&](const std::string& message) { throw config::ConfigError(config.file, rpc.mark, rpc.where, message); };
+  if (!catalog) fail("a gRPC route needs 'protos:' (the .proto files or descriptor sets of its methods)");
+  try {
+    std::vector<const grpc::RpcMethod*> methods;
+    if (rpc.any_method()) {
+      methods = catalog->methods(rpc.name);
+    } else {
+      methods.push_back(&catalog->method(rpc.name));
+      if (!methods.front()->unary()) fail(rpc.name + " is a streaming method; Causeway bridges unary calls only");
+    }
+  } catch (const grpc::CatalogError& error) {
+    fail(error.what());
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& config) {
+  std::shared_ptr<const grpc::ProtoCatalog> catalog;
+  if (config.protos) {
+    std::vector<std::string> files;
+    for (const auto& file : config.protos->files) files.push_back(file.path);
+    try {
+      auto include = config.protos->include;
+      if (include.empty()) include.push_back(".");
+      catalog = grpc::ProtoCatalog::load(files, include);
+    } catch (const grpc::CatalogError& error) {
+      throw config::ConfigError(config.file, config.protos->mark, "protos", error.what());
+    }
+  }
+  for (const auto& route : config.routes) {
+    if (const auto* from = route.http_source(); from && from->rpc) check_rpc(config, catalog.get(), *from->rpc);
+    if (const auto* to = std::get_if<config::UpstreamTarget>(&route.to); to && to->rpc) {
+      check_rpc(config, catalog.get(), *to->rpc);
+    }
+  }
+  return catalog;
+}
+
 config::Config load_checked_config(const std::string& file) {
   auto config = config::load_config(file);
   for (const auto& broker : config.brokers) {
@@ -46,6 +89,7 @@ config::Config load_checked_config(const std::string& file) {
   for (const auto& upstream : config.upstreams) {
     if (upstream.tls) upstream_tls(config, upstream);
   }
+  load_catalog(config);
   return config;
 }
 

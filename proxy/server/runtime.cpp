@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
+#include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "bridge/admission.h"
 #include "bridge/delivery_flow.h"
@@ -12,6 +15,10 @@
 #include "bridge/flow_metrics.h"
 #include "bridge/reply_message.h"
 #include "bridge/reply_waiters.h"
+#include "grpc/grpc_flows.h"
+#include "grpc/grpc_server.h"
+#include "grpc/grpc_upstream.h"
+#include "grpc/proto_catalog.h"
 #include "http/http_server.h"
 #include "http/io_threads.h"
 #include "http/loop_timers.h"
@@ -97,7 +104,9 @@ bool same_delivery(const config::Route& a, const config::Route& b) {
   const auto& to_a = std::get<config::UpstreamTarget>(a.to);
   const auto& to_b = std::get<config::UpstreamTarget>(b.to);
   return from_a.broker == from_b.broker && from_a.topic == from_b.topic && from_a.group == from_b.group &&
-         to_a.upstream == to_b.upstream && to_a.method == to_b.method && to_a.path->text() == to_b.path->text() &&
+         to_a.upstream == to_b.upstream && to_a.method == to_b.method &&
+         (to_a.path ? to_a.path->text() : "") == (to_b.path ? to_b.path->text() : "") &&
+         (to_a.rpc ? to_a.rpc->name : "") == (to_b.rpc ? to_b.rpc->name : "") && a.encoding == b.encoding &&
          to_a.timeout == to_b.timeout &&
          a.retry.attempts == b.retry.attempts && a.retry.backoff == b.retry.backoff &&
          a.retry.max_backoff == b.retry.max_backoff && a.dead_letter == b.dead_letter &&
@@ -106,9 +115,33 @@ bool same_delivery(const config::Route& a, const config::Route& b) {
 
 // The same socket: kept, with its limits, handler and certificates switched. TLS on or
 // off makes another listener.
+// A gRPC listener's limits are fixed when it starts: changed ones make a new listener.
 bool same_listener(const config::Listener& a, const config::Listener& b) {
+  const auto& x = a.grpc_limits;
+  const auto& y = b.grpc_limits;
+  const bool same_grpc = a.protocol != config::Protocol::grpc ||
+                         (x.max_concurrent_streams == y.max_concurrent_streams &&
+                          x.max_message_bytes == y.max_message_bytes && x.max_metadata_bytes == y.max_metadata_bytes &&
+                          x.max_connection_age == y.max_connection_age &&
+                          x.max_connection_idle == y.max_connection_idle && x.min_ping_interval == y.min_ping_interval);
   return a.protocol == b.protocol && a.listen.host == b.listen.host && a.listen.port == b.listen.port &&
-         a.tls.has_value() == b.tls.has_value();
+         a.tls.has_value() == b.tls.has_value() && same_grpc;
+}
+
+grpc::GrpcServerOptions grpc_options(const config::Listener& listener) {
+  grpc::GrpcServerOptions options;
+  options.name = listener.name;
+  options.address = listener.listen.text();
+  const auto& limits = listener.grpc_limits;
+  options.limits.max_concurrent_streams = limits.max_concurrent_streams;
+  options.limits.max_receive_message_bytes = limits.max_message_bytes;
+  options.limits.max_send_message_bytes = limits.max_message_bytes;
+  options.limits.max_metadata_bytes = limits.max_metadata_bytes;
+  options.limits.max_connection_age = limits.max_connection_age;
+  options.limits.max_connection_idle = limits.max_connection_idle;
+  options.limits.min_ping_interval = limits.min_ping_interval;
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return options;
 }
 
 // The piece of the previous runtime under this name, when its settings are the same.
@@ -142,10 +175,14 @@ struct Runtime::Upstream : RetiredPiece {
   config::Upstream settings;
   std::string tls_files;  // what the TLS files held when the client was built
   std::shared_ptr<bridge::CircuitBreaker> breaker;  // null without one
-  std::unique_ptr<http::UpstreamClient> client;
-  std::unique_ptr<http::UpstreamService> service;
+  std::shared_ptr<http::UpstreamClient> client;     // HTTP upstreams
+  std::unique_ptr<http::UpstreamService> http_service;
+  std::shared_ptr<grpc::GrpcUpstream> grpc;         // gRPC upstreams
+  bridge::ServiceCaller& service() const {
+    return grpc ? static_cast<bridge::ServiceCaller&>(*grpc) : *http_service;
+  }
   ~Upstream() override {
-    service.reset();
+    http_service.reset();
     client.reset();
   }
 };
@@ -154,6 +191,7 @@ struct Runtime::Delivery : RetiredPiece {
   std::shared_ptr<const config::Config> config;  // the flow's route points into it
   std::shared_ptr<Broker> broker;
   std::shared_ptr<Upstream> upstream;
+  std::unique_ptr<bridge::ServiceCaller> transcoding;  // gRPC with encoding: json, around the upstream
   std::shared_ptr<bridge::DeliveryFlow> flow;
   std::unique_ptr<kafka::GroupConsumer> consumer;  // stops before the flow goes
   Clock::duration drain_timeout{};
@@ -164,9 +202,29 @@ struct Runtime::Delivery : RetiredPiece {
 
 struct Runtime::Listener : RetiredPiece {
   config::Listener settings;
-  std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<http::HttpServer> server;    // HTTP listeners
+  std::unique_ptr<grpc::GrpcServer> grpc;      // gRPC listeners
+  std::future<void> grpc_stopped;              // set once draining: calls get drain_timeout to finish
+  Clock::duration drain_timeout{};
   std::string bound;
-  bool idle() const override { return server->open_connections() == 0; }
+
+  void drain() {
+    if (server) return server->drain();
+    if (grpc_stopped.valid()) return;
+    grpc_stopped = std::async(std::launch::async, [server = grpc.get(), grace = drain_timeout] {
+      server->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+    });
+  }
+  // A gRPC listener counts as one open connection until its calls are done.
+  std::size_t open_connections() const {
+    if (server) return server->open_connections();
+    const bool stopped = grpc_stopped.valid() && grpc_stopped.wait_for(0s) == std::future_status::ready;
+    return stopped ? 0 : 1;
+  }
+  bool idle() const override { return open_connections() == 0; }
+  ~Listener() override {
+    if (grpc_stopped.valid()) grpc_stopped.wait();
+  }
 };
 
 struct Runtime::ListenerSwitch {
@@ -174,10 +232,11 @@ struct Runtime::ListenerSwitch {
   std::shared_ptr<bridge::Dispatcher> dispatcher;
   std::shared_ptr<http::TlsContext> tls;  // HTTPS: the certificates as read for this config
   config::HttpLimits limits;
+  grpc::HealthProbe health;  // gRPC listeners
 };
 
 Runtime::Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous)
-    : config_(std::move(config)), services_(services) {
+    : config_(std::move(config)), catalog_(load_catalog(*config_)), services_(services) {
   build_brokers(previous);
   build_reply_readers(previous);
   build_upstreams(previous);
@@ -275,9 +334,18 @@ void Runtime::build_upstreams(Runtime* previous) {
       upstream->breaker = std::make_shared<bridge::CircuitBreaker>(settings.circuit_breaker->failures,
                                                                    settings.circuit_breaker->open_for);
     }
-    upstream->client = std::make_unique<http::UpstreamClient>(upstream->settings, services_.workers, services_.registry,
-                                                              std::move(tls.context));
-    upstream->service = std::make_unique<http::UpstreamService>(*upstream->client);
+    if (settings.type == "grpc") {
+      grpc::GrpcUpstreamOptions options;
+      options.name = settings.name;
+      options.address = config::Endpoint{settings.host, settings.port}.text();
+      options.timeout = settings.timeout;
+      options.max_response_bytes = settings.max_response_bytes;
+      upstream->grpc = std::make_shared<grpc::GrpcUpstream>(options, services_.registry);
+    } else {
+      upstream->client = std::make_shared<http::UpstreamClient>(upstream->settings, services_.workers,
+                                                                services_.registry, std::move(tls.context));
+      upstream->http_service = std::make_unique<http::UpstreamService>(*upstream->client);
+    }
     upstreams_[settings.name] = std::move(upstream);
   }
 }
@@ -302,8 +370,10 @@ void Runtime::build_deliveries(Runtime* previous) {
     delivery->broker = broker;
     delivery->upstream = upstream;
     delivery->drain_timeout = config_->drain_timeout;
-    delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, *broker->settings, *upstream->service,
-                                                            broker->producer, services_.timers, services_.registry);
+    if (upstream->grpc) delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
+    auto& caller = delivery->transcoding ? *delivery->transcoding : upstream->service();
+    delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, *broker->settings, caller, broker->producer,
+                                                            services_.timers, services_.registry);
     delivery->consumer = std::make_unique<kafka::GroupConsumer>(
         broker->settings->name, broker->address, consumer_options(*broker->settings), *source, *delivery->flow);
     deliveries_[route.name] = std::move(delivery);
@@ -327,8 +397,33 @@ void Runtime::build_listeners(Runtime* previous) {
     return bridge::ForwardUpstream{std::shared_ptr<void>(upstream, upstream->client.get()), upstream->breaker,
                                    upstream->settings.timeout};
   };
+  resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
+    return grpc::make_grpc_flow(route, grpc, std::move(plain));
+  };
   for (const auto& settings : config_->listeners) {
     auto dispatcher = std::make_shared<bridge::Dispatcher>(config_, settings.name, resources);
+    if (settings.protocol == config::Protocol::grpc) {
+      auto kept = reusable(previous ? &previous->listeners_ : nullptr, settings.name,
+                           [&](const Listener& old) { return same_listener(old.settings, settings); });
+      if (previous) note("listener", settings.name, kept != nullptr);
+      if (kept) {
+        listeners_[settings.name] = kept;
+        pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), nullptr, {}, health_probe()});
+        continue;
+      }
+      auto listener = std::make_shared<Listener>();
+      listener->settings = settings;
+      listener->drain_timeout = config_->drain_timeout;
+      listener->grpc = std::make_unique<grpc::GrpcServer>(grpc_options(settings), std::move(dispatcher),
+                                                          services_.registry);
+      listener->grpc->set_catalog(catalog_);
+      listener->grpc->set_health(health_probe());
+      listener->grpc->start();
+      listener->bound = config::Endpoint{settings.listen.host, listener->grpc->port()}.text();
+      spdlog::info("listener '{}' (grpc) listening on {}", settings.name, listener->bound);
+      listeners_[settings.name] = std::move(listener);
+      continue;
+    }
     // Read on every (re)load: certificate files may have been replaced while the settings stayed.
     std::shared_ptr<http::TlsContext> tls;
     if (settings.tls) tls = listener_tls(*config_, settings).context;
@@ -355,6 +450,12 @@ void Runtime::build_listeners(Runtime* previous) {
 
 std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous) {
   for (auto& pending : pending_handlers_) {
+    if (auto& grpc = pending.listener->grpc) {
+      grpc->set_catalog(catalog_);
+      grpc->set_health(std::move(pending.health));
+      grpc->set_handler(std::move(pending.dispatcher));
+      continue;
+    }
     pending.listener->server->set_limits(pending.limits);
     pending.listener->server->set_handler(std::move(pending.dispatcher));
     if (pending.tls) pending.listener->server->set_tls(std::move(pending.tls));
@@ -375,7 +476,7 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
     old.clear();
   };
   auto nothing = [](auto&) {};
-  collect(previous->listeners_, listeners_, [](Listener& listener) { listener.server->drain(); });
+  collect(previous->listeners_, listeners_, [](Listener& listener) { listener.drain(); });
   collect(previous->deliveries_, deliveries_, nothing);
   collect(previous->reply_readers_, reply_readers_, nothing);
   collect(previous->upstreams_, upstreams_, nothing);
@@ -384,7 +485,7 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
 }
 
 void Runtime::drain_listeners() {
-  for (auto& [name, listener] : listeners_) listener->server->drain();
+  for (auto& [name, listener] : listeners_) listener->drain();
 }
 
 void Runtime::stop_consumers(Clock::time_point deadline) {
@@ -393,7 +494,7 @@ void Runtime::stop_consumers(Clock::time_point deadline) {
 
 std::size_t Runtime::open_connections() const {
   std::size_t open = 0;
-  for (const auto& [name, listener] : listeners_) open += listener->server->open_connections();
+  for (const auto& [name, listener] : listeners_) open += listener->open_connections();
   return open;
 }
 
@@ -420,6 +521,34 @@ std::optional<std::string> Runtime::broker_problem() {
     if (!broker->producer->reachable(500ms)) return "broker '" + name + "' is unreachable";
   }
   return std::nullopt;
+}
+
+grpc::GrpcFlowResources Runtime::grpc_resources() {
+  grpc::GrpcFlowResources resources;
+  resources.catalog = catalog_;
+  resources.registry = &services_.registry;
+  // Shared with the whole piece, like forwards: a call in flight keeps its upstream alive.
+  resources.grpc_upstream = [this](const std::string& name) {
+    auto& upstream = upstreams_.at(name);
+    return std::shared_ptr<grpc::GrpcUpstream>(upstream, upstream->grpc.get());
+  };
+  resources.http_upstream = [this](const std::string& name) {
+    auto& upstream = upstreams_.at(name);
+    return std::shared_ptr<http::UpstreamClient>(upstream, upstream->client.get());
+  };
+  return resources;
+}
+
+// Serving while /readyz says ready; a service the protos do not define is unknown.
+grpc::HealthProbe Runtime::health_probe() const {
+  std::set<std::string> services;
+  if (catalog_) {
+    for (auto& name : catalog_->services()) services.insert(std::move(name));
+  }
+  return [ready = services_.ready, services = std::move(services)](std::string_view service) {
+    if (!service.empty() && !services.contains(std::string(service))) return grpc::HealthStatus::unknown_service;
+    return ready() ? grpc::HealthStatus::serving : grpc::HealthStatus::not_serving;
+  };
 }
 
 void Runtime::describe(admin::RuntimeFacts& facts) const {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +16,8 @@
 
 #include "admin/admin_handler.h"
 #include "config/config.h"
+#include "grpc/grpc_flows.h"
+#include "grpc/health_check.h"
 #include "server/retired_piece.h"
 
 namespace causeway::metrics {
@@ -30,6 +33,7 @@ class IoThreads;
 class LoopTimers;
 }  // namespace causeway::http
 
+
 namespace causeway::server {
 
 // What outlives every config: the loops, the metrics, the requests waiting for replies.
@@ -39,6 +43,7 @@ struct Services {
   bridge::ReplyWaiters& waiters;
   http::IoThreads& workers;
   http::LoopTimers& timers;
+  std::function<bool()> ready;  // what /readyz says; gRPC health checks answer the same
 };
 
 class Runtime {
@@ -87,7 +92,11 @@ class Runtime {
   void build_listeners(Runtime* previous);
   void note(const std::string& kind, const std::string& name, bool kept);
 
+  grpc::GrpcFlowResources grpc_resources();
+  grpc::HealthProbe health_probe() const;
+
   std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const grpc::ProtoCatalog> catalog_;  // null without protos
   Services services_;
   std::string summary_;
   std::map<std::string, std::shared_ptr<Broker>> brokers_;

@@ -144,7 +144,9 @@ struct Server::Impl {
     });
   }
 
-  Services services() { return Services{registry, flow_metrics, waiters, workers, timers}; }
+  Services services() {
+    return Services{registry, flow_metrics, waiters, workers, timers, [this] { return !readiness().has_value(); }};
+  }
 
   std::shared_ptr<Runtime> current() {
     std::lock_guard lock(runtime_mutex);

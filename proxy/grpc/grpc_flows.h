@@ -1,0 +1,55 @@
+#pragma once
+// The flows of routes with a gRPC side, built on the protocol-neutral ones:
+//   gRPC listener -> topic        the event or request-reply flow, with the request
+//                                 message checked (or turned into JSON, encoding: json)
+//                                 and the answer made a response message;
+//   gRPC listener -> HTTP upstream protobuf -> JSON request, JSON -> protobuf response;
+//   gRPC listener -> gRPC upstream the call forwarded, metadata and deadline with it;
+//   HTTP listener -> gRPC upstream path variables, query and JSON body -> request
+//                                 message, response message -> JSON;
+//   topic -> gRPC upstream        delivery, the value transcoded with encoding: json.
+// Answers to gRPC callers are bridge::Responses that grpc_answer.h turns into statuses.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bridge/flow.h"
+#include "bridge/service_caller.h"
+#include "config/config.h"
+
+namespace causeway::metrics {
+class Registry;
+}
+namespace causeway::http {
+class UpstreamClient;
+}
+
+namespace causeway::grpc {
+
+class GrpcUpstream;
+class ProtoCatalog;
+
+struct GrpcFlowResources {
+  std::shared_ptr<const ProtoCatalog> catalog;
+  std::function<std::shared_ptr<GrpcUpstream>(const std::string& upstream)> grpc_upstream;
+  std::function<std::shared_ptr<http::UpstreamClient>(const std::string& upstream)> http_upstream;
+  metrics::Registry* registry = nullptr;  // causeway_transcode_errors_total
+};
+
+// Whether a route needs one of these flows rather than the plain one alone.
+bool has_grpc_side(const config::Config& config, const config::Route& route);
+
+// The flow of a route from a listener with a gRPC side. `plain` is the flow the route
+// would have without one (event, request-reply), or null.
+std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const GrpcFlowResources& resources,
+                                             std::unique_ptr<bridge::Flow> plain);
+
+// A delivery route's caller for a gRPC upstream with encoding: json: the value is
+// transcoded to the request message (one that does not fit is answered 400, so it is
+// dead-lettered) and the response message to JSON. Null for encoding: protobuf, where
+// the GrpcUpstream itself is the caller.
+std::unique_ptr<bridge::ServiceCaller> make_delivery_caller(const config::Route& route,
+                                                            const GrpcFlowResources& resources);
+
+}  // namespace causeway::grpc
