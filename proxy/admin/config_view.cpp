@@ -23,11 +23,21 @@ json::object limits_json(const config::HttpLimits& limits) {
           {"max_connections", limits.max_connections}};
 }
 
+json::object grpc_limits_json(const config::GrpcLimits& limits) {
+  return {{"max_concurrent_streams", limits.max_concurrent_streams},
+          {"max_message", config::format_size(limits.max_message_bytes)},
+          {"max_metadata", config::format_size(limits.max_metadata_bytes)},
+          {"max_connection_age", config::format_duration(limits.max_connection_age)},
+          {"max_connection_idle", config::format_duration(limits.max_connection_idle)},
+          {"min_ping_interval", config::format_duration(limits.min_ping_interval)}};
+}
+
 json::object from_json(const config::Route& route) {
   if (const auto* topic = route.topic_source()) {
     return {{"broker", topic->broker}, {"topic", topic->topic}, {"group", topic->group}};
   }
   const auto& http = *route.http_source();
+  if (http.rpc) return {{"listener", http.listener}, {"rpc", http.rpc->name}};
   json::object from{{"listener", http.listener}, {"path", http.path.text()}};
   if (http.method) from["method"] = *http.method;
   return from;
@@ -47,6 +57,7 @@ json::object to_json(const config::Route& route) {
     json::object to{{"upstream", upstream->upstream}};
     if (upstream->method) to["method"] = *upstream->method;
     if (upstream->path) to["path"] = upstream->path->text();
+    if (upstream->rpc) to["rpc"] = upstream->rpc->name;
     if (upstream->timeout) to["timeout"] = config::format_duration(*upstream->timeout);
     return to;
   }
@@ -58,6 +69,7 @@ json::object route_json(const config::Route& route) {
   json::object out{{"name", route.name}, {"mode", config::to_string(route.mode)}, {"from", from_json(route)},
                    {"to", to_json(route)}};
   if (!route.headers.empty()) out["headers"] = json::value_from(route.headers);
+  if (route.encoding == config::Encoding::json) out["encoding"] = "json";
   if (route.envelope == config::Envelope::cloudevents) {
     out["envelope"] = "cloudevents";
     out["cloudevents"] = {{"type", route.cloudevents.type}, {"source", route.cloudevents.source}};
@@ -96,9 +108,10 @@ bool is_secret_option(std::string_view name) {
 std::string config_json(const config::Config& config, const RuntimeFacts& facts) {
   json::object listeners;
   for (const auto& listener : config.listeners) {
+    const bool grpc = listener.protocol == config::Protocol::grpc;
     json::object out{{"protocol", config::to_string(listener.protocol)},
                      {"listen", listener.listen.text()},
-                     {"limits", limits_json(listener.limits)}};
+                     {"limits", grpc ? grpc_limits_json(listener.grpc_limits) : limits_json(listener.limits)}};
     if (auto bound = facts.listener_addresses.find(listener.name); bound != facts.listener_addresses.end()) {
       out["bound"] = bound->second;
     }
@@ -121,9 +134,16 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
   }
   json::object upstreams;
   for (const auto& upstream : config.upstreams) {
+    const std::string address = config::Endpoint{upstream.host, upstream.port}.text();
+    if (upstream.type == "grpc") {
+      upstreams[upstream.name] = {{"type", upstream.type},
+                                  {"address", address},
+                                  {"timeout", config::format_duration(upstream.timeout)},
+                                  {"max_response", config::format_size(upstream.max_response_bytes)}};
+      continue;
+    }
     upstreams[upstream.name] = {{"type", upstream.type},
-                                {"url", "http://" + config::Endpoint{upstream.host, upstream.port}.text() +
-                                            upstream.base_path},
+                                {"url", upstream.scheme + "://" + address + upstream.base_path},
                                 {"timeout", config::format_duration(upstream.timeout)},
                                 {"connect_timeout", config::format_duration(upstream.connect_timeout)},
                                 {"max_connections", upstream.max_connections},
@@ -148,6 +168,11 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
                    {"brokers", std::move(brokers)},
                    {"upstreams", std::move(upstreams)},
                    {"routes", std::move(routes)}};
+  if (config.protos) {
+    json::array files;
+    for (const auto& file : config.protos->files) files.push_back(json::string(file.path));
+    out["protos"] = {{"files", std::move(files)}, {"include", json::value_from(config.protos->include)}};
+  }
   return json::serialize(out);
 }
 
