@@ -30,6 +30,7 @@ KEEP_WORK=${KEEP_WORK:-0}                  # 1 keeps logs, configs and raw outpu
 BODY='{"sku":"A1","quantity":2,"note":"benchmark"}'  # the same 44 bytes as bench/post.lua
 CAUSEWAY=$PWD/$BUILD_DIR/causeway
 LOADGEN=$PWD/$BUILD_DIR/bench/loadgen
+GRPC_BENCH=$PWD/$BUILD_DIR/bench/grpc_bench
 RESULTS_DIR=$PWD/bench/results
 
 declare -A R  # results of this run: R[label.field], filled by wrk_run, loadgen_rate, store
@@ -198,16 +199,17 @@ cpu_per_request() {  # LABEL BEFORE AFTER REQUESTS
   [ -z "$MEASURE_PIDS" ] || R[$1.cpu_us]=$(awk -v a="$2" -v b="$3" -v n="$4" 'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
 }
 
-# wrk_run LABEL URL CONNECTIONS DURATION [WARMUP]: closed loop with bench/post.lua
-# (POST, 44-byte JSON); R[LABEL.rps|p50_ms|p90_ms|p99_ms|p999_ms|max_ms]. Any non-2xx
-# answer or socket error (timeouts included) fails the run.
+# wrk_run LABEL URL CONNECTIONS DURATION [WARMUP]: closed loop with $WRK_SCRIPT
+# (bench/post.lua: POST, 44-byte JSON, unless set); R[LABEL.rps|p50_ms|p90_ms|p99_ms|p999_ms|max_ms].
+# Any non-2xx answer or socket error (timeouts included) fails the run.
+WRK_SCRIPT=bench/post.lua
 wrk_run() {
   local label=$1 url=$2 connections=$3 duration=$4 warmup=${5:-2s} out line cpu_before cpu_after
   local threads=$((THREADS < connections ? THREADS : connections))  # wrk wants a connection per thread
   say "$label: wrk -c$connections -d$duration $url"
-  [ "$warmup" = 0 ] || wrk -t"$threads" -c"$connections" -d"$warmup" --timeout 10s -s bench/post.lua "$url" > /dev/null
+  [ "$warmup" = 0 ] || wrk -t"$threads" -c"$connections" -d"$warmup" --timeout 10s -s "$WRK_SCRIPT" "$url" > /dev/null
   cpu_before=$(cpu_mark)
-  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout 10s --latency -s bench/post.lua "$url")
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout 10s --latency -s "$WRK_SCRIPT" "$url")
   cpu_after=$(cpu_mark)
   echo "$out" > "$WORK/$label.wrk"
   line=$(grep '^bench: ' <<< "$out") || die "$label: no result from wrk: $out"
@@ -216,7 +218,24 @@ wrk_run() {
   if [ "${R[$label.non2xx]}" != 0 ] || [ "${R[$label.socket_errors]}" != 0 ]; then
     die "$label: ${R[$label.non2xx]} non-2xx answers and ${R[$label.socket_errors]} socket errors from $url: $out"
   fi
-  R[$label.cmd]="wrk -t$threads -c$connections -d$duration --timeout 10s --latency -s bench/post.lua $url"
+  R[$label.cmd]="wrk -t$threads -c$connections -d$duration --timeout 10s --latency -s $WRK_SCRIPT $url"
+}
+
+# grpc_run LABEL ADDRESS METHOD HEX: bench/grpc_bench's closed loop with CONNECTIONS calls in
+# flight for DURATION after a 2 s warm-up run; R[LABEL.*] as wrk_run's. A call that does not end OK
+# fails the run.
+grpc_run() {
+  local label=$1 address=$2 method=$3 hex=$4 line cpu_before cpu_after
+  say "$label: grpc_bench load $address $method, $CONNECTIONS calls in flight for $DURATION"
+  "$GRPC_BENCH" load "$address" "$method" "$hex" --calls "$CONNECTIONS" --duration 2 --warmup 0 > /dev/null \
+    2> "$WORK/$label.grpc.log" || die "$label: grpc_bench warm-up failed: $(cat "$WORK/$label.grpc.log")"
+  cpu_before=$(cpu_mark)
+  line=$("$GRPC_BENCH" load "$address" "$method" "$hex" --calls "$CONNECTIONS" --duration "${DURATION%s}" --warmup 0 \
+           2> "$WORK/$label.grpc.log") || die "$label: grpc_bench failed: $(cat "$WORK/$label.grpc.log") $line"
+  cpu_after=$(cpu_mark)
+  store "$label" "${line#bench: }"
+  cpu_per_request "$label" "$cpu_before" "$cpu_after" "${R[$label.requests]}"
+  R[$label.cmd]="bench/grpc_bench load $address $method $hex --calls $CONNECTIONS --duration ${DURATION%s}"
 }
 
 # loadgen_rate LABEL URL RATE [loadgen options...]: open loop at RATE req/s for
