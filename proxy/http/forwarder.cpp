@@ -37,13 +37,22 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kRetryBodyBytes = 64 * 1024;
 constexpr std::size_t kChunkBytes = 16 * 1024;
 
-// RFC 9110 7.6.1: meaningful for one connection only, never passed on.
-bool is_hop_by_hop(std::string_view name, const std::set<std::string>& listed_in_connection) {
-  for (std::string_view hop : {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-                               "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}) {
-    if (config::same_name(name, hop)) return true;
+// RFC 9110 7.6.1: meaningful for one connection only, never passed on. Known names
+// are compared by Beast's field code, which the parser already worked out.
+bool is_hop_by_hop(const bhttp::fields::value_type& field, const std::set<std::string>& listed_in_connection) {
+  switch (field.name()) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::proxy_authenticate:
+    case bhttp::field::proxy_authorization:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::transfer_encoding:
+    case bhttp::field::upgrade: return true;
+    default: break;
   }
-  return listed_in_connection.contains(config::lower_case(name));
+  return !listed_in_connection.empty() && listed_in_connection.contains(config::lower_case(field.name_string()));
 }
 
 std::set<std::string> connection_tokens(const bhttp::fields& fields) {
@@ -89,11 +98,12 @@ void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, con
   std::string trace_value, state_value;
   for (const auto& field : in) {
     const auto name = field.name_string();
-    if (is_hop_by_hop(name, listed)) continue;
-    if (config::same_name(name, "host") || config::same_name(name, "content-length") ||
-        config::same_name(name, "expect") || config::same_name(name, "x-forwarded-for") ||
-        config::same_name(name, "x-forwarded-proto") || config::same_name(name, "x-forwarded-host") ||
-        config::same_name(name, "x-forwarded-client-cert")) {
+    if (is_hop_by_hop(field, listed)) continue;
+    const auto code = field.name();
+    if (code == bhttp::field::host || code == bhttp::field::content_length || code == bhttp::field::expect) continue;
+    // Set below from the client's connection, never taken from what the client claims.
+    if (config::same_name(name, "x-forwarded-for") || config::same_name(name, "x-forwarded-proto") ||
+        config::same_name(name, "x-forwarded-host") || config::same_name(name, "x-forwarded-client-cert")) {
       continue;
     }
     if (config::same_name(name, "traceparent")) {
@@ -232,9 +242,13 @@ class Forwarding {
     out.body().data = nullptr;
     out.body().more = true;
     bhttp::request_serializer<bhttp::buffer_body> serializer{out};
-    upstream.expires_at(deadline_);
-    if (auto [ec, n] = co_await bhttp::async_write_header(upstream, serializer, use_tuple); ec) {
-      co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
+    // With body bytes already read, the head goes out with the first of them, in one
+    // write; otherwise at once, so that the upstream may start on it.
+    if (client_.buffer.size() == 0) {
+      upstream.expires_at(deadline_);
+      if (auto [ec, n] = co_await bhttp::async_write_header(upstream, serializer, use_tuple); ec) {
+        co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
+      }
     }
     std::array<char, kChunkBytes> chunk;
     while (!serializer.is_done()) {
@@ -354,7 +368,7 @@ class Forwarding {
     out.result(status);
     const auto listed = connection_tokens(head.base());
     for (const auto& field : head) {
-      if (is_hop_by_hop(field.name_string(), listed) || field.name() == bhttp::field::content_length) continue;
+      if (is_hop_by_hop(field, listed) || field.name() == bhttp::field::content_length) continue;
       out.insert(field.name_string(), field.value());
     }
     const bool bodiless = head_only_ || status < 200 || status == 204 || status == 304;
@@ -372,8 +386,11 @@ class Forwarding {
     out.body().data = nullptr;
     out.body().more = !bodiless;
     bhttp::response_serializer<bhttp::buffer_body> serializer{out};
-    client_.stream.expires_after(client_.limits.idle_timeout);
-    if (auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer, use_tuple); ec) co_return false;
+    // As for requests: a body already at hand leaves with the head, in one write.
+    if (bodiless || upstream_buffer_.size() == 0) {
+      client_.stream.expires_after(client_.limits.idle_timeout);
+      if (auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer, use_tuple); ec) co_return false;
+    }
     if (bodiless) {
       if (in.is_done() && head.keep_alive()) pool_->release(std::move(connection));
       co_return keep_alive;
