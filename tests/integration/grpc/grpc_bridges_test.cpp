@@ -9,12 +9,15 @@
 #include <grpcpp/server_builder.h>
 
 #include <boost/json/parse.hpp>
+#include <csignal>
+#include <future>
 #include <mutex>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "harness.h"
 #include "harness_delivery.h"
+#include "harness_forward.h"
 #include "harness_replies.h"
 #include "harness_service.h"
 #include "inventory.grpc.pb.h"
@@ -475,7 +478,7 @@ TEST(GrpcDelivery, TopicMessagesAreCalledAsTheRoutesMethod) {
   EXPECT_EQ(metric(causeway.admin(), "causeway_deliveries_total", {{"route", "reserve-binary"}, {"result", "success"}}), 1);
 }
 
-TEST(GrpcListener, HealthFollowsReadinessAndReflectionListsTheServices) {
+TEST(GrpcListener, HealthIsServingWhenReadyAndReflectionListsTheServices) {
   CausewayProcess causeway(grpc_config("", R"(  - name: reserve
     from: { listener: rpc, rpc: inventory.v1.Inventory/ReserveItem }
     to: { broker: events, topic: items.reserved }
@@ -538,6 +541,63 @@ TEST(GrpcConfig, AMethodTheProtosLackIsAConfigErrorAtItsPosition) {
   auto refused = run_command({CAUSEWAY_BIN, "validate", streaming.string()});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("streaming"), std::string::npos) << refused.output;
+}
+
+TEST(GrpcListener, AReloadKeepsTheListenerAndItsConnectionsAndSwitchesTheRoutes) {
+  const std::string reserve = R"(  - name: reserve
+    from: { listener: rpc, rpc: inventory.v1.Inventory/ReserveItem }
+    to: { broker: events, topic: items.reserved }
+)";
+  const std::string lookup = R"(  - name: lookup
+    from: { listener: rpc, rpc: inventory.v1.Inventory/GetItem }
+    to: { broker: events, topic: items.looked-up }
+)";
+  CausewayProcess causeway(grpc_config("", reserve));
+  UnwatchedConfig file(causeway);
+  auto stub = inventory_stub(causeway.listener("rpc"));  // one channel, one connection, for the whole test
+  auto reserve_status = [&] {
+    grpc::ClientContext context;
+    with_deadline(context);
+    inv::Reservation reservation;
+    return stub->ReserveItem(&context, inv::ReserveRequest(), &reservation).error_code();
+  };
+  auto lookup_status = [&] {
+    grpc::ClientContext context;
+    with_deadline(context);
+    inv::Item item;
+    return stub->GetItem(&context, inv::GetItemRequest(), &item).error_code();
+  };
+  EXPECT_EQ(reserve_status(), grpc::StatusCode::OK);
+  EXPECT_EQ(lookup_status(), grpc::StatusCode::UNIMPLEMENTED);
+
+  file.write(grpc_config("", lookup));
+  auto answer = post_reload(causeway.admin());
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_NE(answer.body.find("listener 'rpc' kept"), std::string::npos) << answer.body;
+  EXPECT_EQ(lookup_status(), grpc::StatusCode::OK);
+  EXPECT_EQ(reserve_status(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST(GrpcListener, ACallInFlightAtSigtermIsAnsweredBeforeTheExit) {
+  ScriptedService service([](const ServiceRequest&) { return ServiceAnswer{.body = R"({"name":"slow"})", .delay = 1s}; });
+  CausewayProcess causeway(grpc_config("  items-http: { url: " + service.url() + " }\n", R"(  - name: lookup
+    from: { listener: rpc, rpc: inventory.v1.Inventory/GetItem }
+    to: { upstream: items-http, path: /items/lookup }
+)"));
+  auto stub = inventory_stub(causeway.listener("rpc"));
+  auto call = std::async(std::launch::async, [&] {
+    grpc::ClientContext context;
+    with_deadline(context);
+    inv::Item item;
+    auto status = stub->GetItem(&context, inv::GetItemRequest(), &item);
+    return std::pair{status.error_code(), item.name()};
+  });
+  ASSERT_TRUE(service.wait_requests(1, 5s));
+  causeway.signal(SIGTERM);
+  auto [code, name] = call.get();
+  EXPECT_EQ(code, grpc::StatusCode::OK);
+  EXPECT_EQ(name, "slow");
+  EXPECT_EQ(causeway.wait_exit(10s), 0) << causeway.log();
 }
 
 // The README's gRPC example, whose proto paths are relative to the repository.
