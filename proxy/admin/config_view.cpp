@@ -38,6 +38,7 @@ json::object from_json(const config::Route& route) {
   }
   const auto& http = *route.http_source();
   if (http.rpc) return {{"listener", http.listener}, {"rpc", http.rpc->name}};
+  if (http.annotated) return {{"listener", http.listener}, {"paths", "google.api.http bindings of to.rpc"}};
   json::object from{{"listener", http.listener}, {"path", http.path.text()}};
   if (http.method) from["method"] = *http.method;
   return from;

@@ -88,11 +88,24 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     const auto* from = route.http_source();
     if (!from || from->listener != listener) continue;
     replies = replies || route.mode == config::Mode::request_reply;
-    entries.push_back({routes_.size(), from->method, from->path});
     Bound bound;
     bound.route = &route;
-    bound.flow = make_flow(*config_, route, resources);
     bound.stats = std::make_shared<RouteStats>(*resources.metrics, route.name);
+    if (route.limits.rate) {
+      bound.bucket = std::make_shared<TokenBucket>(*route.limits.rate, route.limits.burst.value_or(*route.limits.rate));
+    }
+    if (route.limits.concurrency) bound.concurrency = std::make_shared<ConcurrencyLimit>(*route.limits.concurrency);
+    if (from->annotated) {
+      // One entry per binding; counters and limits stay the route's.
+      for (auto& binding : resources.annotated_bindings(route)) {
+        entries.push_back({routes_.size(), std::move(binding.method), std::move(binding.path)});
+        Bound entry{bound.route, std::move(binding.flow), std::nullopt, bound.bucket, bound.concurrency, bound.stats};
+        routes_.push_back(std::move(entry));
+      }
+      continue;
+    }
+    entries.push_back({routes_.size(), from->method, from->path});
+    bound.flow = make_flow(*config_, route, resources);
     const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to);
     const bool grpc_side = from->rpc || (upstream && config_->find_upstream(upstream->upstream)->type == "grpc");
     if (grpc_side) {
@@ -101,10 +114,6 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
       bound.upstream = resources.forward_upstream(std::get<config::UpstreamTarget>(route.to).upstream);
       forwards_ = true;
     }
-    if (route.limits.rate) {
-      bound.bucket = std::make_shared<TokenBucket>(*route.limits.rate, route.limits.burst.value_or(*route.limits.rate));
-    }
-    if (route.limits.concurrency) bound.concurrency = std::make_shared<ConcurrencyLimit>(*route.limits.concurrency);
     routes_.push_back(std::move(bound));
   }
   if (replies) {

@@ -20,6 +20,13 @@
 
 namespace causeway::bridge {
 
+// A route-table entry of a route whose paths come with its protos (a google.api.http binding).
+struct AnnotatedBinding {
+  std::string method;
+  routing::PathTemplate path;
+  std::unique_ptr<Flow> flow;
+};
+
 // What the flows are built from, owned by the server.
 struct FlowResources {
   // The producer to publish on for a broker name the config defines; flows keep it alive.
@@ -32,6 +39,8 @@ struct FlowResources {
   std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;
   // The flow of a route with a gRPC side (grpc/grpc_flows.h), around its plain flow if any.
   std::function<std::unique_ptr<Flow>(const config::Route&, std::unique_ptr<Flow> plain)> grpc_flow;
+  // The bindings of a route without a path (config::HttpSource::annotated).
+  std::function<std::vector<AnnotatedBinding>(const config::Route&)> annotated_bindings;
 };
 
 // Requests for reply polling are counted under this route label.

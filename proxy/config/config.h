@@ -167,6 +167,9 @@ struct HttpSource {
   // "/pkg.Service/{method}" for rpc: pkg.Service/*), and the method POST.
   routing::PathTemplate path;
   std::optional<RpcName> rpc;  // set exactly for routes from a gRPC listener
+  // No path: REST -> gRPC routes whose paths and methods are the google.api.http
+  // bindings of the methods they call (known once the protos are loaded).
+  bool annotated = false;
 };
 
 // from: {broker, topic, group}: a consumer group member reading the topic.

@@ -125,6 +125,12 @@ ParsedSource parse_source(const ConfigNode& node, const Config& config) {
   if (!from) fail_unknown(listener, "listener", config.listeners);
   if (from->protocol == Protocol::grpc) return ParsedSource{parse_rpc_source(map, std::move(source)), map.required("rpc")};
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; '" + source.listener + "' speaks HTTP");
+  if (!map.has("path")) {
+    // Checked once the target is known: only a gRPC method's annotations can stand in.
+    if (map.has("method")) map.fail_at_key("method", "'method' goes with 'path'");
+    source.annotated = true;
+    return ParsedSource{std::move(source), node};
+  }
   if (auto method = map.optional("method")) source.method = parse_method(*method);
   const ConfigNode path = map.required("path");
   try {
@@ -230,7 +236,8 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
     const auto* http = std::get_if<HttpSource>(&from);
     // From a gRPC listener the call's own method is the default.
     if (http && http->rpc && !map.has("rpc")) return target;
-    target.rpc = parse_rpc(map.required("rpc"), false);
+    // Without a path, every method of a service may bring its own bindings.
+    target.rpc = parse_rpc(map.required("rpc"), http && http->annotated);
     return target;
   }
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC upstreams; '" + target.upstream + "' speaks HTTP");
@@ -463,6 +470,10 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   ParsedSource source = parse_source(map.required("from"), config);
   route.from = std::move(source.source);
   route.to = parse_target(map.required("to"), config, route.from);
+  if (const auto* http = route.http_source(); http && http->annotated) {
+    const auto* upstream = std::get_if<UpstreamTarget>(&route.to);
+    if (!upstream || !upstream->rpc) source.where.fail("missing required key 'path'");
+  }
   if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
   } else if (const auto* upstream = std::get_if<UpstreamTarget>(&route.to)) {
@@ -501,7 +512,10 @@ std::optional<std::pair<std::size_t, std::size_t>> find_ambiguity(const std::vec
   std::vector<routing::RouteEntry> entries;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const HttpSource* from = routes[i].route.http_source();
-    if (from && from->listener == listener) entries.push_back(routing::RouteEntry{i, from->method, from->path});
+    // Annotated routes' paths are known with the protos: config_check.h compares those.
+    if (from && !from->annotated && from->listener == listener) {
+      entries.push_back(routing::RouteEntry{i, from->method, from->path});
+    }
   }
   const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
   if (!found) return std::nullopt;

@@ -244,21 +244,25 @@ class GrpcForward : public bridge::Flow {
 // HTTP listener -> gRPC upstream: REST in, JSON out, as grpc-gateway does it.
 class RestToGrpc : public bridge::Flow {
  public:
-  RestToGrpc(const config::Route& route, const GrpcFlowResources& resources)
+  // `binding`: the google.api.http rule the request came by; none for a route with a path.
+  RestToGrpc(const config::Route& route, const GrpcFlowResources& resources, const RpcMethod& method,
+             const RestBinding* binding = nullptr)
       : route_(route),
         target_(std::get<config::UpstreamTarget>(route.to)),
         catalog_(resources.catalog),
-        method_(catalog_->method(target_.rpc->name)),
+        method_(method),
+        body_(binding ? std::optional(binding->body) : std::nullopt),
+        response_body_(binding ? binding->response_body : ""),
         upstream_(resources.grpc_upstream(target_.upstream)),
         errors_(*resources.registry, route.name) {}
 
   void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
     RestRequest rest;
     rest.body = request.body;
-    // Without a body (a GET, say) the query parameters fill the message; with one, the
-    // body is the whole message, as google.api.http's body "*" has it.
+    // A binding says what the body is. A route with its own path: without a body (a
+    // GET, say) the query parameters fill the message; with one, the body is all of it.
     const bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
-    rest.body_field = blank ? "" : "*";
+    rest.body_field = body_ ? std::string_view(*body_) : blank ? "" : "*";
     rest.query = request.query;
     for (const auto& capture : captures) rest.path_variables.push_back({capture.name, capture.value});
     auto message = rest_to_proto(method_.input, rest);
@@ -272,13 +276,13 @@ class RestToGrpc : public bridge::Flow {
     call.timeout = target_.timeout;
     call.metadata = onward_headers(request.headers);
     upstream_->send(std::move(call), [respond, method = &method_, errors = errors_, route = route_.name,
-                                      upstream = target_.upstream](GrpcAnswer answer) {
+                                      upstream = target_.upstream, response_body = response_body_](GrpcAnswer answer) {
       if (answer.code != Code::ok) {
         auto response = response_from_answer(std::move(answer));
         std::erase_if(response.headers, [](const bridge::Header& header) { return header.name.starts_with("grpc-"); });
         return respond(std::move(response));
       }
-      auto json = proto_to_rest(method->output, answer.body);
+      auto json = proto_to_rest(method->output, answer.body, response_body);
       if (!json.ok()) {
         errors.response->inc();
         return respond(failure_response(Failure::internal, "upstream '" + upstream + "' answered " + json.error, route));
@@ -295,6 +299,8 @@ class RestToGrpc : public bridge::Flow {
   const config::UpstreamTarget& target_;
   std::shared_ptr<const ProtoCatalog> catalog_;
   const RpcMethod& method_;
+  std::optional<std::string> body_;
+  std::string response_body_;
   std::shared_ptr<GrpcUpstream> upstream_;
   TranscodeErrors errors_;
 };
@@ -360,7 +366,38 @@ std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const G
   }
   if (from_grpc && route.mode == config::Mode::transcode) return std::make_unique<GrpcToHttp>(route, resources);
   if (from_grpc) return std::make_unique<GrpcForward>(route, resources);
-  return std::make_unique<RestToGrpc>(route, resources);
+  const auto& target = std::get<config::UpstreamTarget>(route.to);
+  return std::make_unique<RestToGrpc>(route, resources, resources.catalog->method(target.rpc->name));
+}
+
+std::vector<RestBinding> rest_bindings(const ProtoCatalog& catalog, const config::Route& route,
+                                       std::vector<std::string>& skipped) {
+  const auto& name = std::get<config::UpstreamTarget>(route.to).rpc->name;
+  std::vector<const RpcMethod*> methods;
+  if (name.ends_with("/*")) {
+    methods = catalog.methods(name);
+  } else {
+    methods.push_back(&catalog.method(name));
+  }
+  std::vector<RestBinding> bindings;
+  for (const RpcMethod* method : methods) {
+    if (!method->unary()) continue;
+    for (const auto& rule : method->http_rules) {
+      const std::string what = rule.method + " " + rule.path + " of " + method->service + "/" + method->name;
+      try {
+        bindings.push_back(RestBinding{rule.method, routing::PathTemplate::parse(rule.path), method, rule.body,
+                                       rule.response_body});
+      } catch (const routing::TemplateError& error) {
+        skipped.push_back(what + ": " + error.what());
+      }
+    }
+  }
+  return bindings;
+}
+
+std::unique_ptr<bridge::Flow> make_binding_flow(const config::Route& route, const RestBinding& binding,
+                                                const GrpcFlowResources& resources) {
+  return std::make_unique<RestToGrpc>(route, resources, *binding.rpc, &binding);
 }
 
 std::unique_ptr<bridge::ServiceCaller> make_delivery_caller(const config::Route& route,

@@ -17,6 +17,7 @@
 #include "bridge/flow.h"
 #include "bridge/service_caller.h"
 #include "config/config.h"
+#include "routing/path_template.h"
 
 namespace causeway::metrics {
 class Registry;
@@ -29,6 +30,7 @@ namespace causeway::grpc {
 
 class GrpcUpstream;
 class ProtoCatalog;
+struct RpcMethod;
 
 struct GrpcFlowResources {
   std::shared_ptr<const ProtoCatalog> catalog;
@@ -44,6 +46,28 @@ bool has_grpc_side(const config::Config& config, const config::Route& route);
 // would have without one (event, request-reply), or null.
 std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const GrpcFlowResources& resources,
                                              std::unique_ptr<bridge::Flow> plain);
+
+// One google.api.http binding of a method, as a route of its own: how a REST call
+// reaches the method, which part of the request message the body fills, and which part
+// of the response message goes back.
+struct RestBinding {
+  std::string http_method;  // "GET", "POST", ...
+  routing::PathTemplate path;
+  const RpcMethod* rpc = nullptr;
+  std::string body;           // "*", "" or a field
+  std::string response_body;  // "" or a field
+};
+
+// The bindings of an annotated route (from: {listener} without a path): those of its
+// rpc, or of every method of the service for "pkg.Service/*". A binding our path
+// templates cannot express (a custom verb "...:reserve", a pattern like {name=shelves/*})
+// is left out and described in `skipped`.
+std::vector<RestBinding> rest_bindings(const ProtoCatalog& catalog, const config::Route& route,
+                                       std::vector<std::string>& skipped);
+
+// The flow of one binding.
+std::unique_ptr<bridge::Flow> make_binding_flow(const config::Route& route, const RestBinding& binding,
+                                                const GrpcFlowResources& resources);
 
 // A delivery route's caller for a gRPC upstream with encoding: json: the value is
 // transcoded to the request message (one that does not fit is answered 400, so it is

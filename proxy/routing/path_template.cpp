@@ -32,6 +32,18 @@ Braces classify_braces(std::string_view segment) {
   return whole ? Braces::whole : Braces::partial;
 }
 
+// A variable's name, or a dotted path of them as google.api.http names message fields
+// ("order.id").
+bool is_field_path(std::string_view name) {
+  for (std::size_t start = 0; start <= name.size();) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string_view::npos) dot = name.size();
+    if (!is_variable_name(name.substr(start, dot - start))) return false;
+    start = dot + 1;
+  }
+  return true;
+}
+
 // "{name}", "{name=*}" or "{name=**}".
 Segment parse_variable(std::string_view segment) {
   const std::string_view inner = segment.substr(1, segment.size() - 2);
@@ -39,7 +51,7 @@ Segment parse_variable(std::string_view segment) {
   const std::string_view name = inner.substr(0, equals);
   const std::string_view pattern = equals == std::string_view::npos ? "*" : inner.substr(equals + 1);
   if (name.empty()) throw TemplateError("variable without a name: " + quoted(segment));
-  if (!is_variable_name(name)) throw TemplateError("invalid variable name " + quoted(name));
+  if (!is_field_path(name)) throw TemplateError("invalid variable name " + quoted(name));
   if (pattern == "*") return {Kind::variable, std::string(name)};
   if (pattern == "**") return {Kind::rest, std::string(name)};
   throw TemplateError("unsupported pattern in " + quoted(segment) + ": use '{name}' or '{name=**}'");

@@ -1,5 +1,6 @@
 #pragma once
 // Path templates: literal segments, {name} (one segment), {name=**} (the rest, last only).
+// Names may be dotted ("{order.id}"), as google.api.http names the fields they set.
 
 #include <span>
 #include <stdexcept>

@@ -3,7 +3,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/config_loader.h"
+#include "grpc/grpc_flows.h"
 #include "grpc/proto_catalog.h"
+#include "routing/route_table.h"
+
+#include <spdlog/spdlog.h>
 #include "kafka/kafka_conf.h"
 
 namespace causeway::server {
@@ -48,6 +52,48 @@ void check_rpc(const config::Config& config, const grpc::ProtoCatalog* catalog, 
   }
 }
 
+// Routes without a path take their methods' google.api.http bindings: each one must
+// bring some, and none may match what another route of the listener matches.
+void check_bindings(const config::Config& config, const grpc::ProtoCatalog& catalog) {
+  for (const auto& listener : config.listeners) {
+    std::vector<routing::RouteEntry> entries;
+    std::vector<std::string> names;             // what each entry is, for the message
+    std::vector<const config::Route*> annotated;  // the route of each entry from a binding, else null
+    for (const auto& route : config.routes) {
+      const auto* from = route.http_source();
+      if (!from || from->listener != listener.name) continue;
+      if (!from->annotated) {
+        entries.push_back({entries.size(), from->method, from->path});
+        names.push_back("route '" + route.name + "'");
+        annotated.push_back(nullptr);
+        continue;
+      }
+      const auto& rpc = *std::get<config::UpstreamTarget>(route.to).rpc;
+      std::vector<std::string> skipped;
+      const auto bindings = grpc::rest_bindings(catalog, route, skipped);
+      for (const auto& why : skipped) spdlog::warn("route '{}': binding {} is left out", route.name, why);
+      if (bindings.empty()) {
+        throw config::ConfigError(config.file, rpc.mark, rpc.where,
+                                  rpc.name + " has no google.api.http binding Causeway can route; give the route a "
+                                             "'path' (and a 'method')");
+      }
+      for (const auto& binding : bindings) {
+        entries.push_back({entries.size(), binding.http_method, binding.path});
+        names.push_back("binding " + binding.http_method + " " + binding.path.text() + " of " + binding.rpc->service +
+                        "/" + binding.rpc->name);
+        annotated.push_back(&route);
+      }
+    }
+    if (auto clash = routing::RouteTable::find_ambiguity(entries)) {
+      const std::size_t later = annotated[clash->second] ? clash->second : clash->first;
+      const std::size_t other = later == clash->second ? clash->first : clash->second;
+      const auto& rpc = *std::get<config::UpstreamTarget>(annotated[later]->to).rpc;
+      throw config::ConfigError(config.file, rpc.mark, rpc.where,
+                                names[later] + " is ambiguous with " + names[other] + ": both match the same requests");
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& config) {
@@ -69,6 +115,7 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
       check_rpc(config, catalog.get(), *to->rpc);
     }
   }
+  if (catalog) check_bindings(config, *catalog);
   return catalog;
 }
 

@@ -400,6 +400,14 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
+  resources.annotated_bindings = [grpc = grpc_resources()](const config::Route& route) {
+    std::vector<std::string> skipped;  // load_catalog() logged them
+    std::vector<bridge::AnnotatedBinding> entries;
+    for (const auto& binding : grpc::rest_bindings(*grpc.catalog, route, skipped)) {
+      entries.push_back({binding.http_method, binding.path, grpc::make_binding_flow(route, binding, grpc)});
+    }
+    return entries;
+  };
   for (const auto& settings : config_->listeners) {
     auto dispatcher = std::make_shared<bridge::Dispatcher>(config_, settings.name, resources);
     if (settings.protocol == config::Protocol::grpc) {

@@ -46,6 +46,9 @@ INSTANTIATE_TEST_SUITE_P(
         TextCase{"/{=**}", "variable without a name: '{=**}'"},
         TextCase{"/{1x}", "invalid variable name '1x'"},
         TextCase{"/{a-b}", "invalid variable name 'a-b'"},
+        TextCase{"/{order.}", "invalid variable name 'order.'"},
+        TextCase{"/{.id}", "invalid variable name '.id'"},
+        TextCase{"/{order..id}", "invalid variable name 'order..id'"},
         TextCase{"/{x=foo}", "unsupported pattern in '{x=foo}': use '{name}' or '{name=**}'"},
         TextCase{"/{x=***}", "unsupported pattern in '{x=***}': use '{name}' or '{name=**}'"},
         TextCase{"/a b", "invalid character or escape in 'a b'"},
@@ -92,6 +95,20 @@ TEST(PathTemplate, VariableNames) {
   EXPECT_FALSE(is_variable_name("9a"));
   EXPECT_FALSE(is_variable_name("a-b"));
   EXPECT_FALSE(is_variable_name("a.b"));
+}
+
+// google.api.http names message fields by dotted paths: one variable, the field's path.
+TEST(PathTemplate, DottedVariablesNameFields) {
+  const auto path = PathTemplate::parse("/v1/orders/{order.id}/reservation");
+  ASSERT_EQ(path.segments().size(), 4u);
+  EXPECT_EQ(path.segments()[2].kind, PathTemplate::Kind::variable);
+  EXPECT_EQ(path.segments()[2].text, "order.id");
+  Captures captures;
+  const std::vector<std::string_view> segments{"v1", "orders", "o-7", "reservation"};
+  ASSERT_TRUE(path.match(segments, captures));
+  ASSERT_EQ(captures.size(), 1u);
+  EXPECT_EQ(captures[0].name, "order.id");
+  EXPECT_EQ(captures[0].value, "o-7");
 }
 
 // --- matching ----------------------------------------------------------------------

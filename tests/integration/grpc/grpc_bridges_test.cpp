@@ -543,6 +543,55 @@ TEST(GrpcConfig, AMethodTheProtosLackIsAConfigErrorAtItsPosition) {
   EXPECT_NE(refused.output.find("streaming"), std::string::npos) << refused.output;
 }
 
+// inventory.proto's annotations: GetItem is GET /v1/items/{sku}; ReserveItem is
+// POST /v1/items/{sku}:reserve (a custom verb, left out) and PUT
+// /v1/orders/{order.id}/reservation with the body as the order; ListItems is GET /v1/items
+// with the items alone as the response.
+TEST(RestToGrpc, AnnotatedProtosBringTheirOwnRoutes) {
+  InventoryServer upstream;
+  CausewayProcess causeway(grpc_config("  inventory: { type: grpc, address: " + upstream.address() + " }\n",
+                                       R"(  - name: inventory-rest
+    from: { listener: public }
+    to: { upstream: inventory, rpc: "inventory.v1.Inventory/*" }
+)"));
+  EXPECT_NE(causeway.log().find("POST /v1/items/{sku}:reserve of inventory.v1.Inventory/ReserveItem"), std::string::npos)
+      << "the binding left out is named in the log:\n" << causeway.log();
+
+  auto got = http(causeway.listener(), "GET", "/v1/items/A1?include_history=true");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json().at("name").as_string(), "Widget");
+
+  auto reserved = http(causeway.listener(), "PUT", "/v1/orders/o-7/reservation", {{"content-type", "application/json"}},
+                       R"({"customer": "c1"})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body;
+  auto calls = upstream.service().calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_TRUE(calls[0].include_history);
+  EXPECT_EQ(calls[1].method, "ReserveItem");
+
+  // ListItems is not served by the test service: its UNIMPLEMENTED comes back as 501.
+  EXPECT_EQ(http(causeway.listener(), "GET", "/v1/items").status, 501);
+  EXPECT_EQ(http(causeway.listener(), "DELETE", "/v1/items/A1").status, 405);
+  EXPECT_EQ(metric(causeway.admin(), "causeway_requests_total", {{"route", "inventory-rest"}}), 3);
+}
+
+TEST(GrpcConfig, AnAnnotatedBindingThatClashesWithARouteIsAConfigError) {
+  TempDir dir;
+  const auto file = dir.write("clash.yaml", grpc_config("  inventory: { type: grpc, address: 127.0.0.1:1 }\n", R"(  - name: items
+    from: { listener: public, method: GET, path: "/v1/items/{id}" }
+    to: { status: 200 }
+  - name: inventory-rest
+    from: { listener: public }
+    to: { upstream: inventory, rpc: "inventory.v1.Inventory/*" }
+)"));
+  auto result = run_command({CAUSEWAY_BIN, "validate", file.string()});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("routes[1].to.rpc: binding GET /v1/items/{sku} of inventory.v1.Inventory/GetItem is "
+                               "ambiguous with route 'items'"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(GrpcListener, AReloadKeepsTheListenerAndItsConnectionsAndSwitchesTheRoutes) {
   const std::string reserve = R"(  - name: reserve
     from: { listener: rpc, rpc: inventory.v1.Inventory/ReserveItem }
