@@ -117,15 +117,11 @@ embedded_bootstrap() {
   grep -o 'embedded Kafka broker listening on [^ ]*' "$WORK/$1.log" | awk '{ print $NF }' | head -1
 }
 
-# start_nginx NAME "PORT STATUS BODY"...: one server per spec answering every request
-# from its config (no upstream, no disk); its pid is left in LAST_PID.
-start_nginx() {
-  local name=$1 spec port status body servers="" i
-  shift
-  for spec in "$@"; do
-    read -r port status body <<< "$spec"
-    servers+="  server { listen 127.0.0.1:$port; keepalive_requests 1000000; location / { return $status '$body'; } }"$'\n'
-  done
+# run_nginx NAME HTTP_BLOCK PORT...: nginx with HTTP_BLOCK (server and upstream blocks)
+# in its http section, waited for until every PORT answers; its pid is left in LAST_PID.
+run_nginx() {
+  local name=$1 block=$2 port i
+  shift 2
   mkdir -p "$WORK/$name-body"
   cat > "$WORK/$name.conf" <<NGINX
 daemon off;
@@ -136,17 +132,30 @@ events { worker_connections 4096; }
 http {
   access_log off;
   client_body_temp_path $WORK/$name-body;
-$servers}
+$block
+}
 NGINX
   spawn "$name" /usr/sbin/nginx -c "$WORK/$name.conf" -e "$WORK/$name-error.log"
-  for spec in "$@"; do
-    read -r port _ <<< "$spec"
+  for port in "$@"; do
     for ((i = 0; i < 100; i++)); do
       curl -s -o /dev/null "http://127.0.0.1:$port/" && continue 2
       sleep 0.1
     done
     die "nginx '$name' does not answer on port $port: $(cat "$WORK/$name-error.log")"
   done
+}
+
+# start_nginx NAME "PORT STATUS BODY"...: one server per spec answering every request
+# from its config (no upstream, no disk); its pid is left in LAST_PID.
+start_nginx() {
+  local name=$1 spec port status body servers="" ports=()
+  shift
+  for spec in "$@"; do
+    read -r port status body <<< "$spec"
+    servers+="  server { listen 127.0.0.1:$port; keepalive_requests 1000000; location / { return $status '$body'; } }"$'\n'
+    ports+=("$port")
+  done
+  run_nginx "$name" "$servers" "${ports[@]}"
 }
 
 # metric ADMIN_PORT REGEX: the sum of the samples whose line matches REGEX.

@@ -6,35 +6,17 @@
 # configure: HTTP/1.1 upstream connections kept alive (proxy_http_version 1.1,
 # Connection "", upstream keepalive).
 start_nginx_proxy() {
-  local name=$1 port=$2 backend=$3 i
-  mkdir -p "$WORK/$name-body"
-  cat > "$WORK/$name.conf" <<NGINX
-daemon off;
-worker_processes $NGINX_WORKERS;
-pid $WORK/$name.pid;
-error_log $WORK/$name-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/$name-body;
-  upstream backend { server 127.0.0.1:$backend; keepalive 128; keepalive_requests 1000000; }
+  local name=$1 port=$2 backend=$3
+  run_nginx "$name" "  upstream backend { server 127.0.0.1:$backend; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$port;
     keepalive_requests 1000000;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-NGINX
-  spawn "$name" /usr/sbin/nginx -c "$WORK/$name.conf" -e "$WORK/$name-error.log"
-  for ((i = 0; i < 100; i++)); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
-    sleep 0.1
-  done
-  die "nginx '$name' does not answer on port $port: $(cat "$WORK/$name-error.log")"
+  }" "$port"
 }
 
 scenario_forward() {

@@ -28,6 +28,14 @@ inline bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
+// RFC 9110 9.2.2: sending one of these twice has the effect of sending it once.
+inline bool is_idempotent_method(std::string_view method) {
+  for (std::string_view idempotent : {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}) {
+    if (method == idempotent) return true;
+  }
+  return false;
+}
+
 inline std::string lower_case(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -64,13 +64,6 @@ std::set<std::string> connection_tokens(const bhttp::fields& fields) {
   return tokens;
 }
 
-bool idempotent(std::string_view method) {
-  for (std::string_view safe : {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}) {
-    if (method == safe) return true;
-  }
-  return false;
-}
-
 bool retried_status(const config::RetryPolicy::On& on, int status) {
   if (on.any_5xx && status >= 500) return true;
   return std::find(on.statuses.begin(), on.statuses.end(), status) != on.statuses.end();
@@ -189,7 +182,7 @@ class Forwarding {
     fill_head(request, head, plan_, upstream_, client_);
     request.body() = body_;
     request.prepare_payload();
-    const bool retry_allowed = idempotent(plan_.method);
+    const bool retry_allowed = config::is_idempotent_method(plan_.method);
     for (int attempt = 1;; ++attempt) {
       // The route's timeout bounds each attempt, so a timed-out attempt can be retried.
       if (attempt > 1) deadline_ = Clock::now() + plan_.timeout;
@@ -320,7 +313,7 @@ class Forwarding {
         outcome = co_await read_head(connection, response);
       }
       // Unwritten, or silence after a whole request of a method that may run twice.
-      const bool resendable = !written || idempotent(plan_.method);
+      const bool resendable = !written || config::is_idempotent_method(plan_.method);
       const bool stale = outcome.error == UpstreamResult::Error::reset && outcome.nothing_read &&
                          connection.reused() && resendable;
       if (!stale || !first) co_return outcome;

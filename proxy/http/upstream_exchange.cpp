@@ -15,6 +15,7 @@
 #include <optional>
 #include <string_view>
 
+#include "config/http_names.h"
 #include "config/units.h"
 
 namespace causeway::http {
@@ -44,18 +45,6 @@ bool writable(const bridge::Header& header) {
   };
   return !header.name.empty() && std::all_of(header.name.begin(), header.name.end(), token_char) &&
          header.value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
-}
-
-bool idempotent(bhttp::verb method) {
-  switch (method) {
-    case bhttp::verb::get:
-    case bhttp::verb::head:
-    case bhttp::verb::options:
-    case bhttp::verb::put:
-    case bhttp::verb::delete_:
-    case bhttp::verb::trace: return true;
-    default: return false;
-  }
 }
 
 bool carries_body(bhttp::verb method) {
@@ -171,7 +160,7 @@ asio::awaitable<ExchangeOutcome> exchange(Transport& stream, const OutgoingReque
   beast::flat_buffer buffer;
   // Silence after a request that was written whole may also mean the server read it
   // and died: sending it again is only harmless for an idempotent method.
-  const bool resendable = reused && idempotent(request.method());
+  const bool resendable = reused && config::is_idempotent_method(request.method_string());
   if (auto failure = co_await await_response(stream, buffer, resendable, limits)) co_return std::move(*failure);
   auto outcome = co_await read_response(stream, buffer, request.method() == bhttp::verb::head, limits);
   stream.expires_never();

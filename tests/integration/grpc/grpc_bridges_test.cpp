@@ -388,16 +388,19 @@ TEST(GrpcForward, CallGoesToTheGrpcUpstreamWithMetadataAndDeadline) {
   EXPECT_EQ(route.at("from").at("rpc").as_string(), "inventory.v1.Inventory/*");
 }
 
-TEST(RestToGrpc, PathVariablesQueryAndBodyBecomeTheRequestMessage) {
-  InventoryServer upstream;
-  CausewayProcess causeway(grpc_config("  inventory: { type: grpc, address: " + upstream.address() + " }\n",
-                                       R"(  - name: get-item
+// REST routes with their own paths to an upstream "inventory".
+constexpr const char* kRestRoutes = R"(  - name: get-item
     from: { listener: public, method: GET, path: "/v1/items/{sku}" }
     to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }
   - name: reserve-item
     from: { listener: public, method: POST, path: "/v1/items/{sku}/reserve" }
     to: { upstream: inventory, rpc: inventory.v1.Inventory/ReserveItem }
-)"));
+)";
+
+TEST(RestToGrpc, PathVariablesQueryAndBodyBecomeTheRequestMessage) {
+  InventoryServer upstream;
+  CausewayProcess causeway(grpc_config("  inventory: { type: grpc, address: " + upstream.address() + " }\n",
+                                       kRestRoutes));
   auto got = http(causeway.listener(), "GET", "/v1/items/A1?include_history=true", {{"x-tenant", "t3"}});
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(got.header("content-type"), "application/json");
@@ -416,13 +419,7 @@ TEST(RestToGrpc, PathVariablesQueryAndBodyBecomeTheRequestMessage) {
 TEST(RestToGrpc, BadJsonIs400AndGrpcErrorsBecomeHttpStatuses) {
   InventoryServer upstream;
   CausewayProcess causeway(grpc_config("  inventory: { type: grpc, address: " + upstream.address() + ", timeout: 2s }\n",
-                                       R"(  - name: get-item
-    from: { listener: public, method: GET, path: "/v1/items/{sku}" }
-    to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }
-  - name: reserve-item
-    from: { listener: public, method: POST, path: "/v1/items/{sku}/reserve" }
-    to: { upstream: inventory, rpc: inventory.v1.Inventory/ReserveItem }
-)"));
+                                       kRestRoutes));
   auto bad = http(causeway.listener(), "POST", "/v1/items/B2/reserve", {{"content-type", "application/json"}},
                   R"({"quantity": "lots"})");
   EXPECT_EQ(bad.status, 400);
