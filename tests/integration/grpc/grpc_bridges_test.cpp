@@ -9,6 +9,7 @@
 #include <grpcpp/server_builder.h>
 
 #include <boost/json/parse.hpp>
+#include <atomic>
 #include <csignal>
 #include <future>
 #include <mutex>
@@ -52,6 +53,9 @@ class InventoryService final : public inv::Inventory::Service {
   grpc::Status ReserveItem(grpc::ServerContext* context, const inv::ReserveRequest* request,
                            inv::Reservation* reservation) override {
     record(context, "ReserveItem", request->sku(), request->quantity(), false);
+    // "flaky" is UNAVAILABLE the first two times; "gone" is NOT_FOUND, always.
+    if (request->sku() == "flaky" && flaky_calls_.fetch_add(1) < 2) return {grpc::StatusCode::UNAVAILABLE, "try later"};
+    if (request->sku() == "gone") return {grpc::StatusCode::NOT_FOUND, "no item gone"};
     reservation->set_id("r-" + request->sku());
     reservation->set_sku(request->sku());
     reservation->set_quantity(request->quantity());
@@ -77,6 +81,7 @@ class InventoryService final : public inv::Inventory::Service {
   }
   mutable std::mutex mutex_;
   std::vector<SeenCall> calls_;
+  std::atomic<int> flaky_calls_{0};
 };
 
 class InventoryServer {
@@ -473,6 +478,36 @@ TEST(GrpcDelivery, TopicMessagesAreCalledAsTheRoutesMethod) {
   EXPECT_EQ(dead[0].value, R"({"sku":"J2","quantity":"many"})");
   EXPECT_EQ(upstream.service().calls().size(), 2u);
   EXPECT_EQ(metric(causeway.admin(), "causeway_deliveries_total", {{"route", "reserve-binary"}, {"result", "success"}}), 1);
+}
+
+TEST(GrpcDelivery, UnavailableIsRetriedAndNotFoundIsDeadLettered) {
+  InventoryServer upstream;
+  CausewayProcess causeway(grpc_config("  inventory: { type: grpc, address: " + upstream.address() + " }\n",
+                                       R"(  - name: reserve
+    from: { broker: events, topic: reservations, group: reservers }
+    to: { upstream: inventory, rpc: inventory.v1.Inventory/ReserveItem }
+    retry: { attempts: 5, backoff: 20ms, max_backoff: 100ms }
+    dead_letter: reservations.dlq
+)"));
+  ASSERT_TRUE(causeway.wait_for_log("route 'reserve': assigned [1-9]", 20s)) << causeway.log();
+  TopicWriter writer(causeway.broker());
+  inv::ReserveRequest flaky, gone;
+  flaky.set_sku("flaky");
+  gone.set_sku("gone");
+  writer.write("reservations", "a", flaky.SerializeAsString());
+  writer.write("reservations", "b", gone.SerializeAsString());
+
+  auto dead = TopicReader(causeway.broker(), "reservations.dlq").read(1, 20s);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].value, gone.SerializeAsString());
+  EXPECT_EQ(dead[0].header("dlt-attempts"), "1") << "NOT_FOUND is not retried";
+  EXPECT_TRUE(eventually([&] { return metric(causeway.admin(), "causeway_deliveries_total",
+                                             {{"route", "reserve"}, {"result", "success"}}) == 1; }, 10s));
+  EXPECT_EQ(metric(causeway.admin(), "causeway_deliveries_total", {{"route", "reserve"}, {"result", "retry"}}), 2);
+  std::size_t flaky_calls = 0;
+  for (const auto& call : upstream.service().calls()) flaky_calls += call.sku == "flaky" ? 1 : 0;
+  EXPECT_EQ(flaky_calls, 3u) << "two UNAVAILABLE, then OK";
+  EXPECT_EQ(metric(causeway.admin(), "causeway_upstream_requests_total", {{"upstream", "inventory"}, {"code", "UNAVAILABLE"}}), 2);
 }
 
 TEST(GrpcListener, HealthIsServingWhenReadyAndReflectionListsTheServices) {
