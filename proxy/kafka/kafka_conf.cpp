@@ -85,6 +85,10 @@ const Defaults kGroupConsumerDefaults = {
     {"allow.auto.create.topics", "true"},
     {"reconnect.backoff.max.ms", "1000"},
     {"socket.nagle.disable", "true"},
+    // What librdkafka prefetches per partition, all of which a held partition keeps
+    // (librdkafka's own defaults are 100000 messages and 64 MiB, per partition).
+    {"queued.min.messages", "10000"},
+    {"queued.max.messages.kbytes", "8192"},
 };
 
 rd_kafka_conf_t* any_consumer_conf(const Defaults& defaults, const std::string& client_name,

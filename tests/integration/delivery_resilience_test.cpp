@@ -269,6 +269,9 @@ TEST(DeliveryResilience, TinyBufferPausesAndResumesWithoutStalling) {
   ScriptedService service;
   DeliveryConfig config{.service_url = service.url(), .max_buffered = "2", .event_route = false};
   CausewayProcess causeway(config.yaml());
+  // Timed from the assignment: the group's first join (3 s on the mock broker, more on a
+  // busy machine) is not what this test is about.
+  ASSERT_TRUE(wait_assigned(causeway, 30s)) << causeway.log();
   TopicWriter writer(causeway.broker());
   std::vector<std::string> ids;
   for (int n = 0; n < kMessages; ++n) {
@@ -280,7 +283,8 @@ TEST(DeliveryResilience, TinyBufferPausesAndResumesWithoutStalling) {
   EXPECT_TRUE(all_seen(service, ids, 30s))
       << seen_counts(service.requests()).size() << " of " << kMessages << " delivered; lag "
       << delivery_lag(causeway.admin()).value_or(-1) << ", in flight "
-      << metric_now(causeway.admin(), "causeway_deliveries_in_flight", kRoute);
+      << metric_now(causeway.admin(), "causeway_deliveries_in_flight", kRoute) << "\n"
+      << causeway.log();
   std::cout << "[ info     ] " << kMessages << " messages through max_buffered 2 in "
             << std::chrono::duration_cast<Duration>(Clock::now() - started).count() << " ms\n";
 }
