@@ -89,6 +89,13 @@ GrpcAnswer answer_from_response(bridge::Response response) {
   return answer;
 }
 
+Code code_of(const bridge::Response& response) {
+  if (auto code = explicit_code(response.headers)) return *code;
+  // Only these may be a "no route" answer, which reads the body: rare enough to copy.
+  if (response.status == 404 || response.status == 405) return answer_from_response(response).code;
+  return code_from_http_status(response.status);
+}
+
 bridge::Response response_from_answer(GrpcAnswer answer) {
   bridge::Response response;
   response.status = http_status_from_code(answer.code);

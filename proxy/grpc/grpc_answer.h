@@ -28,6 +28,9 @@ GrpcAnswer grpc_error(Code code, std::string message);
 // a method nobody serves; any other 404 stays NOT_FOUND.
 GrpcAnswer answer_from_response(bridge::Response response);
 
+// The code answer_from_response() gives, without building the rest (for counting).
+Code code_of(const bridge::Response& response);
+
 // A gRPC upstream's answer for the flows: the status from the code (grpc-gateway's table),
 // the message bytes as the body when OK (content-type application/protobuf), else
 // {"error": "<code>", "message": "..."} as JSON; metadata become headers, plus

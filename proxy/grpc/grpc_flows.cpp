@@ -345,6 +345,30 @@ class JsonDeliveryCaller : public bridge::ServiceCaller {
   TranscodeErrors errors_;
 };
 
+// A gRPC listener's route, its answers counted by the gRPC code its callers get.
+class CountedByCode : public bridge::Flow {
+ public:
+  CountedByCode(std::unique_ptr<bridge::Flow> inner, metrics::Registry& registry, const std::string& route)
+      : inner_(std::move(inner)),
+        calls_(registry.counter("causeway_grpc_requests_total",
+                                "Calls to a gRPC listener's route by the gRPC status they were answered with",
+                                {"route", "code"})),
+        route_(route) {}
+
+  void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
+    bridge::Responder counted([respond, calls = &calls_, route = route_](Response response) {
+      calls->with({route, std::string(code_name(code_of(response)))}).inc();
+      respond(std::move(response));
+    });
+    inner_->handle(std::move(request), std::move(captures), std::move(counted));
+  }
+
+ private:
+  std::unique_ptr<bridge::Flow> inner_;
+  metrics::Family<metrics::Counter>& calls_;
+  std::string route_;
+};
+
 bool grpc_upstream(const config::Config& config, const config::Route& route) {
   const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
   return to && config.find_upstream(to->upstream)->type == "grpc";
@@ -361,11 +385,17 @@ std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const G
                                              std::unique_ptr<bridge::Flow> plain) {
   const auto* from = route.http_source();
   const bool from_grpc = from && from->rpc;
-  if (from_grpc && std::holds_alternative<config::TopicTarget>(route.to)) {
-    return std::make_unique<TopicFromGrpc>(route, resources, std::move(plain));
+  if (from_grpc) {
+    std::unique_ptr<bridge::Flow> flow;
+    if (std::holds_alternative<config::TopicTarget>(route.to)) {
+      flow = std::make_unique<TopicFromGrpc>(route, resources, std::move(plain));
+    } else if (route.mode == config::Mode::transcode) {
+      flow = std::make_unique<GrpcToHttp>(route, resources);
+    } else {
+      flow = std::make_unique<GrpcForward>(route, resources);
+    }
+    return std::make_unique<CountedByCode>(std::move(flow), *resources.registry, route.name);
   }
-  if (from_grpc && route.mode == config::Mode::transcode) return std::make_unique<GrpcToHttp>(route, resources);
-  if (from_grpc) return std::make_unique<GrpcForward>(route, resources);
   const auto& target = std::get<config::UpstreamTarget>(route.to);
   return std::make_unique<RestToGrpc>(route, resources, resources.catalog->method(target.rpc->name));
 }

@@ -104,6 +104,23 @@ TEST(GrpcAnswer, NoRouteIsUnimplementedButAMissingResourceIsNotFound) {
   EXPECT_EQ(missing.message, "no item A1");
 }
 
+// What callers are counted with is what they get.
+TEST(GrpcAnswer, CodeOfAgreesWithTheAnswer) {
+  std::vector<bridge::Response> responses{
+      bridge::Response{200, {}, ""},
+      bridge::Response{409, {}, "taken"},
+      bridge::Response{503, {{"grpc-status", "5"}}, ""},
+      bridge::failure_response(bridge::Failure::not_found, "no route for /x.Y/Z"),
+      bridge::Response{404, {}, R"({"error":"missing","message":"no item"})"},
+      bridge::failure_response(bridge::Failure::timeout, "late"),
+  };
+  for (const auto& response : responses) {
+    EXPECT_EQ(code_of(response), answer_from_response(response).code) << response.status << " " << response.body;
+  }
+  EXPECT_EQ(code_of(responses[3]), Code::unimplemented);
+  EXPECT_EQ(code_of(responses[4]), Code::not_found);
+}
+
 TEST(GrpcAnswer, MessagesComeFromTextBodiesOrTheStatus) {
   EXPECT_EQ(answer_from_response({503, {}, "upstream overloaded"}).message, "upstream overloaded");
   EXPECT_EQ(answer_from_response({500, {}, ""}).message, "HTTP 500");

@@ -346,6 +346,8 @@ TEST(GrpcTranscode, ServiceErrorsBecomeGrpcStatusesWithTheirMessage) {
   EXPECT_EQ(unfit.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_NE(unfit.error_message().find("quantity"), std::string::npos) << unfit.error_message();
   EXPECT_EQ(metric(causeway.admin(), "causeway_transcode_errors_total", {{"route", "lookup"}, {"direction", "response"}}), 1);
+  EXPECT_EQ(metric(causeway.admin(), "causeway_grpc_requests_total", {{"route", "lookup"}, {"code", "NOT_FOUND"}}), 1);
+  EXPECT_EQ(metric(causeway.admin(), "causeway_grpc_requests_total", {{"route", "lookup"}, {"code", "INTERNAL"}}), 1);
 }
 
 TEST(GrpcForward, CallGoesToTheGrpcUpstreamWithMetadataAndDeadline) {
