@@ -107,7 +107,6 @@ std::optional<CommitPoint> DeliveryFlow::revoked(const PartitionId& partition, s
 
 void DeliveryFlow::deliver(InboundMessage message) {
   std::vector<Id> starts;
-  std::optional<PartitionId> pause;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;  // never started, so never committed: read again after the restart
@@ -119,7 +118,7 @@ void DeliveryFlow::deliver(InboundMessage message) {
     state.tracker.started(message.offset);
     if (++state.buffered >= route_.max_buffered && !state.paused && control_) {
       state.paused = true;
-      pause = partition;
+      control_->pause(partition);
     }
     const Id id = next_id_++;
     auto& delivery = deliveries_[id];
@@ -128,7 +127,6 @@ void DeliveryFlow::deliver(InboundMessage message) {
     delivery.message = std::move(message);
     starts = scheduler_.add(id, scheduling_key(delivery));
   }
-  if (pause) control_->pause(*pause);
   start(starts);
 }
 
@@ -297,7 +295,6 @@ void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
 
 void DeliveryFlow::finish(Id id) {
   std::vector<Id> starts;
-  std::optional<PartitionId> resume;
   {
     std::lock_guard lock(mutex_);
     auto found = deliveries_.find(id);
@@ -311,7 +308,7 @@ void DeliveryFlow::finish(Id id) {
       --state.buffered;
       if (state.paused && state.buffered <= route_.max_buffered / 2) {
         state.paused = false;
-        resume = delivery.partition;
+        if (control_) control_->resume(delivery.partition);
       }
     }
     if (delivery.active) metrics_.in_flight.add(-1);
@@ -320,7 +317,6 @@ void DeliveryFlow::finish(Id id) {
     deliveries_.erase(found);
     idle_.notify_all();
   }
-  if (resume && control_) control_->resume(*resume);
   start(starts);
 }
 

@@ -40,7 +40,9 @@ struct CommitPoint {
   std::int64_t max_handled;   // recorded with the commit, to recognize redeliveries later
 };
 
-// What the flow asks of the consumer: stop and restart fetching a partition.
+// What the flow asks of the consumer: stop and restart taking a partition's messages.
+// Called under the flow's lock, so that a pause and the resume after it cannot arrive
+// in the other order; an implementation must be quick and must not call the flow.
 class PartitionControl {
  public:
   virtual ~PartitionControl() = default;
