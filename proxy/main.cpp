@@ -15,9 +15,9 @@ namespace {
 
 int validate(const std::string& file) {
   try {
-    auto config = causeway::server::load_checked_config(file);
-    std::cout << file << ": OK (" << config.listeners.size() << " listener(s), " << config.brokers.size()
-              << " broker(s), " << config.routes.size() << " route(s))\n";
+    const auto config = causeway::server::load_checked_config(file).config;
+    std::cout << file << ": OK (" << config->listeners.size() << " listener(s), " << config->brokers.size()
+              << " broker(s), " << config->routes.size() << " route(s))\n";
     return 0;
   } catch (const causeway::config::ConfigError& error) {
     std::cerr << error.what() << "\n";
@@ -26,9 +26,9 @@ int validate(const std::string& file) {
 }
 
 int serve(const std::string& file) {
-  std::shared_ptr<const causeway::config::Config> config;
+  causeway::server::CheckedConfig config;
   try {
-    config = std::make_shared<const causeway::config::Config>(causeway::server::load_checked_config(file));
+    config = causeway::server::load_checked_config(file);
   } catch (const causeway::config::ConfigError& error) {
     spdlog::error("{}", error.what());
     return 1;

@@ -1,6 +1,7 @@
 #include "grpc/grpc_flows.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include <boost/json/parse.hpp>
@@ -45,6 +46,12 @@ struct TranscodeErrors {
                                     {"route", "direction"});
     request = &family.with({route, "request"});
     response = &family.with({route, "response"});
+  }
+
+  // The caller's message did not fit: counted, and answered 400 saying why.
+  Response refused(const std::string& why, std::string_view route = {}) const {
+    request->inc();
+    return failure_response(Failure::bad_request, why, route);
   }
 };
 
@@ -92,11 +99,11 @@ class TopicFromGrpc : public bridge::Flow {
     const bool json = route_.encoding == config::Encoding::json;
     if (json) {
       auto converted = proto_to_json(method->input, request.body);
-      if (!converted.ok()) return refuse(respond, converted.error);
+      if (!converted.ok()) return respond(errors_.refused(converted.error, route_.name));
       request.body = std::move(converted.data);
       set_header(request.headers, "content-type", std::string(kJson));
     } else if (auto error = malformed(method->input, request.body); !error.empty()) {
-      return refuse(respond, error);
+      return respond(errors_.refused(error, route_.name));
     }
     // A gRPC caller waits for its answer: no 202 + Location to poll.
     std::erase_if(request.headers, [](const bridge::Header& header) { return header.name == "prefer"; });
@@ -126,11 +133,6 @@ class TopicFromGrpc : public bridge::Flow {
   }
 
  private:
-  void refuse(const bridge::Responder& respond, const std::string& error) {
-    errors_.request->inc();
-    respond(failure_response(Failure::bad_request, error, route_.name));
-  }
-
   // The event's 202 {"id","topic","partition","offset"} as an empty response message
   // (every field at its default) with the same facts as metadata.
   static Response event_answer(Response accepted) {
@@ -170,10 +172,7 @@ class GrpcToHttp : public bridge::Flow {
     const RpcMethod* method = catalog_->find_method(request.path);
     if (!method) return respond(no_method(request.path));
     auto json = proto_to_json(method->input, request.body);
-    if (!json.ok()) {
-      errors_.request->inc();
-      return respond(failure_response(Failure::bad_request, json.error, route_.name));
-    }
+    if (!json.ok()) return respond(errors_.refused(json.error, route_.name));
     http::UpstreamRequest out;
     out.method = target_.method.value_or("POST");
     out.target = target_.path ? target_.path->render(captures) : request.path;
@@ -266,10 +265,7 @@ class RestToGrpc : public bridge::Flow {
     rest.query = request.query;
     for (const auto& capture : captures) rest.path_variables.push_back({capture.name, capture.value});
     auto message = rest_to_proto(method_.input, rest);
-    if (!message.ok()) {
-      errors_.request->inc();
-      return respond(failure_response(Failure::bad_request, message.error, route_.name));
-    }
+    if (!message.ok()) return respond(errors_.refused(message.error, route_.name));
     GrpcCall call;
     call.method = method_.path;
     call.message = std::move(message.data);
@@ -318,9 +314,8 @@ class JsonDeliveryCaller : public bridge::ServiceCaller {
     auto message = json_to_proto(method_.input, call.body);
     if (!message.ok()) {
       // Sending it again cannot help: a 400 is dead-lettered at once.
-      errors_.request->inc();
       bridge::ServiceResult refused;
-      refused.response = failure_response(Failure::bad_request, message.error);
+      refused.response = errors_.refused(message.error);
       return done(std::move(refused));
     }
     call.body = std::move(message.data);
@@ -349,15 +344,20 @@ class JsonDeliveryCaller : public bridge::ServiceCaller {
 class CountedByCode : public bridge::Flow {
  public:
   CountedByCode(std::unique_ptr<bridge::Flow> inner, metrics::Registry& registry, const std::string& route)
-      : inner_(std::move(inner)),
-        calls_(registry.counter("causeway_grpc_requests_total",
-                                "Calls to a gRPC listener's route by the gRPC status they were answered with",
-                                {"route", "code"})),
-        route_(route) {}
+      : inner_(std::move(inner)) {
+    auto& family = registry.counter("causeway_grpc_requests_total",
+                                    "Calls to a gRPC listener's route by the gRPC status they were answered with",
+                                    {"route", "code"});
+    // Looked up once: a call only increments its code's counter.
+    for (int code = 0; code < kCodeCount; ++code) {
+      calls_[code] = &family.with({route, std::string(code_name(static_cast<Code>(code)))});
+    }
+  }
 
   void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
-    bridge::Responder counted([respond, calls = &calls_, route = route_](Response response) {
-      calls->with({route, std::string(code_name(code_of(response)))}).inc();
+    // The counters live in the registry: the answer may come after a reload dropped this flow.
+    bridge::Responder counted([respond, calls = calls_](Response response) {
+      calls[static_cast<int>(code_of(response))]->inc();
       respond(std::move(response));
     });
     inner_->handle(std::move(request), std::move(captures), std::move(counted));
@@ -365,21 +365,10 @@ class CountedByCode : public bridge::Flow {
 
  private:
   std::unique_ptr<bridge::Flow> inner_;
-  metrics::Family<metrics::Counter>& calls_;
-  std::string route_;
+  std::array<metrics::Counter*, kCodeCount> calls_{};
 };
 
-bool grpc_upstream(const config::Config& config, const config::Route& route) {
-  const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
-  return to && config.find_upstream(to->upstream)->type == "grpc";
-}
-
 }  // namespace
-
-bool has_grpc_side(const config::Config& config, const config::Route& route) {
-  const auto* from = route.http_source();
-  return (from && from->rpc) || grpc_upstream(config, route);
-}
 
 std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const GrpcFlowResources& resources,
                                              std::unique_ptr<bridge::Flow> plain) {

@@ -39,9 +39,6 @@ struct GrpcFlowResources {
   metrics::Registry* registry = nullptr;  // causeway_transcode_errors_total
 };
 
-// Whether a route needs one of these flows rather than the plain one alone.
-bool has_grpc_side(const config::Config& config, const config::Route& route);
-
 // The flow of a route from a listener with a gRPC side. `plain` is the flow the route
 // would have without one (event, request-reply), or null.
 std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const GrpcFlowResources& resources,

@@ -77,12 +77,14 @@ struct GroupConsumer::Impl {
   // pause drops what it prefetched and may fetch again only a second after a resume.
   struct PartitionQueue {
     rd_kafka_queue_t* queue = nullptr;
-    std::shared_ptr<std::atomic<bool>> held = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<bool> held{false};
   };
-  std::mutex queues_mutex;  // held and released from delivery threads
+  // Changed only by the reader thread (assignments are served in its poll), which
+  // therefore reads it unlocked; delivery threads look partitions up under the lock.
+  std::mutex queues_mutex;
   std::map<std::int32_t, PartitionQueue> queues;
   rd_kafka_queue_t* consumer_queue = nullptr;
-  // Wakes the reader: a message arrived in an empty queue, or a partition was released.
+  // Wakes the reader: an event on the consumer queue, or a partition released.
   int wake_fd = -1;
 
   explicit Impl(bridge::DeliveryFlow& flow_) : flow(flow_), wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -204,20 +206,14 @@ struct GroupConsumer::Impl {
   }
 
   // Up to kReadBatch messages of each partition the flow has room for; true if any.
+  // On the reader thread, the only one that changes `queues`: no lock, since deliver()
+  // may hold a partition, which takes it.
   bool read_partitions() {
     constexpr int kReadBatch = 256;
-    std::vector<std::pair<rd_kafka_queue_t*, std::shared_ptr<std::atomic<bool>>>> open;
-    {
-      std::lock_guard lock(queues_mutex);
-      for (auto& [partition, entry] : queues) {
-        if (!entry.held->load()) open.emplace_back(entry.queue, entry.held);
-      }
-    }
     bool any = false;
-    for (auto& [queue, held] : open) {
-      // The flow holds the partition (deliver() below) once its buffer is full.
-      for (int n = 0; n < kReadBatch && !held->load(); ++n) {
-        rd_kafka_message_t* message = rd_kafka_consume_queue(queue, 0);
+    for (auto& [partition, entry] : queues) {
+      for (int n = 0; n < kReadBatch && !entry.held.load(); ++n) {
+        rd_kafka_message_t* message = rd_kafka_consume_queue(entry.queue, 0);
         if (!message) break;
         take(message);
         any = true;
@@ -262,7 +258,7 @@ struct GroupConsumer::Impl {
       std::lock_guard lock(queues_mutex);
       auto found = queues.find(partition.partition);
       if (found != queues.end()) {
-        found->second.held->store(pause);
+        found->second.held.store(pause);
         if (!pause) wake();
         return;
       }

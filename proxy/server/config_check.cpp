@@ -94,8 +94,8 @@ void check_bindings(const config::Config& config, const grpc::ProtoCatalog& cata
   }
 }
 
-}  // namespace
-
+// The message types of `protos:`, null when there are none; every rpc a route names is
+// checked against them.
 std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& config) {
   std::shared_ptr<const grpc::ProtoCatalog> catalog;
   if (config.protos) {
@@ -119,7 +119,9 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
   return catalog;
 }
 
-config::Config load_checked_config(const std::string& file) {
+}  // namespace
+
+CheckedConfig load_checked_config(const std::string& file) {
   auto config = config::load_config(file);
   for (const auto& broker : config.brokers) {
     try {
@@ -136,8 +138,8 @@ config::Config load_checked_config(const std::string& file) {
   for (const auto& upstream : config.upstreams) {
     if (upstream.tls) upstream_tls(config, upstream);
   }
-  load_catalog(config);
-  return config;
+  auto catalog = load_catalog(config);
+  return CheckedConfig{std::make_shared<const config::Config>(std::move(config)), std::move(catalog)};
 }
 
 }  // namespace causeway::server

@@ -235,8 +235,8 @@ struct Runtime::ListenerSwitch {
   grpc::HealthProbe health;  // gRPC listeners
 };
 
-Runtime::Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous)
-    : config_(std::move(config)), catalog_(load_catalog(*config_)), services_(services) {
+Runtime::Runtime(CheckedConfig config, Services services, Runtime* previous)
+    : config_(std::move(config.config)), catalog_(std::move(config.catalog)), services_(services) {
   build_brokers(previous);
   build_reply_readers(previous);
   build_upstreams(previous);
@@ -401,7 +401,7 @@ void Runtime::build_listeners(Runtime* previous) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
   resources.annotated_bindings = [grpc = grpc_resources()](const config::Route& route) {
-    std::vector<std::string> skipped;  // load_catalog() logged them
+    std::vector<std::string> skipped;  // load_checked_config() logged them
     std::vector<bridge::AnnotatedBinding> entries;
     for (const auto& binding : grpc::rest_bindings(*grpc.catalog, route, skipped)) {
       entries.push_back({binding.http_method, binding.path, grpc::make_binding_flow(route, binding, grpc)});
@@ -440,7 +440,7 @@ void Runtime::build_listeners(Runtime* previous) {
     if (previous) note("listener", settings.name, kept != nullptr);
     if (kept) {
       listeners_[settings.name] = kept;
-      pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), std::move(tls), settings.limits});
+      pending_handlers_.push_back(ListenerSwitch{kept, std::move(dispatcher), std::move(tls), settings.limits, {}});
       continue;
     }
     auto listener = std::make_shared<Listener>();

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/health_check.h"
+#include "server/config_check.h"
 #include "server/retired_piece.h"
 
 namespace causeway::metrics {
@@ -50,7 +51,7 @@ class Runtime {
  public:
   // Builds the pieces for config, taking over unchanged ones from previous (which is
   // left as it was if this throws). Listeners that are new here are bound.
-  Runtime(std::shared_ptr<const config::Config> config, Services services, Runtime* previous);
+  Runtime(CheckedConfig config, Services services, Runtime* previous);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

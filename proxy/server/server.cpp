@@ -102,7 +102,7 @@ class Retirement {
 // go before what their connections point at.
 struct Server::Impl {
   std::string file;
-  std::shared_ptr<const config::Config> initial;  // until run() builds the first runtime
+  CheckedConfig initial;  // until run() builds the first runtime
   BuildInfo build;
   metrics::Registry registry;
   bridge::FlowMetrics flow_metrics{registry};
@@ -195,8 +195,9 @@ struct Server::Impl {
     std::lock_guard lock(runtime_mutex);
     if (draining.load()) return {false, "shutting down"};
     try {
-      auto next = std::make_shared<const config::Config>(load_checked_config(file));
-      auto built = std::make_shared<Runtime>(next, services(), runtime.get());
+      auto checked = load_checked_config(file);
+      auto next = checked.config;
+      auto built = std::make_shared<Runtime>(std::move(checked), services(), runtime.get());
       retirement.add(built->take_over(runtime.get()));
       runtime = built;
       publish_facts(*runtime);
@@ -284,8 +285,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(std::shared_ptr<const config::Config> config, BuildInfo build)
-    : impl_(std::make_unique<Impl>(config, std::move(build))) {
+Server::Server(CheckedConfig config, BuildInfo build)
+    : impl_(std::make_unique<Impl>(config.config, std::move(build))) {
   impl_->initial = std::move(config);
 }
 
@@ -298,11 +299,12 @@ Server::~Server() {
 
 int Server::run() {
   auto& s = *impl_;
-  auto config = std::move(s.initial);
+  auto checked = std::move(s.initial);
+  auto config = checked.config;
   spdlog::info("causeway {} starting with {} ({} route(s))", s.build.version, config->file, config->routes.size());
   try {
     s.register_build_info();
-    s.runtime = std::make_shared<Runtime>(config, s.services(), nullptr);
+    s.runtime = std::make_shared<Runtime>(std::move(checked), s.services(), nullptr);
     s.runtime->take_over(nullptr);
     s.publish_facts(*s.runtime);
     s.start_admin(*config);

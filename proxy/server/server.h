@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.h"
+#include "server/config_check.h"
 
 namespace causeway::server {
 
@@ -15,7 +15,7 @@ struct BuildInfo {
 
 class Server {
  public:
-  Server(std::shared_ptr<const config::Config> config, BuildInfo build);
+  Server(CheckedConfig config, BuildInfo build);
   ~Server();
 
   // Starts everything, serves until SIGTERM or SIGINT, drains, and returns the exit
