@@ -13,6 +13,7 @@ enum class Failure {
   method_not_allowed,  // 405
   request_timeout,     // 408
   body_too_large,      // 413
+  uri_too_long,        // 414
   headers_too_large,   // 431
   rate_limited,        // 429
   internal,            // 500

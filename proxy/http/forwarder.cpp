@@ -31,6 +31,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// How a client hears that its body could not be read: too long, a trailer over the
+// header limit, a chunk header longer than the read buffer, or broken framing.
+std::pair<Failure, std::string> body_read_failure(const beast::error_code& ec, std::string otherwise) {
+  if (ec == bhttp::error::body_limit) return {Failure::body_too_large, "request body is too large"};
+  if (ec == bhttp::error::header_limit) return {Failure::headers_too_large, "the request's trailer is too large"};
+  if (ec == bhttp::error::buffer_overflow) {
+    return {Failure::bad_request, "a chunk header or trailer is longer than the header limit"};
+  }
+  return {Failure::bad_request, std::move(otherwise)};
+}
+
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // A request body up to this size is read whole when the route retries, so that a
 // retry can send it again; a larger one is streamed and never retried.
@@ -168,8 +179,8 @@ class Forwarding {
     auto [ec, n] = co_await bhttp::async_read(client_.stream, client_.buffer, client_.parser, use_tuple);
     client_.stream.expires_never();
     if (ec) {
-      co_await answer_error(ec == bhttp::error::body_limit ? Failure::body_too_large : Failure::bad_request,
-                            ec == bhttp::error::body_limit ? "request body is too large" : "malformed request body");
+      auto [failure, message] = body_read_failure(ec, "malformed request body");
+      co_await answer_error(failure, message);
       co_return false;
     }
     body_ = std::move(client_.parser.get().body());
@@ -225,7 +236,7 @@ class Forwarding {
 
     bhttp::request<bhttp::buffer_body> out;
     fill_head(out, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
-    bhttp::request_parser<bhttp::buffer_body> in{std::move(client_.parser)};
+    BoundedRequestParser<bhttp::buffer_body> in{std::move(client_.parser)};
     body_parser_ = &in;
     if (auto length = in.content_length()) {
       out.content_length(*length);
@@ -251,8 +262,8 @@ class Forwarding {
         client_.stream.expires_never();
         if (ec) {
           // The client broke off or sent too much: the upstream connection is dropped unfinished.
-          co_await answer_error(ec == bhttp::error::body_limit ? Failure::body_too_large : Failure::bad_request,
-                                ec == bhttp::error::body_limit ? "request body is too large" : "request body broke off");
+          auto [failure, message] = body_read_failure(ec, "request body broke off");
+          co_await answer_error(failure, message);
           co_return false;
         }
         if (size == 0 && !in.is_done()) continue;  // framing only (a chunk header): nothing to pass on yet
@@ -485,7 +496,7 @@ class Forwarding {
   beast::flat_buffer upstream_buffer_;
   std::string body_;
   // Once streaming, the request's parser: the client's own was moved into it.
-  bhttp::request_parser<bhttp::buffer_body>* body_parser_ = nullptr;
+  BoundedRequestParser<bhttp::buffer_body>* body_parser_ = nullptr;
   bool client_keep_alive_ = true;
   unsigned client_version_ = 11;
   bool head_only_ = false;

@@ -15,6 +15,7 @@
 
 #include "bridge/forward_plan.h"
 #include "config/config.h"
+#include "http/bounded_parser.h"
 #include "http/transport.h"
 
 namespace causeway::http {
@@ -23,7 +24,7 @@ struct ForwardClient {
   Transport& stream;
   boost::beast::flat_buffer& buffer;
   // The request with its head read and its body not yet.
-  boost::beast::http::request_parser<boost::beast::http::string_body>& parser;
+  BoundedRequestParser<boost::beast::http::string_body>& parser;
   std::string peer;         // the client's address, for X-Forwarded-For
   std::string scheme;       // "http" or "https", for X-Forwarded-Proto
   std::string client_cert;  // X-Forwarded-Client-Cert for a verified client certificate; empty: none

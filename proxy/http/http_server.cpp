@@ -22,12 +22,15 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <array>
 #include <mutex>
+#include <type_traits>
 #include <stdexcept>
 #include <unordered_set>
 
 #include "bridge/failure.h"
 #include "config/http_names.h"
+#include "http/bounded_parser.h"
 #include "http/forwarder.h"
 #include "http/io_threads.h"
 #include "http/request_checks.h"
@@ -48,6 +51,11 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // A close_notify is one small record: a client that cannot take it within this is gone.
 constexpr auto kCloseNotifyTimeout = std::chrono::seconds(1);
+// After an early answer (413, 431, 400) the client may still be sending: what is read and
+// dropped before the close, so that the close does not reset the connection under the
+// answer (nginx's lingering close, Envoy's delayed close).
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 
 // The request as the flows see it, taken from the head as soon as it is read: fields
 // that arrive later in a chunked body's trailer never join the headers.
@@ -63,15 +71,37 @@ bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value
   return request;
 }
 
+using RequestParser = BoundedRequestParser<bhttp::string_body>;
+
+// Room for one head (or one trailer, or one chunk header) beyond what a read brings:
+// the buffer never holds more, so an endless chunk extension cannot grow memory.
+std::size_t buffer_bound(const config::HttpLimits& limits) { return limits.max_header_bytes + 64 * 1024; }
+
 // Why reading a request failed, as the client should hear it; nullopt: close without a word.
-std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool timed_out) {
+std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool timed_out, const RequestParser& parser,
+                                             const config::HttpLimits& limits) {
   if (timed_out) return Rejection{Failure::request_timeout, "the request was not received in time"};
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
       ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
       ec == asio::ssl::error::stream_truncated) {
     return std::nullopt;
   }
-  if (ec == bhttp::error::header_limit) return Rejection{Failure::headers_too_large, "request headers are too large"};
+  if (ec == bhttp::error::header_limit) {
+    if (!parser.request_line_read()) return Rejection{Failure::uri_too_long, "the request line is too long"};
+    switch (parser.budget().over) {
+      case FieldBudget::Over::fields:
+        return Rejection{Failure::headers_too_large,
+                         "more than " + std::to_string(limits.max_headers) + " header fields"};
+      case FieldBudget::Over::one_field:
+        return Rejection{Failure::headers_too_large, "a header field is longer than 65,532 bytes"};
+      default:
+        return Rejection{Failure::headers_too_large,
+                         "request headers are larger than " + std::to_string(limits.max_header_bytes) + " bytes"};
+    }
+  }
+  if (ec == bhttp::error::buffer_overflow) {
+    return Rejection{Failure::bad_request, "a chunk header or trailer is longer than the header limit"};
+  }
   if (ec == bhttp::error::body_limit) return Rejection{Failure::body_too_large, "request body is too large"};
   return Rejection{Failure::bad_request, "malformed request: " + ec.message()};
 }
@@ -248,7 +278,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::awaitable<void> run(Connection& connection) {
     auto& stream = connection.stream;
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer(buffer_bound(*limits.load()));
     for (;;) {
       const auto limits_now = limits.load();
       const config::HttpLimits& limits_in_force = *limits_now;
@@ -263,15 +293,20 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         buffer.commit(n);
       }
 
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(limits_in_force.max_header_bytes));
+      // A reload may have changed the bound; the bytes already read stay.
+      if (buffer.max_size() != buffer_bound(limits_in_force) && buffer.size() <= buffer_bound(limits_in_force)) {
+        beast::flat_buffer resized(buffer_bound(limits_in_force));
+        resized.commit(asio::buffer_copy(resized.prepare(buffer.size()), buffer.data()));
+        buffer = std::move(resized);
+      }
+      RequestParser parser(limits_in_force.max_header_bytes, limits_in_force.max_headers);
       parser.body_limit(limits_in_force.max_body_bytes);
       stream.expires_never();
       connection.arm(limits_in_force.header_timeout);
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       connection.disarm();
       if (header_ec) {
-        co_await reject(stream, classify_read_error(header_ec, connection.timed_out), 11);
+        co_await reject(stream, classify_read_error(header_ec, connection.timed_out, parser, limits_in_force), 11);
         co_return;
       }
       const auto& head = parser.get();
@@ -303,6 +338,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                                  limits_in_force};
             go_on = co_await forward(client, *plan);
           }
+          // An answer that ends the connection may have come before the body was read.
+          if (!go_on) co_await linger(stream);
           if (!go_on || draining.load()) co_return;
           continue;
         }
@@ -319,7 +356,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         connection.disarm();
         if (body_ec) {
-          co_await reject(stream, classify_read_error(body_ec, connection.timed_out), version);
+          co_await reject(stream, classify_read_error(body_ec, connection.timed_out, parser, limits_in_force),
+                          version);
           co_return;
         }
       }
@@ -378,7 +416,29 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (!rejection) co_return;
     auto response = bridge::failure_response(rejection->failure, rejection->message);
     protocol_errors.with({name, std::to_string(response.status)}).inc();
-    co_await write(stream, std::move(response), version >= 10 ? version : 11, false, false);
+    if (co_await write(stream, std::move(response), version >= 10 ? version : 11, false, false)) {
+      co_await linger(stream);
+    }
+  }
+
+  // Reads and drops what the client still sends, until it closes, or the time or size
+  // bound is reached. Plain TCP is half-closed first, so the client sees the answer end.
+  template <class Stream>
+  asio::awaitable<void> linger(Stream& stream) {
+    beast::error_code ignored;
+    if constexpr (std::is_same_v<Stream, Transport>) {
+      if (!stream.tls()) stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    } else {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    stream.expires_after(kLingerTime);
+    std::array<char, 16 * 1024> sink;
+    for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+      if (ec) break;
+      dropped += n;
+    }
+    stream.expires_never();
   }
 
   void drain() {

@@ -1,6 +1,7 @@
 #include "http/io_threads.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -38,7 +39,19 @@ IoThreads::~IoThreads() { stop(); }
 void IoThreads::start() {
   for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
     auto& loop = *impl_->loops[i];
-    loop.thread = std::thread([&loop] { loop.context.run(); });
+    loop.thread = std::thread([&loop, name = impl_->name] {
+      // A handler that throws must not end the process: the loop logs it and goes on.
+      for (;;) {
+        try {
+          loop.context.run();
+          return;
+        } catch (const std::exception& error) {
+          spdlog::error("{}: a task failed and was dropped: {}", name, error.what());
+        } catch (...) {
+          spdlog::error("{}: a task failed and was dropped", name);
+        }
+      }
+    });
     // Thread names show up in top -H and gdb; 15 characters at most.
     std::string thread_name = (impl_->name + "-" + std::to_string(i)).substr(0, 15);
     pthread_setname_np(loop.thread.native_handle(), thread_name.c_str());
