@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/config_loader.h"
+#include "kafka/kafka_adapter.h"
 #include "server/config_check.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -45,6 +46,8 @@ int serve(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The broker kinds this binary speaks; the config loader and the runtime know no other.
+  causeway::kafka::register_kafka();
   // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
   causeway::server::block_shutdown_signals();
 

@@ -85,7 +85,7 @@ json::object route_json(const config::Route& route) {
   if (route.mode == config::Mode::forward && route.retry.attempts > 1) {
     out["retry"] = {{"attempts", route.retry.attempts}, {"backoff", config::format_duration(route.retry.backoff)}};
   }
-  if (route.mode == config::Mode::delivery) {
+  if (route.mode == config::Mode::delivery || route.mode == config::Mode::bridge) {
     out["retry"] = {{"attempts", route.retry.attempts},
                     {"backoff", config::format_duration(route.retry.backoff)},
                     {"max_backoff", config::format_duration(route.retry.max_backoff)}};
@@ -97,14 +97,6 @@ json::object route_json(const config::Route& route) {
 }
 
 }  // namespace
-
-bool is_secret_option(std::string_view name) {
-  for (std::string_view secret : {"password", "secret", "token", "credential", "key.pem", "oauthbearer.config",
-                                  "jaas"}) {
-    if (name.find(secret) != std::string_view::npos) return true;
-  }
-  return false;
-}
 
 std::string config_json(const config::Config& config, const RuntimeFacts& facts) {
   json::object listeners;
@@ -120,17 +112,11 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
   }
   json::object brokers;
   for (const auto& broker : config.brokers) {
-    json::object options;
-    for (const auto& option : broker.options) {
-      options[option.name] = is_secret_option(option.name) ? "<redacted>" : option.value;
-    }
-    json::object out{{"type", broker.type},
-                     {"bootstrap", broker.embedded ? "embedded" : broker.bootstrap},
-                     {"options", std::move(options)}};
+    json::object out{{"type", broker.type}};
+    for (auto& [key, value] : broker.settings->describe()) out[key] = std::move(value);
     if (auto address = facts.broker_addresses.find(broker.name); address != facts.broker_addresses.end()) {
       out["address"] = address->second;
     }
-    if (broker.embedded) out["note"] = "in-process broker for trying Causeway out: it keeps nothing across restarts";
     brokers[broker.name] = std::move(out);
   }
   json::object upstreams;

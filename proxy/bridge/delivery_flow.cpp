@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "metrics/registry.h"
+
 #include "bridge/delivery_message.h"
 #include "bridge/failure.h"
 
@@ -11,24 +13,21 @@ using Outcome = DeliveryReport::Outcome;
 
 struct DeliveryFlow::Delivery {
   InboundMessage message;
-  PartitionId partition;
+  std::string lane;
+  std::optional<std::string> order_key;
+  std::unique_ptr<Acknowledger> ack;
   std::uint64_t generation = 0;
   int attempts = 0;
   bool active = false;  // a call, dead letter or reply is on its way
   bool stuck = false;   // out of attempts with no dead letter topic: retried forever
 };
 
-struct DeliveryFlow::Partition {
+struct DeliveryFlow::Lane {
   std::uint64_t generation = 0;
-  OffsetTracker tracker;
   std::size_t buffered = 0;  // delivered to us and not finished
   std::size_t active = 0;
-  bool paused = false;
-  bool revoking = false;
-  std::optional<std::int64_t> committed;
-  std::int64_t committed_max_handled = -1;
-  std::optional<std::int64_t> previous_max_handled;  // what the last owner recorded
-  std::int64_t max_handled = -1;
+  bool held = false;
+  bool closing = false;
 };
 
 namespace {
@@ -60,12 +59,11 @@ DeliveryMetrics::DeliveryMetrics(metrics::Registry& registry, const std::string&
       replies(registry.counter("causeway_delivery_replies_total", "Replies published for delivered messages", {"route"})
                   .with({route})) {}
 
-DeliveryFlow::DeliveryFlow(const config::Route& route, const config::Broker& broker, ServiceCaller& service,
+DeliveryFlow::DeliveryFlow(const config::Route& route, const config::WireHeaders& wire, DeliveryTarget& target,
                            std::shared_ptr<MessageProducer> producer, Timers& timers, metrics::Registry& registry)
     : route_(route),
-      target_(std::get<config::UpstreamTarget>(route.to)),
-      broker_(broker),
-      service_(service),
+      wire_(wire),
+      target_(target),
       producer_(std::move(producer)),
       timers_(timers),
       metrics_(registry, route.name),
@@ -73,58 +71,64 @@ DeliveryFlow::DeliveryFlow(const config::Route& route, const config::Broker& bro
 
 DeliveryFlow::~DeliveryFlow() = default;
 
-DeliveryFlow::Partition* DeliveryFlow::owned(const Delivery& delivery) {
-  auto found = partitions_.find(delivery.partition);
-  if (found == partitions_.end() || found->second.generation != delivery.generation) return nullptr;
+void DeliveryFlow::set_control(LaneControl* control) {
+  std::lock_guard lock(mutex_);
+  control_ = control;
+}
+
+DeliveryFlow::Lane* DeliveryFlow::owned(const Delivery& delivery) {
+  auto found = lanes_.find(delivery.lane);
+  if (found == lanes_.end() || found->second.generation != delivery.generation) return nullptr;
   return &found->second;
 }
 
 std::optional<std::string> DeliveryFlow::scheduling_key(const Delivery& delivery) const {
-  // Order is per key within a partition; keyless messages keep none.
-  if (!delivery.message.key) return std::nullopt;
-  return std::to_string(delivery.partition.partition) + "/" + *delivery.message.key;
+  // Order is per key within a lane; keyless messages keep none.
+  const auto& key = delivery.order_key ? delivery.order_key : delivery.message.key;
+  if (!key) return std::nullopt;
+  return delivery.lane + "/" + *key;
 }
 
-void DeliveryFlow::assigned(const PartitionId& partition, std::optional<std::int64_t> max_handled) {
+void DeliveryFlow::lane_opened(const std::string& lane) {
   std::lock_guard lock(mutex_);
-  auto& state = partitions_[partition] = Partition{};
-  state.generation = ++generation_;
-  state.previous_max_handled = max_handled;
+  lanes_[lane] = Lane{++generation_};
 }
 
-std::optional<CommitPoint> DeliveryFlow::revoked(const PartitionId& partition, std::chrono::milliseconds wait) {
+void DeliveryFlow::lane_closed(const std::string& lane, std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
-  auto found = partitions_.find(partition);
-  if (found == partitions_.end()) return std::nullopt;
+  auto found = lanes_.find(lane);
+  if (found == lanes_.end()) return;
   auto& state = found->second;
-  state.revoking = true;  // nothing new starts on it
-  idle_.wait_for(lock, wait, [&] { return state.active == 0; });
-  std::optional<CommitPoint> point;
-  if (auto offset = state.tracker.commit_point()) point = CommitPoint{partition, *offset, state.max_handled};
-  partitions_.erase(found);
-  return point;
+  state.closing = true;  // nothing new starts on it
+  const auto generation = state.generation;
+  idle_.wait_for(lock, wait, [&] {
+    auto again = lanes_.find(lane);
+    return again == lanes_.end() || again->second.generation != generation || again->second.active == 0;
+  });
+  found = lanes_.find(lane);
+  if (found != lanes_.end() && found->second.generation == generation) lanes_.erase(found);
 }
 
-void DeliveryFlow::deliver(InboundMessage message) {
+void DeliveryFlow::deliver(SourcedMessage message) {
   std::vector<Id> starts;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return;  // never started, so never committed: read again after the restart
-    PartitionId partition{message.topic, message.partition};
-    auto found = partitions_.find(partition);
-    if (found == partitions_.end() || found->second.revoking) return;  // not ours any more
+    if (stopping_) return;  // never acknowledged: read again after the restart
+    auto found = lanes_.find(message.lane);
+    if (found == lanes_.end() || found->second.closing) return;  // not ours any more
     auto& state = found->second;
-    if (state.previous_max_handled && message.offset <= *state.previous_max_handled) metrics_.redelivered.inc();
-    state.tracker.started(message.offset);
-    if (++state.buffered >= route_.max_buffered && !state.paused && control_) {
-      state.paused = true;
-      control_->pause(partition);
+    if (message.redelivered) metrics_.redelivered.inc();
+    if (++state.buffered >= route_.max_buffered && !state.held && control_) {
+      state.held = true;
+      control_->hold(message.lane);
     }
     const Id id = next_id_++;
     auto& delivery = deliveries_[id];
-    delivery.partition = std::move(partition);
+    delivery.lane = std::move(message.lane);
+    delivery.order_key = std::move(message.order_key);
+    delivery.ack = std::move(message.ack);
     delivery.generation = state.generation;
-    delivery.message = std::move(message);
+    delivery.message = std::move(message.message);
     starts = scheduler_.add(id, scheduling_key(delivery));
   }
   start(starts);
@@ -135,30 +139,31 @@ void DeliveryFlow::start(const std::vector<Id>& ids) {
 }
 
 void DeliveryFlow::attempt(Id id) {
-  ServiceCall call;
+  const InboundMessage* message = nullptr;
   std::vector<Id> starts;
   {
     std::lock_guard lock(mutex_);
     auto found = deliveries_.find(id);
     if (found == deliveries_.end()) return;
     auto& delivery = found->second;
-    Partition* partition = owned(delivery);
-    if (!partition || partition->revoking || stopping_) {
-      // Left unhandled for whoever reads the partition next; only its place in line goes.
+    Lane* lane = owned(delivery);
+    if (!lane || lane->closing || stopping_) {
+      // Left unacknowledged for whoever reads it next; only its place in line goes.
       if (delivery.stuck) metrics_.stuck.add(-1);
       starts = scheduler_.finish(id, scheduling_key(delivery));
-      if (partition) --partition->buffered;
+      if (lane) --lane->buffered;
       deliveries_.erase(found);
     } else {
       ++delivery.attempts;
       delivery.active = true;
-      ++partition->active;
+      ++lane->active;
       metrics_.in_flight.add(1);
-      call = service_call(target_, delivery.message);
+      // Stays where it is while active: finish() is the only one to erase it.
+      message = &delivery.message;
     }
   }
-  if (!call.method.empty()) {
-    service_.call(std::move(call), [self = weak_from_this(), id](ServiceResult result) {
+  if (message) {
+    target_.send(*message, [self = weak_from_this(), id](ServiceResult result) {
       if (auto flow = self.lock()) flow->on_result(id, std::move(result));
     });
   }
@@ -208,15 +213,15 @@ void DeliveryFlow::after_failure(Id id, const ServiceResult& result, bool final)
     if (final && !delivery.stuck) {
       delivery.stuck = true;
       metrics_.stuck.add(1);
-      spdlog::warn("route '{}': {} [{}] offset {} failed {} time(s) ({}); no dead letter topic, so it is retried every "
-                   "{} ms until it succeeds",
-                   route_.name, delivery.partition.topic, delivery.partition.partition, delivery.message.offset,
+      spdlog::warn("route '{}': {} failed {} time(s) ({}); no dead letter, so it is retried every {} ms until it "
+                   "succeeds",
+                   route_.name, delivery.message.position.empty() ? delivery.lane : delivery.message.position,
                    delivery.attempts, describe(result), route_.retry.max_backoff.count());
     }
     delay = final ? route_.retry.max_backoff
                   : backoff_delay(route_.retry, delivery.attempts, std::uniform_real_distribution<>(0, 1)(random_));
     delivery.active = false;
-    if (Partition* partition = owned(delivery)) --partition->active;
+    if (Lane* lane = owned(delivery)) --lane->active;
     metrics_.in_flight.add(-1);
     starts = scheduler_.backoff(id);
     idle_.notify_all();
@@ -268,7 +273,7 @@ void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
     std::lock_guard lock(mutex_);
     auto found = deliveries_.find(id);
     if (found == deliveries_.end()) return;
-    reply = reply_message(found->second.message, broker_.headers, answer);
+    reply = reply_message(found->second.message, wire_, answer);
   }
   if (!reply) {
     finish(id);
@@ -295,59 +300,31 @@ void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
 
 void DeliveryFlow::finish(Id id) {
   std::vector<Id> starts;
+  std::unique_ptr<Acknowledger> ack;
   {
     std::lock_guard lock(mutex_);
     auto found = deliveries_.find(id);
     if (found == deliveries_.end()) return;
     auto& delivery = found->second;
-    if (Partition* partition = owned(delivery)) {
-      auto& state = *partition;
-      state.tracker.handled(delivery.message.offset);
-      state.max_handled = std::max(state.max_handled, delivery.message.offset);
-      if (delivery.active) --state.active;
-      --state.buffered;
-      if (state.paused && state.buffered <= route_.max_buffered / 2) {
-        state.paused = false;
-        if (control_) control_->resume(delivery.partition);
+    if (Lane* lane = owned(delivery)) {
+      if (delivery.active) --lane->active;
+      --lane->buffered;
+      if (lane->held && lane->buffered <= route_.max_buffered / 2) {
+        lane->held = false;
+        if (control_) control_->release(delivery.lane);
       }
     }
+    // Acknowledged even when its lane went meanwhile: the adapter knows whether that
+    // still counts (an offset of a partition assigned again, a tag of a closed channel).
+    ack = std::move(delivery.ack);
     if (delivery.active) metrics_.in_flight.add(-1);
     if (delivery.stuck) metrics_.stuck.add(-1);
     starts = scheduler_.finish(id, scheduling_key(delivery));
     deliveries_.erase(found);
     idle_.notify_all();
   }
+  if (ack) ack->handled();
   start(starts);
-}
-
-std::vector<CommitPoint> DeliveryFlow::commit_points() {
-  std::lock_guard lock(mutex_);
-  std::vector<CommitPoint> points;
-  for (auto& [partition, state] : partitions_) {
-    auto offset = state.tracker.commit_point();
-    // The highest handled offset alone moving is worth a commit too: it is what tells
-    // the next owner which messages it reads again were handled already.
-    if (!offset || (offset == state.committed && state.max_handled == state.committed_max_handled)) continue;
-    state.committed = offset;
-    state.committed_max_handled = state.max_handled;
-    points.push_back(CommitPoint{partition, *offset, state.max_handled});
-  }
-  return points;
-}
-
-void DeliveryFlow::commit_failed(const PartitionId& partition) {
-  std::lock_guard lock(mutex_);
-  if (auto found = partitions_.find(partition); found != partitions_.end()) {
-    found->second.committed.reset();
-    found->second.committed_max_handled = -1;
-  }
-}
-
-std::optional<std::int64_t> DeliveryFlow::handled_point(const PartitionId& partition) {
-  std::lock_guard lock(mutex_);
-  auto found = partitions_.find(partition);
-  if (found == partitions_.end()) return std::nullopt;
-  return found->second.tracker.commit_point();
 }
 
 void DeliveryFlow::stop_starting() {

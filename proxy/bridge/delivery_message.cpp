@@ -54,28 +54,38 @@ std::optional<std::int32_t> read_partition(const std::string& text, config::Wire
 ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message) {
   ServiceCall call;
   call.method = target.method.value_or("POST");
+  // Path variables: the topic (or queue), the key, and where the broker says it came
+  // from ("routing-key" is written {routing_key}).
   routing::Captures variables{{"topic", percent_encode(message.topic)},
-                              {"partition", std::to_string(message.partition)},
-                              {"offset", std::to_string(message.offset)},
                               {"key", percent_encode(message.key.value_or(""))}};
+  for (const auto& [name, value] : message.origin) {
+    std::string variable = name;
+    std::replace(variable.begin(), variable.end(), '-', '_');
+    if (variable != "topic") variables.push_back({std::move(variable), percent_encode(value)});
+  }
   if (target.rpc) {
     call.target = "/" + target.rpc->name;  // a gRPC upstream's method, as its :path
   } else {
     call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
   }
+  // Set below from the message itself: a producer cannot forge them.
+  Headers ours;
+  for (const auto& [name, value] : message.origin) ours.push_back({message.origin_prefix + name, value});
+  if (message.key && is_field_value(*message.key)) ours.push_back({message.origin_prefix + "key", *message.key});
+  const auto is_ours = [&](const std::string& name) {
+    return std::any_of(ours.begin(), ours.end(), [&](const Header& header) { return same_name(header.name, name); }) ||
+           (!message.origin_prefix.empty() && same_name(name, message.origin_prefix + "key"));
+  };
   for (const auto& header : message.headers) {
-    if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay in Kafka
-    const bool ours = same_name(header.name, kTopicHeader) || same_name(header.name, kPartitionHeader) ||
-                      same_name(header.name, kOffsetHeader) || same_name(header.name, kKeyHeader);
-    if (ours) continue;  // set below from the message itself; a producer cannot forge them
+    if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay on the broker
+    if (is_ours(header.name)) continue;
     std::string name = header.name;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     call.headers.push_back({std::move(name), header.value});
   }
-  call.headers.push_back({std::string(kTopicHeader), message.topic});
-  call.headers.push_back({std::string(kPartitionHeader), std::to_string(message.partition)});
-  call.headers.push_back({std::string(kOffsetHeader), std::to_string(message.offset)});
-  if (message.key && is_field_value(*message.key)) call.headers.push_back({std::string(kKeyHeader), *message.key});
+  for (auto& header : ours) {
+    if (is_field_value(header.value)) call.headers.push_back(std::move(header));
+  }
   call.body = message.value;
   return call;
 }
@@ -101,9 +111,7 @@ OutboundMessage dead_letter_message(const InboundMessage& message, const std::st
   out.key = message.key;
   out.value = message.value;
   out.headers = message.headers;
-  out.headers.push_back({"dlt-original-topic", message.topic});
-  out.headers.push_back({"dlt-original-partition", std::to_string(message.partition)});
-  out.headers.push_back({"dlt-original-offset", std::to_string(message.offset)});
+  for (const auto& [name, value] : message.origin) out.headers.push_back({"dlt-original-" + name, value});
   out.headers.push_back({"dlt-attempts", std::to_string(attempts)});
   out.headers.push_back({"dlt-error", error});
   return out;
@@ -116,6 +124,7 @@ std::optional<OutboundMessage> reply_message(const InboundMessage& message, cons
   if (!id || !reply_to || reply_to->empty()) return std::nullopt;
   OutboundMessage out;
   out.topic = *reply_to;
+  out.to_reply_address = true;
   if (const auto* partition = find_named(message.headers, wire.reply_partition)) {
     out.partition = read_partition(*partition, wire.reply_partition_encoding);
   }

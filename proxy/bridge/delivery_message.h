@@ -15,15 +15,10 @@
 
 namespace causeway::bridge {
 
-// Headers telling the service where the message came from.
-inline constexpr std::string_view kTopicHeader = "x-kafka-topic";
-inline constexpr std::string_view kPartitionHeader = "x-kafka-partition";
-inline constexpr std::string_view kOffsetHeader = "x-kafka-offset";
-inline constexpr std::string_view kKeyHeader = "x-kafka-key";
-
-// The call for a message: the route's method and path (variables topic, partition,
-// offset, key, percent-encoded), the value as body, the message's headers that are
-// valid HTTP (names lower-cased), and where it came from.
+// The call for a message: the route's method and path (variables topic, key and the
+// message's origin: partition and offset on Kafka, exchange, routing_key and queue on
+// RabbitMQ; percent-encoded), the value as body, the message's headers that are valid
+// HTTP (names lower-cased), and where it came from (origin_prefix + name: x-kafka-offset).
 ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message);
 
 enum class Verdict {
@@ -37,7 +32,8 @@ Verdict judge(const ServiceResult& result);
 // between half and all of backoff * 2^(failures-1), at most max_backoff. `random` in [0, 1).
 std::chrono::milliseconds backoff_delay(const config::RetryPolicy& policy, int failures, double random);
 
-// The message as it was, plus dlt-original-topic/-partition/-offset, dlt-attempts, dlt-error.
+// The message as it was, plus dlt-original-<origin> (topic, partition, offset on Kafka;
+// exchange, routing-key, queue on RabbitMQ), dlt-attempts, dlt-error.
 OutboundMessage dead_letter_message(const InboundMessage& message, const std::string& topic, int attempts,
                                     const std::string& error);
 

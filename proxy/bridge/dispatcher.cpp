@@ -25,13 +25,14 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
     case config::Mode::request_reply: {
       const auto& target = std::get<config::TopicTarget>(route.to);
       return std::make_unique<RequestReplyFlow>(route, *config.find_broker(target.broker),
-                                                resources.reply_partition(target.broker),
+                                                resources.reply_channel(target.broker, *target.reply),
                                                 resources.producer(target.broker), *resources.waiters,
                                                 *resources.metrics);
     }
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
-    case config::Mode::delivery: break;  // read from a topic, not from a listener
+    case config::Mode::delivery:
+    case config::Mode::bridge: break;  // read from a broker, not from a listener
     case config::Mode::forward: break;   // streamed by the listener, see forward_plan()
     case config::Mode::transcode: break;  // grpc_flow's
   }

@@ -11,6 +11,7 @@
 #include "bridge/exchange.h"
 #include "bridge/flow.h"
 #include "bridge/admission.h"
+#include "bridge/broker_client.h"
 #include "bridge/flow_metrics.h"
 #include "bridge/forward_plan.h"
 #include "bridge/message_producer.h"
@@ -31,8 +32,9 @@ struct AnnotatedBinding {
 struct FlowResources {
   // The producer to publish on for a broker name the config defines; flows keep it alive.
   std::function<std::shared_ptr<MessageProducer>(const std::string& broker)> producer;
-  // The partition of its reply topics this instance reads, per broker.
-  std::function<std::int32_t(const std::string& broker)> reply_partition;
+  // What a request must carry for its reply to come to this instance: per broker and
+  // the route's `reply:` (opened when the runtime was built).
+  std::function<ReplyChannel(const std::string& broker, const std::string& reply)> reply_channel;
   ReplyWaiters* waiters = nullptr;
   FlowMetrics* metrics = nullptr;
   // The client and breaker of an upstream, for forward routes.

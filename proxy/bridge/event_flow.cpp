@@ -18,6 +18,7 @@ std::string_view delivery_result(Outcome outcome) {
     case Outcome::queue_full: return "queue_full";
     case Outcome::too_large: return "too_large";
     case Outcome::rejected: return "rejected";
+    case Outcome::unroutable: return "unroutable";
   }
   return "rejected";
 }
@@ -58,6 +59,8 @@ Response event_response(const DeliveryReport& report, std::string_view id, std::
       return failure_response(Failure::body_too_large, "the message is larger than the broker accepts", route);
     case Outcome::rejected:
       return failure_response(Failure::bad_gateway, "the broker rejected the message: " + report.error, route);
+    case Outcome::unroutable:
+      return failure_response(Failure::unroutable, "no queue is bound for the message: " + report.error, route);
   }
   return failure_response(Failure::internal, "unknown delivery outcome", route);
 }
@@ -73,7 +76,7 @@ EventFlow::EventFlow(const config::Route& route, const config::WireHeaders& wire
 
 void EventFlow::handle(Request request, routing::Captures captures, Responder respond) {
   auto stamp = stamp_request(route_, request);
-  auto built = build_event_message(route_, target_, wire_, request, captures, stamp);
+  auto built = build_event_message(route_, target_, wire_, request, captures, stamp, std::nullopt, producer_.get());
   if (auto* problem = std::get_if<std::string>(&built)) {
     respond(failure_response(Failure::bad_request, *problem, route_.name));
     return;

@@ -6,16 +6,6 @@
 
 namespace causeway::bridge {
 
-bool valid_topic_name(std::string_view topic) {
-  if (topic.empty() || topic.size() > 249 || topic == "." || topic == "..") return false;
-  for (char c : topic) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string rfc3339(std::chrono::system_clock::time_point time) {
   auto since_epoch = time.time_since_epoch();
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
@@ -40,23 +30,17 @@ EventStamp stamp_request(const config::Route& route, const Request& request) {
   return stamp;
 }
 
-std::string encode_partition(std::int32_t partition, config::WireHeaders::PartitionEncoding encoding) {
-  if (encoding == config::WireHeaders::PartitionEncoding::decimal) return std::to_string(partition);
-  auto bits = static_cast<std::uint32_t>(partition);
-  return std::string{static_cast<char>(bits >> 24), static_cast<char>(bits >> 16), static_cast<char>(bits >> 8),
-                     static_cast<char>(bits)};
-}
-
 std::variant<OutboundMessage, std::string> build_event_message(const config::Route& route,
                                                                const config::TopicTarget& target,
                                                                const config::WireHeaders& wire, Request& request,
                                                                const routing::Captures& captures,
                                                                const EventStamp& stamp,
-                                                               const std::optional<ReplyAddress>& reply) {
+                                                               const std::optional<ReplyChannel>& reply,
+                                                               const MessageProducer* producer) {
   OutboundMessage message;
   message.topic = target.topic.is_literal() ? target.topic.text() : target.topic.render(captures);
-  if (!valid_topic_name(message.topic)) {
-    return "the path gives the topic name '" + message.topic + "', which Kafka does not allow";
+  if (producer) {
+    if (auto problem = producer->invalid_destination(message.topic)) return "the path gives the name '" + message.topic + "': " + *problem;
   }
   if (target.key) message.key = target.key->render(captures);
   message.value = std::move(request.body);
@@ -64,8 +48,8 @@ std::variant<OutboundMessage, std::string> build_event_message(const config::Rou
   auto& headers = message.headers;
   headers.push_back({wire.correlation_id, stamp.correlation_id});
   if (reply) {
-    headers.push_back({wire.reply_to, reply->topic});
-    headers.push_back({wire.reply_partition, encode_partition(reply->partition, wire.reply_partition_encoding)});
+    headers.push_back({wire.reply_to, reply->reply_to});
+    headers.insert(headers.end(), reply->extra.begin(), reply->extra.end());
   }
   const auto* content_type = find_header(request.headers, "content-type");
   if (content_type) headers.push_back({"content-type", *content_type});

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <variant>
 
+#include "bridge/broker_client.h"
 #include "bridge/exchange.h"
 #include "bridge/message_producer.h"
 #include "bridge/trace_context.h"
@@ -25,26 +26,16 @@ struct EventStamp {
 // traceparent when it has them.
 EventStamp stamp_request(const config::Route& route, const Request& request);
 
-// Where a request-reply message asks its reply to go.
-struct ReplyAddress {
-  std::string topic;
-  std::int32_t partition = 0;
-};
-
-// The message, or why the request cannot become one (a 400 message). The body is
-// moved out of the request. Header names follow the broker's convention.
+// The message, or why the request cannot become one (a 400 message: a name the path
+// makes that `producer`'s broker does not allow). The body is moved out of the request.
+// Header names follow the broker's convention.
 std::variant<OutboundMessage, std::string> build_event_message(const config::Route& route,
                                                                const config::TopicTarget& target,
                                                                const config::WireHeaders& wire, Request& request,
                                                                const routing::Captures& captures,
                                                                const EventStamp& stamp,
-                                                               const std::optional<ReplyAddress>& reply = std::nullopt);
-
-// A partition number as the broker's peers expect it: decimal text, or 4 bytes big-endian.
-std::string encode_partition(std::int32_t partition, config::WireHeaders::PartitionEncoding encoding);
-
-// Kafka's rule: 1..249 characters of [A-Za-z0-9._-], and not "." or "..".
-bool valid_topic_name(std::string_view topic);
+                                                               const std::optional<ReplyChannel>& reply = std::nullopt,
+                                                               const MessageProducer* producer = nullptr);
 
 // RFC 3339 UTC with milliseconds, as CloudEvents' ce_time wants it.
 std::string rfc3339(std::chrono::system_clock::time_point time);

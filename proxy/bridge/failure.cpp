@@ -16,7 +16,8 @@ int status_of(Failure failure) {
     case Failure::rate_limited: return 429;
     case Failure::headers_too_large: return 431;
     case Failure::internal: return 500;
-    case Failure::bad_gateway: return 502;
+    case Failure::bad_gateway:
+    case Failure::unroutable: return 502;
     case Failure::broker_unavailable:
     case Failure::queue_full:
     case Failure::overloaded:
@@ -40,6 +41,7 @@ std::string_view code_of(Failure failure) {
     case Failure::rate_limited: return "rate_limited";
     case Failure::internal: return "internal";
     case Failure::bad_gateway: return "bad_gateway";
+    case Failure::unroutable: return "unroutable";
     case Failure::broker_unavailable: return "broker_unavailable";
     case Failure::queue_full: return "queue_full";
     case Failure::overloaded: return "overloaded";

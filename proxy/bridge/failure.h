@@ -18,6 +18,7 @@ enum class Failure {
   rate_limited,        // 429
   internal,            // 500
   bad_gateway,         // 502
+  unroutable,          // 502: the broker had no queue for the message
   broker_unavailable,  // 503
   queue_full,          // 503
   overloaded,          // 503: too many requests wait for replies

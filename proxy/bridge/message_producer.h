@@ -5,17 +5,21 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bridge/exchange.h"
 
 namespace causeway::bridge {
 
 struct OutboundMessage {
-  std::string topic;
-  std::optional<std::int32_t> partition;  // the producer's partitioner decides when unset
-  std::optional<std::string> key;
+  std::string topic;                      // Kafka: the topic; RabbitMQ: the exchange ("" the default one)
+  std::optional<std::int32_t> partition;  // Kafka: the producer's partitioner decides when unset
+  std::optional<std::string> key;         // Kafka: the message key; RabbitMQ: the routing key
   std::string value;
   Headers headers;
+  // `topic` is a reply address a request gave in its reply-to: the adapter decides how
+  // to reach it (Kafka: that topic; RabbitMQ: the default exchange, that routing key).
+  bool to_reply_address = false;
 };
 
 struct DeliveryReport {
@@ -26,10 +30,11 @@ struct DeliveryReport {
     queue_full,    // refused locally: back-pressure
     too_large,     // bigger than the broker accepts
     rejected,      // the broker refused it for good (unknown topic, not authorized, ...)
+    unroutable,    // stored nowhere: no queue is bound for it (RabbitMQ's basic.return)
   };
   Outcome outcome = Outcome::not_stored;
-  std::int32_t partition = -1;
-  std::int64_t offset = -1;
+  std::int32_t partition = -1;  // Kafka only
+  std::int64_t offset = -1;     // Kafka only
   std::string error;  // empty when stored
 };
 
@@ -39,6 +44,9 @@ class MessageProducer {
   virtual ~MessageProducer() = default;
   // Calls on_delivery exactly once, on any thread, possibly before returning.
   virtual void produce(OutboundMessage message, OnDelivery on_delivery) = 0;
+  // Why the broker would not take a message to this topic (or exchange), for a name a
+  // request's path made: nullopt when it would.
+  virtual std::optional<std::string> invalid_destination(std::string_view name) const { return std::nullopt; }
 };
 
 }  // namespace causeway::bridge

@@ -35,13 +35,13 @@ struct RequestReplyFlow::Shared {
   metrics::Histogram& produce_duration;
 };
 
-RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Broker& broker,
-                                   std::int32_t reply_partition, std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters,
+RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Broker& broker, ReplyChannel reply,
+                                   std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters,
                                    FlowMetrics& metrics)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
       wire_(broker.headers),
-      reply_partition_(reply_partition),
+      reply_(std::move(reply)),
       producer_(std::move(producer)),
       waiters_(waiters),
       reply_headers_(std::make_shared<const std::vector<std::string>>(route.headers)),
@@ -51,8 +51,7 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   auto stamp = stamp_request(route_, request);
   const bool async = read_preferences(request.headers).respond_async;
   const bool keyed = find_header(request.headers, "idempotency-key") != nullptr;
-  auto built = build_event_message(route_, target_, wire_, request, captures, stamp,
-                                   ReplyAddress{*target_.reply, reply_partition_});
+  auto built = build_event_message(route_, target_, wire_, request, captures, stamp, reply_, producer_.get());
   if (auto* problem = std::get_if<std::string>(&built)) {
     respond(failure_response(Failure::bad_request, *problem, route_.name));
     return;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/broker_client.h"
 #include "bridge/flow.h"
 #include "bridge/flow_metrics.h"
 #include "bridge/message_producer.h"
@@ -18,7 +19,7 @@ namespace causeway::bridge {
 
 class RequestReplyFlow : public Flow {
  public:
-  RequestReplyFlow(const config::Route& route, const config::Broker& broker, std::int32_t reply_partition,
+  RequestReplyFlow(const config::Route& route, const config::Broker& broker, ReplyChannel reply,
                    std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters, FlowMetrics& metrics);
   void handle(Request request, routing::Captures captures, Responder respond) override;
 
@@ -27,7 +28,7 @@ class RequestReplyFlow : public Flow {
   const config::Route& route_;
   const config::TopicTarget& target_;
   const config::WireHeaders& wire_;
-  std::int32_t reply_partition_;
+  ReplyChannel reply_;
   std::shared_ptr<MessageProducer> producer_;  // shared: a reload may drop its broker while requests run
   ReplyWaiters& waiters_;
   std::shared_ptr<const std::vector<std::string>> reply_headers_;

@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "config/broker_settings.h"
 #include "routing/path_template.h"
 #include "routing/value_template.h"
 
@@ -23,12 +25,16 @@ using namespace std::chrono_literals;
 struct Mark {
   int line = 0;
   int column = 0;
+  // Where a value was written is not part of it: a reload that only moved lines
+  // changes nothing, so every config value compares equal whatever its marks.
+  friend bool operator==(const Mark&, const Mark&) { return true; }
 };
 
 struct Endpoint {
   std::string host;  // IPv4/IPv6 literal or a name; "[::1]" is written without brackets here
   std::uint16_t port = 0;
   std::string text() const;  // "host:port", "[v6]:port"
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct HttpLimits {
@@ -39,6 +45,7 @@ struct HttpLimits {
   Duration body_timeout = 30s;
   Duration idle_timeout = 60s;
   std::size_t max_connections = 10000;
+  bool operator==(const HttpLimits&) const = default;
 };
 
 enum class Protocol { http, grpc };
@@ -52,6 +59,7 @@ struct GrpcLimits {
   Duration max_connection_age = 30min;          // then GOAWAY, with a grace for calls in flight
   Duration max_connection_idle = Duration::zero();  // 0: idle connections stay
   Duration min_ping_interval = 10s;             // clients pinging more often are sent away
+  bool operator==(const GrpcLimits&) const = default;
 };
 
 // A file the config names, with where it was named: a problem with what the file
@@ -59,6 +67,7 @@ struct GrpcLimits {
 struct FileSetting {
   std::string path;  // as written (after ${...}); relative paths are from the working directory
   Mark mark;
+  bool operator==(const FileSetting&) const = default;
 };
 
 // tls: on a listener makes it HTTPS.
@@ -67,6 +76,7 @@ struct ListenerTls {
   FileSetting key;                       // its private key, PEM, unencrypted
   std::optional<FileSetting> client_ca;  // CAs that client certificates are verified against
   bool require_client_cert = true;       // with client_ca: refuse clients without a certificate
+  bool operator==(const ListenerTls&) const = default;
 };
 
 struct Listener {
@@ -87,10 +97,12 @@ struct BrokerOption {
   std::string name;   // a librdkafka property, e.g. "linger.ms"
   std::string value;  // as written; scalars are kept as their text
   Mark mark;
+  bool operator==(const BrokerOption& other) const { return name == other.name && value == other.value; }
 };
 
 // The names of the headers Causeway writes and reads, so it can talk to peers with
 // other conventions (Spring: kafka_correlationId, kafka_replyTopic, kafka_replyPartition).
+// RabbitMQ carries the first three as AMQP properties; the adapter maps them.
 struct WireHeaders {
   enum class PartitionEncoding { decimal, int32 };  // int32: 4 bytes big-endian, as Spring sends it
   std::string correlation_id = "correlation-id";
@@ -98,24 +110,27 @@ struct WireHeaders {
   std::string reply_partition = "reply-partition";
   std::string status = "status";
   PartitionEncoding reply_partition_encoding = PartitionEncoding::decimal;
+  bool operator==(const WireHeaders&) const = default;
 };
 
-// Which partition of its reply topics this instance reads: a number, or "ordinal": the
-// number ending the host name (causeway-2 -> 2), as StatefulSet pods are named.
-struct ReplyPartition {
-  bool ordinal = false;
-  std::int32_t partition = 0;
-};
-
+// A broker entry: what every kind has; the rest is the kind's own (broker_settings.h).
 struct Broker {
   std::string name;
   std::string type = "kafka";
-  bool embedded = false;  // bootstrap: embedded
-  std::string bootstrap;  // "k1:9092,k2:9092"; empty when embedded
-  std::vector<BrokerOption> options;
   WireHeaders headers;
-  ReplyPartition reply_partition;
+  std::shared_ptr<const BrokerSettings> settings;  // parsed by the kind registered for `type`
   Mark mark;
+
+  // Same kind, same values: a reload keeps its client.
+  bool operator==(const Broker& other) const {
+    return name == other.name && type == other.type && headers == other.headers && settings && other.settings &&
+           settings->equals(*other.settings);
+  }
+  // The settings of the adapter that parsed them, or null for another kind.
+  template <typename Settings>
+  const Settings* settings_as() const {
+    return dynamic_cast<const Settings*>(settings.get());
+  }
 };
 
 // TLS to an https:// upstream.
@@ -125,6 +140,7 @@ struct UpstreamTls {
   std::string server_name;        // sent as SNI and verified; the url's host unless set
   std::optional<FileSetting> cert;  // a client certificate (mTLS), with its key
   std::optional<FileSetting> key;
+  bool operator==(const UpstreamTls&) const = default;
 };
 
 // A local service Causeway calls: for delivery, forwarding and transcoding.
@@ -145,10 +161,12 @@ struct Upstream {
   struct Breaker {
     int failures = 5;
     Duration open_for = 10s;
+    bool operator==(const Breaker&) const = default;
   };
   std::optional<Breaker> circuit_breaker;
   std::optional<UpstreamTls> tls;    // set exactly when the scheme is https
   Mark mark;
+  bool operator==(const Upstream&) const = default;
 };
 
 // A gRPC method named in a route: "pkg.Service/Method", or "pkg.Service/*" for every
@@ -158,6 +176,7 @@ struct RpcName {
   Mark mark;
   std::string where;  // its key path, "routes[2].from.rpc", for errors found with the protos
   bool any_method() const { return name.ends_with("/*"); }
+  bool operator==(const RpcName&) const = default;
 };
 
 struct HttpSource {
@@ -170,21 +189,34 @@ struct HttpSource {
   // No path: REST -> gRPC routes whose paths and methods are the google.api.http
   // bindings of the methods they call (known once the protos are loaded).
   bool annotated = false;
+  bool operator==(const HttpSource&) const = default;
 };
 
-// from: {broker, topic, group}: a consumer group member reading the topic.
+// from: a broker. Kafka: {broker, topic, group}, a consumer group member reading the
+// topic. RabbitMQ: {broker, queue, bind}, a consumer of the queue, bound as listed.
 struct TopicSource {
   std::string broker;
-  std::string topic;
-  std::string group;
+  std::string topic;  // Kafka: the topic; RabbitMQ: the queue
+  std::string group;  // Kafka only
+  struct Binding {
+    std::string exchange;
+    std::string routing_key;
+    bool operator==(const Binding&) const = default;
+  };
+  std::vector<Binding> bind;               // RabbitMQ only: declared for the queue
+  std::optional<std::string> key_header;   // RabbitMQ: messages of one value of it go in order; else the routing key
+  bool operator==(const TopicSource&) const = default;
 };
 
+// to: a broker. Kafka: {broker, topic, key, reply}; RabbitMQ: {broker, exchange,
+// routing_key, reply}, kept in the same fields.
 struct TopicTarget {
   std::string broker;
-  routing::ValueTemplate topic;
-  std::optional<routing::ValueTemplate> key;
-  std::optional<std::string> reply;  // request-reply: the topic replies come back on
+  routing::ValueTemplate topic;                // Kafka: the topic; RabbitMQ: the exchange ("" the default)
+  std::optional<routing::ValueTemplate> key;   // Kafka: the message key; RabbitMQ: the routing key
+  std::optional<std::string> reply;  // request-reply: Kafka's reply topic; RabbitMQ: "direct" or a reply queue
   Duration timeout = 15s;            // request-reply: how long to wait for the reply
+  bool operator==(const TopicTarget&) const = default;
 };
 
 // Answers from the proxy itself, without calling anything (like Envoy's direct_response).
@@ -192,6 +224,7 @@ struct DirectResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  bool operator==(const DirectResponse&) const = default;
 };
 
 // to: {upstream, method, path}: a call to a local service. From a topic (delivery):
@@ -205,6 +238,7 @@ struct UpstreamTarget {
   std::optional<Duration> timeout;  // instead of the upstream's
   // A gRPC upstream's method; from a gRPC listener it may be left out: the call's own.
   std::optional<RpcName> rpc;
+  bool operator==(const UpstreamTarget&) const = default;
 };
 
 struct RetryPolicy {
@@ -219,7 +253,9 @@ struct RetryPolicy {
     bool connect_failure = true;
     bool reset = true;
     bool timeout = false;
+    bool operator==(const On&) const = default;
   } on;
+  bool operator==(const RetryPolicy&) const = default;
 };
 
 // Per route: requests at once and a token bucket; beyond either, 429 with Retry-After.
@@ -227,11 +263,13 @@ struct RouteLimits {
   std::optional<std::size_t> concurrency;
   std::optional<double> rate;   // requests a second
   std::optional<double> burst;  // default: the rate (at least 1)
+  bool operator==(const RouteLimits&) const = default;
 };
 
 // transcode: between an HTTP/JSON side and a gRPC/protobuf side (REST -> gRPC
 // upstream, gRPC listener -> HTTP upstream); gRPC -> gRPC is a forward.
-enum class Mode { event, request_reply, direct_response, delivery, forward, transcode };
+// bridge: from one broker to another (or the same), with delivery's guarantees.
+enum class Mode { event, request_reply, direct_response, delivery, forward, transcode, bridge };
 
 // How a message on a topic carries a gRPC message: its protobuf bytes, or the proto3
 // JSON mapping of it. For routes between a gRPC side and a topic.
@@ -242,6 +280,7 @@ enum class Envelope { none, cloudevents };
 struct CloudEvents {
   std::string type;    // ce_type; default: the route's name
   std::string source;  // ce_source; default: "/causeway/<route>"
+  bool operator==(const CloudEvents&) const = default;
 };
 
 struct Route {
@@ -254,7 +293,7 @@ struct Route {
   CloudEvents cloudevents;
   RouteLimits limits;  // routes from a listener
   Encoding encoding = Encoding::protobuf;
-  // Delivery and forward routes:
+  // Delivery, bridge and forward routes:
   RetryPolicy retry;
   std::optional<std::string> dead_letter;  // topic; without one a failing message is retried forever
   std::size_t concurrency = 16;            // deliveries at once; one at a time per key
@@ -263,6 +302,7 @@ struct Route {
 
   const HttpSource* http_source() const { return std::get_if<HttpSource>(&from); }
   const TopicSource* topic_source() const { return std::get_if<TopicSource>(&from); }
+  bool operator==(const Route&) const = default;
 };
 
 // Bounds on request-reply bookkeeping, shared by every route.

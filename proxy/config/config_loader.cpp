@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/address_book.h"
+#include "config/broker_kinds.h"
 #include "config/config_node.h"
 #include "config/route_parser.h"
 #include "config/tls_parser.h"
@@ -92,37 +93,6 @@ std::vector<Listener> parse_listeners(const ConfigNode& node, AddressBook& addre
   return listeners;
 }
 
-// "embedded", or "host:port[,host:port...]" stored normalized as librdkafka takes it.
-void parse_bootstrap(const ConfigNode& node, Broker& broker) {
-  const std::string text = node.string();
-  if (text == "embedded") {
-    broker.embedded = true;
-    return;
-  }
-  std::string servers;
-  for (std::size_t start = 0; start <= text.size();) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view server = std::string_view(text).substr(start, end - start);
-    while (server.starts_with(' ')) server.remove_prefix(1);
-    while (server.ends_with(' ')) server.remove_suffix(1);
-    const std::optional<Endpoint> endpoint = parse_endpoint(server);
-    if (!endpoint || endpoint->port == 0) node.fail("expected 'embedded' or host:port[,host:port...]");
-    servers += (servers.empty() ? "" : ",") + endpoint->text();
-    start = end + 1;
-  }
-  broker.bootstrap = servers;
-}
-
-std::vector<BrokerOption> parse_broker_options(const ConfigNode& node) {
-  std::vector<BrokerOption> options;
-  for (const MapEntry& entry : node.entries()) {
-    if (entry.key == "bootstrap.servers") entry.key_node.fail("set by 'bootstrap', not by an option");
-    options.push_back(BrokerOption{entry.key, entry.value.string(), entry.key_node.mark()});
-  }
-  return options;
-}
-
 std::string parse_wire_header_name(const ConfigNode& node) {
   std::string name = node.string();
   const bool printable = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
@@ -146,29 +116,36 @@ WireHeaders parse_wire_headers(const ConfigNode& node) {
   return headers;
 }
 
-ReplyPartition parse_reply_partition(const ConfigNode& node) {
-  ReplyPartition partition;
-  if (node.yaml().IsScalar() && node.scalar() == "ordinal") {
-    partition.ordinal = true;
-    return partition;
+// The type decides which keys the entry may have, so it is read first.
+const BrokerKind& broker_kind(const ConfigNode& entry) {
+  std::string type = "kafka";
+  std::optional<ConfigNode> node;
+  if (entry.yaml().IsMap()) {
+    for (const MapEntry& key : entry.entries()) {
+      if (key.key == "type") node = key.value;
+    }
   }
-  if (!node.yaml().IsScalar() || node.scalar().find_first_not_of("0123456789") != std::string::npos) {
-    node.fail("expected a partition number or 'ordinal'");
+  if (node) type = node->string();
+  const BrokerKind* kind = find_broker_kind(type);
+  if (!kind) {
+    std::string known;
+    for (const auto& name : broker_kind_names()) known += (known.empty() ? "" : ", ") + name;
+    (node ? *node : entry).fail("expected one of: " + known);
   }
-  partition.partition = static_cast<std::int32_t>(node.integer(0, 1'000'000));
-  return partition;
+  return *kind;
 }
 
 Broker parse_broker(const MapEntry& entry) {
   Broker broker;
   broker.name = entry.key_node.name();
   broker.mark = entry.key_node.mark();
-  const Mapping map(entry.value, {"type", "bootstrap", "options", "headers", "reply_partition"});
-  if (auto type = map.optional("type")) broker.type = type->one_of<std::string>({{"kafka", "kafka"}});
-  parse_bootstrap(map.required("bootstrap"), broker);
-  if (auto options = map.optional("options")) broker.options = parse_broker_options(*options);
+  const BrokerKind& kind = broker_kind(entry.value);
+  broker.type = kind.type;
+  std::vector<std::string_view> keys{"type", "headers"};
+  keys.insert(keys.end(), kind.keys.begin(), kind.keys.end());
+  const Mapping map(entry.value, keys);
   if (auto headers = map.optional("headers")) broker.headers = parse_wire_headers(*headers);
-  if (auto partition = map.optional("reply_partition")) broker.reply_partition = parse_reply_partition(*partition);
+  broker.settings = kind.parse(map, broker);
   return broker;
 }
 

@@ -159,13 +159,17 @@ std::vector<MapEntry> ConfigNode::entries() const {
 
 Mapping::Mapping(const ConfigNode& node, std::initializer_list<std::string_view> keys,
                  std::initializer_list<NotImplemented> not_implemented)
+    : Mapping(node, std::vector<std::string_view>(keys), not_implemented) {}
+
+Mapping::Mapping(const ConfigNode& node, const std::vector<std::string_view>& keys,
+                 std::initializer_list<NotImplemented> not_implemented)
     : node_(node), entries_(node.entries()) {
   for (const MapEntry& entry : entries_) {
     if (std::find(keys.begin(), keys.end(), entry.key) != keys.end()) continue;
     for (const NotImplemented& missing : not_implemented) {
       if (missing.key == entry.key) entry.key_node.fail(std::string(missing.message));
     }
-    entry.key_node.fail("unknown key (expected one of: " + join(std::vector<std::string_view>(keys)) + ")");
+    entry.key_node.fail("unknown key (expected one of: " + join(keys) + ")");
   }
 }
 

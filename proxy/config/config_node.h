@@ -80,6 +80,8 @@ class Mapping {
  public:
   Mapping(const ConfigNode& node, std::initializer_list<std::string_view> keys,
           std::initializer_list<NotImplemented> not_implemented = {});
+  Mapping(const ConfigNode& node, const std::vector<std::string_view>& keys,
+          std::initializer_list<NotImplemented> not_implemented = {});
 
   const ConfigNode& node() const { return node_; }
   bool has(std::string_view key) const { return find(key) != nullptr; }

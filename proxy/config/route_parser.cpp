@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "config/broker_kinds.h"
+#include "config/config_node.h"
 #include "config/http_names.h"
 #include "routing/path_template.h"
 #include "routing/route_table.h"
@@ -22,8 +24,6 @@ struct ParsedSource {
   ConfigNode where;  // the path of an HTTP source, the from mapping of a topic source
 };
 
-// What a delivery route's upstream path may use: where the message came from.
-const std::vector<std::string> kMessageVariables{"topic", "partition", "offset", "key"};
 
 // A route and the nodes that checks across routes point at.
 struct ParsedRoute {
@@ -32,8 +32,26 @@ struct ParsedRoute {
   ConfigNode path;
 };
 
-// Kafka's alphabet and length limit for topic names.
-bool is_topic_name(std::string_view text) { return is_name(text) && text.size() <= 249; }
+// How routes name things on the broker `name` (defined: checked before).
+const RouteWords& words_of(const Config& config, const std::string& name) {
+  return find_broker_kind(config.find_broker(name)->type)->words;
+}
+
+void check_name(const ConfigNode& node, const RouteWords& words, std::string_view name) {
+  if (!words.name_problem) return;
+  if (auto problem = words.name_problem(name)) node.fail(*problem);
+}
+
+// A key of another kind of broker: "'topic' does not go with broker 'rabbit' (rabbitmq): it reads a 'queue'".
+void reject_other_words(const Mapping& map, const Config& config, const std::string& broker,
+                        std::initializer_list<std::pair<std::string_view, std::string_view>> others) {
+  const Broker& defined = *config.find_broker(broker);
+  for (const auto& [key, instead] : others) {
+    if (key == instead || !map.has(key)) continue;
+    map.fail_at_key(key, "'" + std::string(key) + "' does not go with broker '" + broker + "' (" + defined.type +
+                             ")" + (instead.empty() ? "" : ": it takes '" + std::string(instead) + "'"));
+  }
+}
 
 template <typename T>
 [[noreturn]] void fail_unknown(const ConfigNode& node, std::string_view kind, const std::vector<T>& defined) {
@@ -55,18 +73,42 @@ std::string parse_method(const ConfigNode& node) {
   return method;
 }
 
+TopicSource::Binding parse_binding(const ConfigNode& node) {
+  const Mapping map(node, {"exchange", "routing_key"});
+  return TopicSource::Binding{map.required("exchange").string(),
+                              map.optional("routing_key") ? map.optional("routing_key")->string() : "#"};
+}
+
 TopicSource parse_topic_source(const Mapping& map, const Config& config) {
   for (std::string_view key : {"listener", "method", "path"}) {
-    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP sources; this route reads a topic");
+    if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP sources; this route reads a broker");
   }
   TopicSource source;
   const ConfigNode broker = map.required("broker");
   source.broker = broker.string();
   if (!config.find_broker(source.broker)) fail_unknown(broker, "broker", config.brokers);
-  const ConfigNode topic = map.required("topic");
-  source.topic = topic.string();
-  if (!is_topic_name(source.topic)) topic.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
-  source.group = non_empty_string(map.required("group"));
+  const RouteWords& words = words_of(config, source.broker);
+  reject_other_words(map, config, source.broker, {{"topic", words.source}, {"queue", words.source}});
+  const ConfigNode read = map.required(words.source);
+  source.topic = read.string();
+  check_name(read, words, source.topic);
+  if (words.groups) {
+    source.group = non_empty_string(map.required("group"));
+  } else {
+    reject_other_words(map, config, source.broker, {{"group", ""}});
+  }
+  if (!words.bindings) {
+    reject_other_words(map, config, source.broker, {{"bind", ""}, {"key_header", ""}});
+    return source;
+  }
+  if (auto bind = map.optional("bind")) {
+    if (bind->yaml().IsSequence()) {
+      for (const ConfigNode& item : bind->list()) source.bind.push_back(parse_binding(item));
+    } else {
+      source.bind.push_back(parse_binding(*bind));
+    }
+  }
+  if (auto header = map.optional("key_header")) source.key_header = config::lower_case(non_empty_string(*header));
   return source;
 }
 
@@ -113,9 +155,10 @@ HttpSource parse_rpc_source(const Mapping& map, HttpSource source) {
 }
 
 ParsedSource parse_source(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"listener", "method", "path", "rpc", "broker", "topic", "group"});
-  if (map.has("broker") || map.has("topic") || map.has("group")) {
-    if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; this route reads a topic");
+  const Mapping map(node, {"listener", "method", "path", "rpc", "broker", "topic", "group", "queue", "bind",
+                           "key_header"});
+  if (map.has("broker") || map.has("topic") || map.has("group") || map.has("queue")) {
+    if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; this route reads a broker");
     return ParsedSource{parse_topic_source(map, config), node};
   }
   HttpSource source;
@@ -147,7 +190,8 @@ ParsedSource parse_source(const ConfigNode& node, const Config& config) {
 }
 
 // A template whose every variable the route's source provides.
-routing::ValueTemplate parse_template(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from) {
+routing::ValueTemplate parse_template(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from,
+                                      const Config& config) {
   routing::ValueTemplate value;
   try {
     value = routing::ValueTemplate::parse(node.string());
@@ -155,31 +199,28 @@ routing::ValueTemplate parse_template(const ConfigNode& node, const std::variant
     node.fail(error.what());
   }
   const auto* http = std::get_if<HttpSource>(&from);
-  const std::vector<std::string> provided = http ? http->path.variables() : kMessageVariables;
+  const std::vector<std::string> provided =
+      http ? http->path.variables() : words_of(config, std::get<TopicSource>(from).broker).message_variables;
   for (const std::string& variable : value.variables()) {
     if (std::find(provided.begin(), provided.end(), variable) != provided.end()) continue;
     if (http) node.fail("variable '" + variable + "' is not captured by the path " + http->path.text());
-    node.fail("variable '" + variable + "' is not one of: topic, partition, offset, key");
+    std::string names;
+    for (const auto& name : provided) names += (names.empty() ? "" : ", ") + name;
+    node.fail("variable '" + variable + "' is not one of: " + names);
   }
   return value;
 }
 
-routing::ValueTemplate parse_topic(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from) {
-  routing::ValueTemplate topic = parse_template(node, from);
-  // The literal parts alone must make a legal topic: each variable stands in as one letter.
+// Where messages go: the literal parts alone must make a legal name, each variable
+// standing in as one letter.
+routing::ValueTemplate parse_destination(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from,
+                                         const Config& config, const RouteWords& words) {
+  routing::ValueTemplate destination = parse_template(node, from, config);
   routing::Captures sample;
-  for (const std::string& variable : topic.variables()) sample.push_back(routing::Capture{variable, "x"});
-  if (!is_topic_name(topic.render(sample))) {
-    node.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
-  }
-  return topic;
-}
-
-// A reply topic is fixed: this instance reads it from startup on, whatever the requests.
-std::string parse_reply_topic(const ConfigNode& node) {
-  std::string topic = node.string();
-  if (!is_topic_name(topic)) node.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
-  return topic;
+  for (const std::string& variable : destination.variables()) sample.push_back(routing::Capture{variable, "x"});
+  const std::string name = destination.render(sample);
+  if (!(name.empty() && words.empty_destination)) check_name(node, words, name);
+  return destination;
 }
 
 TopicTarget parse_topic_target(const Mapping& map, const Config& config,
@@ -188,9 +229,17 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
   const ConfigNode broker = map.required("broker");
   target.broker = broker.string();
   if (!config.find_broker(target.broker)) fail_unknown(broker, "broker", config.brokers);
-  target.topic = parse_topic(map.required("topic"), path);
-  if (auto key = map.optional("key")) target.key = parse_template(*key, path);
-  if (auto reply = map.optional("reply")) target.reply = parse_reply_topic(*reply);
+  const RouteWords& words = words_of(config, target.broker);
+  reject_other_words(map, config, target.broker,
+                     {{"topic", words.destination}, {"exchange", words.destination}, {"key", words.key},
+                      {"routing_key", words.key}});
+  target.topic = parse_destination(map.required(words.destination), path, config, words);
+  if (auto key = map.optional(words.key)) target.key = parse_template(*key, path, config);
+  if (auto reply = map.optional("reply")) {
+    // A reply topic or queue is fixed: this instance reads it from startup on, whatever the requests.
+    target.reply = reply->string();
+    if (!(words.bindings && *target.reply == "direct")) check_name(*reply, words, *target.reply);
+  }
   if (auto timeout = map.optional("timeout")) {
     if (!target.reply) map.fail_at_key("timeout", "'timeout' needs 'reply': an event route answers once the broker acknowledged");
     target.timeout = timeout->duration();
@@ -220,7 +269,7 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
 
 UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
                                      const std::variant<HttpSource, TopicSource>& from) {
-  reject_keys(map, {"broker", "topic", "key", "reply", "status", "body", "content_type"},
+  reject_keys(map, {"broker", "topic", "key", "exchange", "routing_key", "reply", "status", "body", "content_type"},
               "does not go with 'upstream'");
   UpstreamTarget target;
   const ConfigNode upstream = map.required("upstream");
@@ -246,7 +295,7 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
   const std::optional<ConfigNode> path =
       std::holds_alternative<TopicSource>(from) ? std::optional(map.required("path")) : map.optional("path");
   if (path) {
-    target.path = parse_template(*path, from);
+    target.path = parse_template(*path, from, config);
     if (!target.path->text().starts_with("/")) path->fail("expected a path starting with '/'");
   }
   return target;
@@ -256,26 +305,29 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
 // a status a direct response, an upstream a delivery.
 std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
     const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
-  const Mapping map(node, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type", "upstream",
-                           "method", "path", "rpc"});
+  const Mapping map(node, {"broker", "topic", "key", "exchange", "routing_key", "reply", "timeout", "status", "body",
+                           "content_type", "upstream", "method", "path", "rpc"});
   if (map.has("upstream")) return parse_upstream_target(map, config, path);
   if (std::holds_alternative<TopicSource>(path)) {
-    node.fail("a route from a topic goes to an upstream (topic to topic is not implemented yet)");
+    // A bridge: messages go on to a topic or exchange, acknowledged once stored there.
+    reject_keys(map, {"method", "path", "rpc", "status", "body", "content_type"}, "does not go with a bridge");
+    reject_keys(map, {"reply", "timeout"}, "does not go with a route from a broker: replies follow each message's reply-to");
+    return parse_topic_target(map, config, path);
   }
   reject_keys(map, {"method", "path", "rpc"}, "goes with 'upstream'");
   const auto& http = std::get<HttpSource>(path);
   if (http.rpc && (map.has("status") || map.has("body") || map.has("content_type"))) {
     node.fail("a route from a gRPC listener goes to a topic or an upstream");
   }
-  const bool topic = map.has("topic");
+  const bool topic = map.has("topic") || map.has("exchange");
   const bool status = map.has("status");
   if (topic && status) node.fail("expected either 'topic' or 'status', not both");
-  if (topic || (!status && (map.has("broker") || map.has("key") || map.has("reply")))) {
+  if (topic || (!status && (map.has("broker") || map.has("key") || map.has("routing_key") || map.has("reply")))) {
     reject_keys(map, {"body", "content_type"}, "only goes with 'status'");
     return parse_topic_target(map, config, path);
   }
   if (status || map.has("body") || map.has("content_type")) {
-    reject_keys(map, {"broker", "key", "reply", "timeout"}, "only goes with 'topic'");
+    reject_keys(map, {"broker", "key", "routing_key", "reply", "timeout"}, "only goes with 'topic'");
     return parse_direct_response(map);
   }
   node.fail("expected either 'topic' or 'status'");
@@ -285,7 +337,8 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
   // The modes the design names but Causeway lacks read "not implemented", not "unknown".
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
       {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
-       {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", Mode::transcode}});
+       {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", Mode::transcode},
+       {"bridge", Mode::bridge}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
@@ -332,8 +385,9 @@ CloudEvents parse_cloudevents(const std::optional<ConfigNode>& node, const std::
 // headers, envelope and cloudevents shape the message, so only routes to a topic take them.
 void parse_message_options(const Mapping& map, Route& route, const Config& config) {
   const auto* target = std::get_if<TopicTarget>(&route.to);
-  if (!target) {
-    reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to routes to a topic only");
+  if (!target || route.mode == Mode::bridge) {
+    // A bridge passes each message on with the headers it has.
+    reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to routes from a listener to a topic only");
     return;
   }
   if (auto headers = map.optional("headers")) {
@@ -411,7 +465,7 @@ RouteLimits parse_route_limits(const ConfigNode& node) {
 
 // retry, dead_letter, concurrency and max_buffered shape deliveries (retry also
 // forwards); limits apply to requests from a listener.
-void parse_delivery_options(const Mapping& map, Route& route) {
+void parse_delivery_options(const Mapping& map, Route& route, const Config& config) {
   if (route.http_source()) {
     if (auto limits = map.optional("limits")) route.limits = parse_route_limits(*limits);
   } else if (map.has("limits")) {
@@ -428,17 +482,22 @@ void parse_delivery_options(const Mapping& map, Route& route) {
     if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry, true);
     return;
   }
-  if (route.mode != Mode::delivery) {
+  if (route.mode != Mode::delivery && route.mode != Mode::bridge) {
     reject_keys(map, {"retry", "dead_letter", "concurrency", "max_buffered"}, "applies to routes from a topic only");
     return;
   }
   if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry, false);
   if (auto dead_letter = map.optional("dead_letter")) {
-    route.dead_letter = dead_letter->string();
-    if (!is_topic_name(*route.dead_letter)) {
-      dead_letter->fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
+    // A name, or { exchange: NAME } (in the broker's word for where messages go).
+    const RouteWords& words = words_of(config, route.topic_source()->broker);
+    const ConfigNode name = dead_letter->yaml().IsMap()
+                                ? Mapping(*dead_letter, {words.destination}).required(words.destination)
+                                : *dead_letter;
+    route.dead_letter = name.string();
+    if (!(route.dead_letter->empty() && words.empty_destination)) check_name(name, words, *route.dead_letter);
+    if (words.destination == words.source && *route.dead_letter == route.topic_source()->topic) {
+      name.fail("expected a topic other than the one read");
     }
-    if (*route.dead_letter == route.topic_source()->topic) dead_letter->fail("expected a topic other than the one read");
   }
   if (auto concurrency = map.optional("concurrency")) route.concurrency = concurrency->integer(1, 100000);
   if (auto buffered = map.optional("max_buffered")) route.max_buffered = buffered->integer(1, 10000000);
@@ -474,7 +533,9 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
     const auto* upstream = std::get_if<UpstreamTarget>(&route.to);
     if (!upstream || !upstream->rpc) source.where.fail("missing required key 'path'");
   }
-  if (const auto* target = std::get_if<TopicTarget>(&route.to)) {
+  if (const auto* target = std::get_if<TopicTarget>(&route.to); target && route.topic_source()) {
+    route.mode = Mode::bridge;
+  } else if (target) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
   } else if (const auto* upstream = std::get_if<UpstreamTarget>(&route.to)) {
     // HTTP to HTTP and gRPC to gRPC forward; across the two they transcode.
@@ -492,7 +553,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
                     std::string(to_string(route.mode)) + "'");
   }
   parse_message_options(map, route, config);
-  parse_delivery_options(map, route);
+  parse_delivery_options(map, route, config);
   parse_encoding(map, route, config);
   return ParsedRoute{std::move(route), name, source.where};
 }

@@ -18,6 +18,7 @@
 
 #include "kafka/kafka_conf.h"
 #include "kafka/kafka_message.h"
+#include "kafka/partition_offsets.h"
 
 namespace causeway::kafka {
 
@@ -59,12 +60,32 @@ void write_max_handled(rd_kafka_topic_partition_t& partition, std::int64_t max_h
   partition.metadata_size = text.size();
 }
 
+std::string lane_of(const std::string& topic, std::int32_t partition) { return topic + "/" + std::to_string(partition); }
+
+// Acknowledging a message makes its offset committable once every one before it is.
+class OffsetAck : public bridge::Acknowledger {
+ public:
+  OffsetAck(std::shared_ptr<PartitionOffsets> offsets, PartitionId partition, std::uint64_t generation,
+            std::int64_t offset)
+      : offsets_(std::move(offsets)), partition_(std::move(partition)), generation_(generation), offset_(offset) {}
+  void handled() override { offsets_->handled(partition_, generation_, offset_); }
+
+ private:
+  std::shared_ptr<PartitionOffsets> offsets_;
+  PartitionId partition_;
+  std::uint64_t generation_;
+  std::int64_t offset_;
+};
+
 }  // namespace
 
 struct GroupConsumer::Impl {
+  std::string route;
   std::string broker;
   config::TopicSource source;
-  bridge::DeliveryFlow& flow;
+  bridge::MessageSink* sink = nullptr;
+  // Shared with the acknowledgement handles, which may outlive this consumer.
+  std::shared_ptr<PartitionOffsets> offsets = std::make_shared<PartitionOffsets>();
   rd_kafka_t* handle = nullptr;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
@@ -79,6 +100,8 @@ struct GroupConsumer::Impl {
     rd_kafka_queue_t* queue = nullptr;
     std::atomic<bool> held{false};
   };
+  // The generation of each assigned partition, for the acknowledgements of its messages.
+  std::map<std::int32_t, std::uint64_t> generations;  // under assigned_mutex
   // Changed only by the reader thread (assignments are served in its poll), which
   // therefore reads it unlocked; delivery threads look partitions up under the lock.
   std::mutex queues_mutex;
@@ -87,7 +110,7 @@ struct GroupConsumer::Impl {
   // Wakes the reader: an event on the consumer queue, or a partition released.
   int wake_fd = -1;
 
-  explicit Impl(bridge::DeliveryFlow& flow_) : flow(flow_), wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  Impl() : wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     if (wake_fd < 0) throw std::runtime_error(std::string("cannot create an eventfd: ") + std::strerror(errno));
   }
   ~Impl() { close(wake_fd); }
@@ -106,7 +129,7 @@ struct GroupConsumer::Impl {
     [[maybe_unused]] auto written = write(wake_fd, &one, sizeof one);
   }
 
-  void commit(const std::vector<bridge::CommitPoint>& points, bool wait) {
+  void commit(const std::vector<CommitPoint>& points, bool wait) {
     if (points.empty()) return;
     auto list = make_list(static_cast<int>(points.size()));
     for (const auto& point : points) {
@@ -131,7 +154,9 @@ struct GroupConsumer::Impl {
     std::lock_guard lock(assigned_mutex);
     for (int i = 0; i < partitions->cnt; ++i) {
       const auto& partition = partitions->elems[i];
-      flow.assigned({partition.topic, partition.partition}, read_max_handled(partition));
+      generations[partition.partition] =
+          offsets->assigned({partition.topic, partition.partition}, read_max_handled(partition));
+      sink->lane_opened(lane_of(partition.topic, partition.partition));
       assigned.insert(partition.partition);
     }
     rd_kafka_assign(handle, partitions);
@@ -144,18 +169,21 @@ struct GroupConsumer::Impl {
       rd_kafka_queue_io_event_enable(queue, wake_fd, "1", 1);
       queues[partition.partition].queue = queue;
     }
-    spdlog::info("route '{}': assigned {} partition(s) of {}", flow.route().name, partitions->cnt, source.topic);
+    spdlog::info("route '{}': assigned {} partition(s) of {}", route, partitions->cnt, source.topic);
   }
 
   void on_revoke(rd_kafka_topic_partition_list_t* partitions) {
-    std::vector<bridge::CommitPoint> points;
+    std::vector<CommitPoint> points;
     const auto wait = stopping.load() ? std::chrono::milliseconds(0) : kRevokeWait;
     {
       std::lock_guard lock(assigned_mutex);
       for (int i = 0; i < partitions->cnt; ++i) {
         const auto& partition = partitions->elems[i];
-        if (auto point = flow.revoked({partition.topic, partition.partition}, wait)) points.push_back(*point);
+        // Deliveries in flight finish first, so that their acknowledgements make the commit.
+        sink->lane_closed(lane_of(partition.topic, partition.partition), wait);
+        if (auto point = offsets->revoked({partition.topic, partition.partition})) points.push_back(*point);
         assigned.erase(partition.partition);
+        generations.erase(partition.partition);
       }
     }
     commit(points, true);
@@ -169,7 +197,7 @@ struct GroupConsumer::Impl {
       }
     }
     rd_kafka_assign(handle, nullptr);
-    spdlog::info("route '{}': revoked {} partition(s) of {}", flow.route().name, partitions->cnt, source.topic);
+    spdlog::info("route '{}': revoked {} partition(s) of {}", route, partitions->cnt, source.topic);
   }
 
   // Commits refused by the broker (a rebalance in progress, say) are offered again.
@@ -180,7 +208,7 @@ struct GroupConsumer::Impl {
     for (int i = 0; i < offsets->cnt; ++i) {
       const auto& partition = offsets->elems[i];
       if (error != RD_KAFKA_RESP_ERR_NO_ERROR || partition.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        self->flow.commit_failed({partition.topic, partition.partition});
+        self->offsets->commit_failed({partition.topic, partition.partition});
       }
     }
   }
@@ -195,14 +223,31 @@ struct GroupConsumer::Impl {
     }
   }
 
-  // Hands a message to the flow, or logs the error it carries.
+  // Hands a message to the flow with its acknowledgement, or logs the error it carries.
   void take(rd_kafka_message_t* message) {
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      flow.deliver(to_inbound(*message));
+      deliver(to_inbound(*message));
     } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      spdlog::warn("route '{}': reading {}: {}", flow.route().name, source.topic, rd_kafka_message_errstr(message));
+      spdlog::warn("route '{}': reading {}: {}", route, source.topic, rd_kafka_message_errstr(message));
     }
     rd_kafka_message_destroy(message);
+  }
+
+  void deliver(bridge::InboundMessage message) {
+    std::uint64_t generation = 0;
+    {
+      std::lock_guard lock(assigned_mutex);
+      auto found = generations.find(message.partition);
+      if (found == generations.end()) return;  // revoked meanwhile: the next owner's
+      generation = found->second;
+    }
+    PartitionId partition{message.topic, message.partition};
+    bridge::SourcedMessage sourced;
+    sourced.lane = lane_of(message.topic, message.partition);
+    sourced.redelivered = offsets->started(partition, generation, message.offset);
+    sourced.ack = std::make_unique<OffsetAck>(offsets, std::move(partition), generation, message.offset);
+    sourced.message = std::move(message);
+    sink->deliver(std::move(sourced));
   }
 
   // Up to kReadBatch messages of each partition the flow has room for; true if any.
@@ -241,7 +286,7 @@ struct GroupConsumer::Impl {
       }
       any = read_partitions() || any;
       if (Clock::now() - last_commit >= kCommitInterval) {
-        commit(flow.commit_points(), false);
+        commit(offsets->commit_points(), false);
         last_commit = Clock::now();
       }
       if (any) last_message = Clock::now();
@@ -253,7 +298,7 @@ struct GroupConsumer::Impl {
     }
   }
 
-  void set_paused(const bridge::PartitionId& partition, bool pause) {
+  void set_paused(const PartitionId& partition, bool pause) {
     {
       std::lock_guard lock(queues_mutex);
       auto found = queues.find(partition.partition);
@@ -274,13 +319,13 @@ struct GroupConsumer::Impl {
   }
 };
 
-GroupConsumer::GroupConsumer(std::string broker, std::string bootstrap,
-                             const std::vector<config::BrokerOption>& options, const config::TopicSource& source,
-                             bridge::DeliveryFlow& flow)
-    : impl_(std::make_unique<Impl>(flow)) {
+GroupConsumer::GroupConsumer(std::string route, std::string broker, std::string bootstrap,
+                             const std::vector<config::BrokerOption>& options, const config::TopicSource& source)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->route = std::move(route);
   impl_->broker = std::move(broker);
   impl_->source = source;
-  rd_kafka_conf_t* conf = group_consumer_conf(flow.route().name, bootstrap, source.group, options);
+  rd_kafka_conf_t* conf = group_consumer_conf(impl_->route, bootstrap, source.group, options);
   rd_kafka_conf_set_rebalance_cb(conf, &Impl::rebalance);
   rd_kafka_conf_set_offset_commit_cb(conf, &Impl::committed);
   rd_kafka_conf_set_opaque(conf, impl_.get());
@@ -288,7 +333,7 @@ GroupConsumer::GroupConsumer(std::string broker, std::string bootstrap,
   impl_->handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
   if (!impl_->handle) {
     rd_kafka_conf_destroy(conf);
-    throw std::runtime_error("route '" + flow.route().name + "': cannot create its consumer: " + error);
+    throw std::runtime_error("route '" + impl_->route + "': cannot create its consumer: " + error);
   }
   rd_kafka_poll_set_consumer(impl_->handle);
 }
@@ -299,19 +344,18 @@ GroupConsumer::~GroupConsumer() {
   rd_kafka_destroy(impl_->handle);
 }
 
-void GroupConsumer::start() {
+void GroupConsumer::start(bridge::MessageSink& sink) {
+  impl_->sink = &sink;
   auto topics = make_list(1);
   rd_kafka_topic_partition_list_add(topics.get(), impl_->source.topic.c_str(), RD_KAFKA_PARTITION_UA);
   auto error = rd_kafka_subscribe(impl_->handle, topics.get());
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error("route '" + impl_->flow.route().name + "': cannot subscribe to " + impl_->source.topic +
-                             ": " + rd_kafka_err2str(error));
+    throw std::runtime_error("route '" + impl_->route + "': cannot subscribe to " + impl_->source.topic + ": " +
+                             rd_kafka_err2str(error));
   }
-  impl_->flow.set_control(this);
   impl_->running.store(true);
   impl_->reader = std::thread([impl = impl_.get()] { impl->read(); });
-  spdlog::info("route '{}': reading {} as group '{}'", impl_->flow.route().name, impl_->source.topic,
-               impl_->source.group);
+  spdlog::info("route '{}': reading {} as group '{}'", impl_->route, impl_->source.topic, impl_->source.group);
 }
 
 void GroupConsumer::stop(Clock::time_point deadline) {
@@ -321,25 +365,31 @@ void GroupConsumer::stop(Clock::time_point deadline) {
     rd_kafka_consumer_close(s.handle);
     return;
   }
-  s.flow.stop_starting();
+  s.sink->stop_starting();
   rd_kafka_topic_partition_list_t* assignment = nullptr;
   if (rd_kafka_assignment(s.handle, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR && assignment) {
     rd_kafka_pause_partitions(s.handle, assignment);
     rd_kafka_topic_partition_list_destroy(assignment);
   }
-  if (!s.flow.wait_idle(deadline)) {
-    spdlog::warn("route '{}': deliveries still in flight at the drain deadline are left for the next start",
-                 s.flow.route().name);
+  if (!s.sink->wait_idle(deadline)) {
+    spdlog::warn("route '{}': deliveries still in flight at the drain deadline are left for the next start", s.route);
   }
   s.running.store(false);
   if (s.reader.joinable()) s.reader.join();
-  s.commit(s.flow.commit_points(), true);
+  s.commit(s.offsets->commit_points(), true);
   rd_kafka_consumer_close(s.handle);  // leaves the group; the revoke commits once more
 }
 
-void GroupConsumer::pause(const bridge::PartitionId& partition) { impl_->set_paused(partition, true); }
+// Lanes are "topic/partition".
+void GroupConsumer::hold(const std::string& lane) {
+  const auto slash = lane.rfind('/');
+  impl_->set_paused({lane.substr(0, slash), std::stoi(lane.substr(slash + 1))}, true);
+}
 
-void GroupConsumer::resume(const bridge::PartitionId& partition) { impl_->set_paused(partition, false); }
+void GroupConsumer::release(const std::string& lane) {
+  const auto slash = lane.rfind('/');
+  impl_->set_paused({lane.substr(0, slash), std::stoi(lane.substr(slash + 1))}, false);
+}
 
 std::vector<GroupConsumer::Lag> GroupConsumer::lag() {
   std::set<std::int32_t> partitions;
@@ -354,7 +404,7 @@ std::vector<GroupConsumer::Lag> GroupConsumer::lag() {
             RD_KAFKA_RESP_ERR_NO_ERROR || high < 0) {
       continue;
     }
-    auto point = impl_->flow.handled_point({impl_->source.topic, partition});
+    auto point = impl_->offsets->handled_point({impl_->source.topic, partition});
     if (!point) {
       // Nothing read yet: the consumer's position, if it has one, tells how far behind it is.
       auto list = make_list(1);
@@ -362,7 +412,7 @@ std::vector<GroupConsumer::Lag> GroupConsumer::lag() {
       rd_kafka_position(impl_->handle, list.get());
       if (list->elems[0].offset >= 0) point = list->elems[0].offset;
     }
-    if (point) lags.push_back({partition, std::max<std::int64_t>(0, high - *point)});
+    if (point) lags.push_back({std::to_string(partition), std::max<std::int64_t>(0, high - *point)});
   }
   return lags;
 }

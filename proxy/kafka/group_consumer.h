@@ -1,7 +1,7 @@
 #pragma once
-// A consumer group member that feeds one delivery flow: it commits only what the flow
-// has handled, on a timer, on rebalance and on shutdown, and pauses partitions when
-// the flow asks.
+// A consumer group member that feeds a delivery flow: each assigned partition is a
+// lane; an offset is committed only when every message before it was acknowledged, on
+// a timer, on rebalance and on shutdown; partitions are held when the flow asks.
 
 #include <chrono>
 #include <cstdint>
@@ -9,32 +9,27 @@
 #include <string>
 #include <vector>
 
-#include "bridge/delivery_flow.h"
+#include "bridge/message_source.h"
 #include "config/config.h"
 
 namespace causeway::kafka {
 
-class GroupConsumer : public bridge::PartitionControl {
+class GroupConsumer : public bridge::MessageSource, public bridge::LaneControl {
  public:
-  GroupConsumer(std::string broker, std::string bootstrap, const std::vector<config::BrokerOption>& options,
-                const config::TopicSource& source, bridge::DeliveryFlow& flow);
+  GroupConsumer(std::string route, std::string broker, std::string bootstrap,
+                const std::vector<config::BrokerOption>& options, const config::TopicSource& source);
   ~GroupConsumer() override;
   GroupConsumer(const GroupConsumer&) = delete;
   GroupConsumer& operator=(const GroupConsumer&) = delete;
 
-  void start();  // joins the group and starts reading on a thread of its own
-  // Draining: stops fetching, lets deliveries in flight finish until the deadline,
-  // commits what was handled and leaves the group.
-  void stop(std::chrono::steady_clock::time_point deadline);
+  // Joins the group and starts reading on a thread of its own.
+  void start(bridge::MessageSink& sink) override;
+  void stop(std::chrono::steady_clock::time_point deadline) override;
+  bridge::LaneControl* control() override { return this; }
+  std::vector<Lag> lag() override;
 
-  void pause(const bridge::PartitionId& partition) override;
-  void resume(const bridge::PartitionId& partition) override;
-
-  struct Lag {
-    std::int32_t partition;
-    std::int64_t messages;  // at the end of the partition and not yet handled
-  };
-  std::vector<Lag> lag();
+  void hold(const std::string& lane) override;
+  void release(const std::string& lane) override;
 
  private:
   struct Impl;

@@ -11,6 +11,11 @@ bridge::InboundMessage to_inbound(const rd_kafka_message_t& message) {
   inbound.offset = message.offset;
   if (message.key) inbound.key.emplace(static_cast<const char*>(message.key), message.key_len);
   if (message.payload) inbound.value.assign(static_cast<const char*>(message.payload), message.len);
+  inbound.origin = {{"topic", inbound.topic},
+                    {"partition", std::to_string(inbound.partition)},
+                    {"offset", std::to_string(inbound.offset)}};
+  inbound.origin_prefix = "x-kafka-";
+  inbound.position = inbound.topic + "/" + std::to_string(inbound.partition) + "/" + std::to_string(inbound.offset);
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     const char* name = nullptr;

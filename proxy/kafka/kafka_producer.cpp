@@ -169,4 +169,20 @@ std::size_t KafkaProducer::flush(std::chrono::milliseconds timeout) {
 
 const std::string& KafkaProducer::name() const { return impl_->name; }
 
+std::optional<std::string> KafkaProducer::invalid_destination(std::string_view topic) const {
+  if (valid_topic_name(topic)) return std::nullopt;
+  return "Kafka does not allow it as a topic name";
+}
+
+// Kafka's rule: 1..249 characters of [A-Za-z0-9._-], and not "." or "..".
+bool valid_topic_name(std::string_view topic) {
+  if (topic.empty() || topic.size() > 249 || topic == "." || topic == "..") return false;
+  for (char c : topic) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace causeway::kafka

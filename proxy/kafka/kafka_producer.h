@@ -19,6 +19,7 @@ class KafkaProducer : public bridge::MessageProducer {
   ~KafkaProducer() override;  // answers whatever is still queued as not stored
 
   void produce(bridge::OutboundMessage message, OnDelivery on_delivery) override;
+  std::optional<std::string> invalid_destination(std::string_view topic) const override;
 
   // Whether a broker answered a metadata request within the timeout.
   bool reachable(std::chrono::milliseconds timeout);
@@ -30,5 +31,8 @@ class KafkaProducer : public bridge::MessageProducer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Kafka's rule: 1..249 characters of [A-Za-z0-9._-], and not "." or "..".
+bool valid_topic_name(std::string_view topic);
 
 }  // namespace causeway::kafka

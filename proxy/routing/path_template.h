@@ -51,6 +51,8 @@ class PathTemplate {
 
   const std::string& text() const { return text_; }
   const std::vector<Segment>& segments() const { return segments_; }
+  // The same text is the same template.
+  bool operator==(const PathTemplate& other) const { return text_ == other.text_; }
   std::vector<std::string> variables() const;
 
  private:

@@ -22,6 +22,7 @@ class ValueTemplate {
   std::vector<std::string> variables() const;
   bool is_literal() const;
   const std::string& text() const { return text_; }
+  bool operator==(const ValueTemplate& other) const { return text_ == other.text_; }
 
  private:
   struct Piece {

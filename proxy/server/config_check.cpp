@@ -1,6 +1,5 @@
 #include "server/config_check.h"
 
-#include <librdkafka/rdkafka.h>
 
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
@@ -8,7 +7,6 @@
 #include "routing/route_table.h"
 
 #include <spdlog/spdlog.h>
-#include "kafka/kafka_conf.h"
 
 namespace causeway::server {
 
@@ -123,15 +121,6 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
 
 CheckedConfig load_checked_config(const std::string& file) {
   auto config = config::load_config(file);
-  for (const auto& broker : config.brokers) {
-    try {
-      rd_kafka_conf_destroy(kafka::producer_conf(broker.name, broker.bootstrap, broker.options));
-    } catch (const kafka::KafkaOptionError& error) {
-      const auto& option = broker.options.at(error.index);
-      throw config::ConfigError(config.file, option.mark, "brokers." + broker.name + ".options." + option.name,
-                                error.what());
-    }
-  }
   for (const auto& listener : config.listeners) {
     if (listener.tls) listener_tls(config, listener);
   }

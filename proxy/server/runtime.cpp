@@ -24,10 +24,7 @@
 #include "http/loop_timers.h"
 #include "http/upstream_client.h"
 #include "http/upstream_service.h"
-#include "kafka/embedded_broker.h"
-#include "kafka/group_consumer.h"
-#include "kafka/kafka_producer.h"
-#include "kafka/reply_consumer.h"
+#include "bridge/broker_client.h"
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/retired_piece.h"
@@ -39,93 +36,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
-// data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
-std::vector<config::BrokerOption> consumer_options(const config::Broker& broker) {
-  std::vector<config::BrokerOption> options;
-  const bool user_set = std::any_of(broker.options.begin(), broker.options.end(),
-                                    [](const config::BrokerOption& option) { return option.name == "fetch.wait.max.ms"; });
-  if (broker.embedded && !user_set) options.push_back({"fetch.wait.max.ms", "5", {}});
-  options.insert(options.end(), broker.options.begin(), broker.options.end());
-  return options;
-}
-
-std::int32_t resolve_reply_partition(const config::Broker& broker) {
-  if (!broker.reply_partition.ordinal) return broker.reply_partition.partition;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  auto ordinal = kafka::host_ordinal(host);
-  if (!ordinal) {
-    throw std::runtime_error("broker '" + broker.name + "': reply_partition is 'ordinal' but the host name '" + host +
-                             "' does not end in a number");
-  }
-  return *ordinal;
-}
-
-bool same_options(const std::vector<config::BrokerOption>& a, const std::vector<config::BrokerOption>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    return x.name == y.name && x.value == y.value;
-  });
-}
-
-bool same_broker(const config::Broker& a, const config::Broker& b) {
-  const auto& x = a.headers;
-  const auto& y = b.headers;
-  return a.type == b.type && a.embedded == b.embedded && a.bootstrap == b.bootstrap && same_options(a.options, b.options) &&
-         x.correlation_id == y.correlation_id && x.reply_to == y.reply_to && x.reply_partition == y.reply_partition &&
-         x.status == y.status && x.reply_partition_encoding == y.reply_partition_encoding &&
-         a.reply_partition.ordinal == b.reply_partition.ordinal &&
-         a.reply_partition.partition == b.reply_partition.partition;
-}
-
-bool same_file(const std::optional<config::FileSetting>& a, const std::optional<config::FileSetting>& b) {
-  return a.has_value() == b.has_value() && (!a || a->path == b->path);
-}
-
-// The settings only; whether the files still hold the same bytes is compared apart.
-bool same_tls(const std::optional<config::UpstreamTls>& a, const std::optional<config::UpstreamTls>& b) {
-  if (!a || !b) return a.has_value() == b.has_value();
-  return same_file(a->ca, b->ca) && a->verify == b->verify && a->server_name == b->server_name &&
-         same_file(a->cert, b->cert) && same_file(a->key, b->key);
-}
-
-bool same_upstream(const config::Upstream& a, const config::Upstream& b) {
-  return a.type == b.type && a.scheme == b.scheme && a.host == b.host && a.port == b.port && same_tls(a.tls, b.tls) &&
-         a.base_path == b.base_path && a.timeout == b.timeout && a.connect_timeout == b.connect_timeout &&
-         a.max_connections == b.max_connections && a.max_response_bytes == b.max_response_bytes &&
-         a.idle_timeout == b.idle_timeout && a.circuit_breaker.has_value() == b.circuit_breaker.has_value() &&
-         (!a.circuit_breaker || (a.circuit_breaker->failures == b.circuit_breaker->failures &&
-                                 a.circuit_breaker->open_for == b.circuit_breaker->open_for));
-}
-
-bool same_delivery(const config::Route& a, const config::Route& b) {
-  const auto& from_a = *a.topic_source();
-  const auto& from_b = *b.topic_source();
-  const auto& to_a = std::get<config::UpstreamTarget>(a.to);
-  const auto& to_b = std::get<config::UpstreamTarget>(b.to);
-  return from_a.broker == from_b.broker && from_a.topic == from_b.topic && from_a.group == from_b.group &&
-         to_a.upstream == to_b.upstream && to_a.method == to_b.method &&
-         (to_a.path ? to_a.path->text() : "") == (to_b.path ? to_b.path->text() : "") &&
-         (to_a.rpc ? to_a.rpc->name : "") == (to_b.rpc ? to_b.rpc->name : "") && a.encoding == b.encoding &&
-         to_a.timeout == to_b.timeout &&
-         a.retry.attempts == b.retry.attempts && a.retry.backoff == b.retry.backoff &&
-         a.retry.max_backoff == b.retry.max_backoff && a.dead_letter == b.dead_letter &&
-         a.concurrency == b.concurrency && a.max_buffered == b.max_buffered;
-}
-
 // The same socket: kept, with its limits, handler and certificates switched. TLS on or
 // off makes another listener.
 // A gRPC listener's limits are fixed when it starts: changed ones make a new listener.
 bool same_listener(const config::Listener& a, const config::Listener& b) {
-  const auto& x = a.grpc_limits;
-  const auto& y = b.grpc_limits;
-  const bool same_grpc = a.protocol != config::Protocol::grpc ||
-                         (x.max_concurrent_streams == y.max_concurrent_streams &&
-                          x.max_message_bytes == y.max_message_bytes && x.max_metadata_bytes == y.max_metadata_bytes &&
-                          x.max_connection_age == y.max_connection_age &&
-                          x.max_connection_idle == y.max_connection_idle && x.min_ping_interval == y.min_ping_interval);
-  return a.protocol == b.protocol && a.listen.host == b.listen.host && a.listen.port == b.listen.port &&
-         a.tls.has_value() == b.tls.has_value() && same_grpc;
+  const bool same_grpc = a.protocol != config::Protocol::grpc || a.grpc_limits == b.grpc_limits;
+  return a.protocol == b.protocol && a.listen == b.listen && a.tls.has_value() == b.tls.has_value() && same_grpc;
 }
 
 grpc::GrpcServerOptions grpc_options(const config::Listener& listener) {
@@ -160,15 +76,9 @@ std::shared_ptr<Piece> reusable(const std::map<std::string, std::shared_ptr<Piec
 struct Runtime::Broker : RetiredPiece {
   std::shared_ptr<const config::Config> config;  // settings point into it
   const config::Broker* settings = nullptr;
-  std::unique_ptr<kafka::EmbeddedBroker> embedded;
-  std::shared_ptr<kafka::KafkaProducer> producer;  // goes before the embedded broker it talks to
-  std::string address;
-  std::int32_t reply_partition = 0;
-};
-
-struct Runtime::ReplyReader : RetiredPiece {
-  std::shared_ptr<Broker> broker;
-  std::unique_ptr<kafka::ReplyConsumer> consumer;
+  std::shared_ptr<bridge::BrokerClient> client;
+  // What requests of each `reply:` carry so that their replies come here.
+  std::map<std::string, bridge::ReplyChannel> reply_channels;
 };
 
 struct Runtime::Upstream : RetiredPiece {
@@ -190,13 +100,15 @@ struct Runtime::Upstream : RetiredPiece {
 struct Runtime::Delivery : RetiredPiece {
   std::shared_ptr<const config::Config> config;  // the flow's route points into it
   std::shared_ptr<Broker> broker;
-  std::shared_ptr<Upstream> upstream;
+  std::shared_ptr<Upstream> upstream;  // to a service
+  std::shared_ptr<Broker> onward;      // a bridge: to another topic or exchange
   std::unique_ptr<bridge::ServiceCaller> transcoding;  // gRPC with encoding: json, around the upstream
+  std::unique_ptr<bridge::DeliveryTarget> target;
   std::shared_ptr<bridge::DeliveryFlow> flow;
-  std::unique_ptr<kafka::GroupConsumer> consumer;  // stops before the flow goes
+  std::unique_ptr<bridge::MessageSource> source;  // stops before the flow goes
   Clock::duration drain_timeout{};
   ~Delivery() override {
-    if (consumer) consumer->stop(Clock::now() + drain_timeout);
+    if (source) source->stop(Clock::now() + drain_timeout);
   }
 };
 
@@ -238,7 +150,6 @@ struct Runtime::ListenerSwitch {
 Runtime::Runtime(CheckedConfig config, Services services, Runtime* previous)
     : config_(std::move(config.config)), catalog_(std::move(config.catalog)), services_(services) {
   build_brokers(previous);
-  build_reply_readers(previous);
   build_upstreams(previous);
   build_deliveries(previous);
   build_listeners(previous);
@@ -253,59 +164,34 @@ void Runtime::note(const std::string& kind, const std::string& name, bool kept) 
 void Runtime::build_brokers(Runtime* previous) {
   for (const auto& settings : config_->brokers) {
     auto kept = reusable(previous ? &previous->brokers_ : nullptr, settings.name,
-                         [&](const Broker& old) { return same_broker(*old.settings, settings); });
+                         [&](const Broker& old) { return *old.settings == settings; });
     if (previous) note("broker", settings.name, kept != nullptr);
-    if (kept) {
-      brokers_[settings.name] = kept;
-      continue;
+    std::shared_ptr<Broker> broker = kept;
+    if (!broker) {
+      const auto* factory = bridge::find_broker_factory(settings.type);
+      if (!factory) throw std::runtime_error("broker '" + settings.name + "': no adapter for type " + settings.type);
+      broker = std::make_shared<Broker>();
+      broker->config = config_;
+      broker->settings = &settings;
+      broker->client = (*factory)(settings, bridge::BrokerContext{services_.registry});
     }
-    auto broker = std::make_shared<Broker>();
-    broker->config = config_;
-    broker->settings = &settings;
-    broker->address = settings.bootstrap;
-    if (settings.embedded) {
-      broker->embedded = std::make_unique<kafka::EmbeddedBroker>();
-      broker->address = broker->embedded->bootstrap();
-      spdlog::warn(
-          "broker '{}': embedded Kafka broker listening on {} (in memory, for trying Causeway out: it keeps "
-          "nothing across restarts; read it with kcat -b {} -t TOPIC -C)",
-          settings.name, broker->address, broker->address);
-    }
-    broker->producer = std::make_shared<kafka::KafkaProducer>(settings.name, broker->address, settings.options);
-    broker->reply_partition = resolve_reply_partition(settings);
-    brokers_[settings.name] = std::move(broker);
+    brokers_[settings.name] = broker;
   }
-}
-
-void Runtime::build_reply_readers(Runtime* previous) {
+  // Replies are read from before this runtime serves anything, so none to its first requests is missed.
   for (const auto& route : config_->routes) {
     const auto* target = std::get_if<config::TopicTarget>(&route.to);
     if (!target || !target->reply) continue;
-    std::pair key{target->broker, *target->reply};
-    if (reply_readers_.contains(key)) continue;
-    auto& broker = brokers_.at(target->broker);
-    if (previous) {
-      auto old = previous->reply_readers_.find(key);
-      if (old != previous->reply_readers_.end() && old->second->broker == broker) {
-        reply_readers_[key] = old->second;  // same broker piece: same partition, same position
-        continue;
-      }
-    }
-    auto reader = std::make_shared<ReplyReader>();
-    reader->broker = broker;
-    auto on_message = [waiters = &services_.waiters, metrics = &services_.flow_metrics,
-                       wire = broker->settings->headers](bridge::InboundMessage message) {
+    auto& broker = *brokers_.at(target->broker);
+    if (broker.reply_channels.contains(*target->reply)) continue;
+    auto on_reply = [waiters = &services_.waiters, metrics = &services_.flow_metrics,
+                     wire = broker.settings->headers](bridge::InboundMessage message) {
       auto reply = bridge::read_reply(std::move(message), wire);
       bool matched =
           reply && waiters->deliver(reply->correlation_id, std::move(reply->response), std::chrono::steady_clock::now());
       (matched ? metrics->replies_matched : metrics->replies_orphaned).inc();
+      return matched;
     };
-    reader->consumer = std::make_unique<kafka::ReplyConsumer>(broker->settings->name, broker->address,
-                                                              consumer_options(*broker->settings), key.second,
-                                                              broker->reply_partition, on_message);
-    // Positioned before this runtime serves anything, so no reply to its first request is missed.
-    reader->consumer->start(std::chrono::seconds(10));
-    reply_readers_[key] = std::move(reader);
+    broker.reply_channels[*target->reply] = broker.client->open_replies(*target->reply, std::move(on_reply));
   }
 }
 
@@ -316,7 +202,7 @@ void Runtime::build_upstreams(Runtime* previous) {
     http::LoadedTls tls;
     if (settings.tls) tls = upstream_tls(*config_, settings);
     auto kept = reusable(previous ? &previous->upstreams_ : nullptr, settings.name, [&](const Upstream& old) {
-      return same_upstream(old.settings, settings) && old.tls_files == tls.contents;
+      return old.settings == settings && old.tls_files == tls.contents;
     });
     if (previous) note("upstream", settings.name, kept != nullptr);
     if (kept) {
@@ -354,13 +240,15 @@ void Runtime::build_deliveries(Runtime* previous) {
   for (const auto& route : config_->routes) {
     const auto* source = route.topic_source();
     if (!source) continue;
-    const auto& target = std::get<config::UpstreamTarget>(route.to);
+    const auto* to_service = std::get_if<config::UpstreamTarget>(&route.to);
+    const auto* to_broker = std::get_if<config::TopicTarget>(&route.to);
     auto& broker = brokers_.at(source->broker);
-    auto& upstream = upstreams_.at(target.upstream);
+    std::shared_ptr<Upstream> upstream = to_service ? upstreams_.at(to_service->upstream) : nullptr;
+    std::shared_ptr<Broker> onward = to_broker ? brokers_.at(to_broker->broker) : nullptr;
     auto kept = reusable(previous ? &previous->deliveries_ : nullptr, route.name, [&](const Delivery& old) {
-      return old.broker == broker && old.upstream == upstream && same_delivery(old.flow->route(), route);
+      return old.broker == broker && old.upstream == upstream && old.onward == onward && old.flow->route() == route;
     });
-    if (previous) note("delivery", route.name, kept != nullptr);
+    if (previous) note(to_broker ? "bridge" : "delivery", route.name, kept != nullptr);
     if (kept) {
       deliveries_[route.name] = kept;
       continue;
@@ -369,13 +257,20 @@ void Runtime::build_deliveries(Runtime* previous) {
     delivery->config = config_;
     delivery->broker = broker;
     delivery->upstream = upstream;
+    delivery->onward = onward;
     delivery->drain_timeout = config_->drain_timeout;
-    if (upstream->grpc) delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
-    auto& caller = delivery->transcoding ? *delivery->transcoding : upstream->service();
-    delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, *broker->settings, caller, broker->producer,
-                                                            services_.timers, services_.registry);
-    delivery->consumer = std::make_unique<kafka::GroupConsumer>(
-        broker->settings->name, broker->address, consumer_options(*broker->settings), *source, *delivery->flow);
+    if (to_broker) {
+      delivery->target = std::make_unique<bridge::PublishTarget>(onward->client->publisher(), *to_broker);
+    } else {
+      if (upstream->grpc) delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
+      auto& caller = delivery->transcoding ? *delivery->transcoding : upstream->service();
+      delivery->target = std::make_unique<bridge::ServiceTarget>(caller, *to_service);
+    }
+    delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, broker->settings->headers, *delivery->target,
+                                                            broker->client->publisher(), services_.timers,
+                                                            services_.registry);
+    delivery->source = broker->client->source(route);
+    delivery->flow->set_control(delivery->source->control());
     deliveries_[route.name] = std::move(delivery);
     new_deliveries_.push_back(route.name);
   }
@@ -386,9 +281,11 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.producer = [this](const std::string& name) {
     auto& broker = brokers_.at(name);
     // Shares ownership of the whole broker piece: a request in flight keeps it alive.
-    return std::shared_ptr<bridge::MessageProducer>(broker, broker->producer.get());
+    return std::shared_ptr<bridge::MessageProducer>(broker, broker->client->publisher().get());
   };
-  resources.reply_partition = [this](const std::string& name) { return brokers_.at(name)->reply_partition; };
+  resources.reply_channel = [this](const std::string& name, const std::string& reply) {
+    return brokers_.at(name)->reply_channels.at(reply);
+  };
   resources.waiters = &services_.waiters;
   resources.metrics = &services_.flow_metrics;
   resources.forward_upstream = [this](const std::string& name) {
@@ -469,7 +366,10 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
     if (pending.tls) pending.listener->server->set_tls(std::move(pending.tls));
   }
   pending_handlers_.clear();
-  for (const auto& name : new_deliveries_) deliveries_.at(name)->consumer->start();
+  for (const auto& name : new_deliveries_) {
+    auto& delivery = *deliveries_.at(name);
+    delivery.source->start(*delivery.flow);
+  }
   new_deliveries_.clear();
 
   std::vector<std::shared_ptr<RetiredPiece>> retired;
@@ -486,7 +386,6 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
   auto nothing = [](auto&) {};
   collect(previous->listeners_, listeners_, [](Listener& listener) { listener.drain(); });
   collect(previous->deliveries_, deliveries_, nothing);
-  collect(previous->reply_readers_, reply_readers_, nothing);
   collect(previous->upstreams_, upstreams_, nothing);
   collect(previous->brokers_, brokers_, nothing);
   return retired;
@@ -497,7 +396,7 @@ void Runtime::drain_listeners() {
 }
 
 void Runtime::stop_consumers(Clock::time_point deadline) {
-  for (auto& [name, delivery] : deliveries_) delivery->consumer->stop(deadline);
+  for (auto& [name, delivery] : deliveries_) delivery->source->stop(deadline);
 }
 
 std::size_t Runtime::open_connections() const {
@@ -508,8 +407,7 @@ std::size_t Runtime::open_connections() const {
 
 void Runtime::flush_producers(Clock::time_point deadline) {
   for (auto& [name, broker] : brokers_) {
-    auto left = std::max<Clock::duration>(deadline - Clock::now(), 1s);
-    if (auto undelivered = broker->producer->flush(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
+    if (auto undelivered = broker->client->flush(deadline)) {
       spdlog::error("broker '{}': {} message(s) were still undelivered at exit", name, undelivered);
     }
   }
@@ -517,16 +415,16 @@ void Runtime::flush_producers(Clock::time_point deadline) {
 
 void Runtime::write_lag(std::string& out) {
   for (auto& [name, delivery] : deliveries_) {
-    for (const auto& lag : delivery->consumer->lag()) {
+    for (const auto& lag : delivery->source->lag()) {
       out += "causeway_consumer_lag{route=\"" + metrics::escape_label_value(name) + "\",partition=\"" +
-             std::to_string(lag.partition) + "\"} " + std::to_string(lag.messages) + "\n";
+             metrics::escape_label_value(lag.lane) + "\"} " + std::to_string(lag.messages) + "\n";
     }
   }
 }
 
 std::optional<std::string> Runtime::broker_problem() {
   for (auto& [name, broker] : brokers_) {
-    if (!broker->producer->reachable(500ms)) return "broker '" + name + "' is unreachable";
+    if (auto problem = broker->client->problem()) return problem;
   }
   return std::nullopt;
 }
@@ -562,7 +460,7 @@ grpc::HealthProbe Runtime::health_probe() const {
 void Runtime::describe(admin::RuntimeFacts& facts) const {
   facts.broker_addresses.clear();
   facts.listener_addresses.clear();
-  for (const auto& [name, broker] : brokers_) facts.broker_addresses[name] = broker->address;
+  for (const auto& [name, broker] : brokers_) facts.broker_addresses[name] = broker->client->address();
   for (const auto& [name, listener] : listeners_) facts.listener_addresses[name] = listener->bound;
 }
 

@@ -81,13 +81,11 @@ class Runtime {
 
  private:
   struct Broker;
-  struct ReplyReader;
   struct Upstream;
   struct Delivery;
   struct Listener;
 
   void build_brokers(Runtime* previous);
-  void build_reply_readers(Runtime* previous);
   void build_upstreams(Runtime* previous);
   void build_deliveries(Runtime* previous);
   void build_listeners(Runtime* previous);
@@ -101,7 +99,6 @@ class Runtime {
   Services services_;
   std::string summary_;
   std::map<std::string, std::shared_ptr<Broker>> brokers_;
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<ReplyReader>> reply_readers_;
   std::map<std::string, std::shared_ptr<Upstream>> upstreams_;
   std::map<std::string, std::shared_ptr<Delivery>> deliveries_;
   std::map<std::string, std::shared_ptr<Listener>> listeners_;

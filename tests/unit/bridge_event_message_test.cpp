@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "bridge_fake_ports.h"
+
 #include "bridge/event_message.h"
 
 namespace causeway::bridge {
@@ -65,13 +67,16 @@ TEST(EventMessage, CloudEventsBinaryModeAddsAttributes) {
   EXPECT_EQ(header(message, "content-type"), nullptr);  // the client sent none
 }
 
-TEST(EventMessage, RejectsTopicNamesKafkaForbids) {
+TEST(EventMessage, RejectsNamesTheBrokerForbids) {
   auto route = event_route();
   Request request{"POST", "/x", "", {}, ""};
   routing::Captures captures{{"customer", "c42"}, {"region", "a b"}};
-  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, request, captures, fixed_stamp());
+  testing::FakeProducer producer;
+  producer.refuse_names_with = " ";
+  auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, request, captures, fixed_stamp(),
+                                   std::nullopt, &producer);
   ASSERT_TRUE(std::holds_alternative<std::string>(built));
-  EXPECT_EQ(std::get<std::string>(built), "the path gives the topic name 'orders.a b', which Kafka does not allow");
+  EXPECT_EQ(std::get<std::string>(built), "the path gives the name 'orders.a b': not allowed here");
 }
 
 TEST(EventMessage, RequestReplyAddsReplyHeadersInTheBrokersConvention) {
@@ -81,10 +86,10 @@ TEST(EventMessage, RequestReplyAddsReplyHeadersInTheBrokersConvention) {
   config::WireHeaders spring;
   spring.correlation_id = "kafka_correlationId";
   spring.reply_to = "kafka_replyTopic";
-  spring.reply_partition = "kafka_replyPartition";
-  spring.reply_partition_encoding = config::WireHeaders::PartitionEncoding::int32;
+  // The adapter says what else a request carries for its reply (Kafka: the partition).
+  ReplyChannel channel{"quotes.replies", {{"kafka_replyPartition", std::string("\0\0\1\2", 4)}}};
   auto built = build_event_message(route, std::get<config::TopicTarget>(route.to), spring, request, captures,
-                                   fixed_stamp(), ReplyAddress{"quotes.replies", 258});
+                                   fixed_stamp(), channel);
   const auto& message = std::get<OutboundMessage>(built);
   EXPECT_EQ(*header(message, "kafka_correlationId"), "id-1");
   EXPECT_EQ(*header(message, "kafka_replyTopic"), "quotes.replies");
@@ -93,20 +98,9 @@ TEST(EventMessage, RequestReplyAddsReplyHeadersInTheBrokersConvention) {
 
   Request plain{"POST", "/x", "", {}, "{}"};
   auto defaults = build_event_message(route, std::get<config::TopicTarget>(route.to), {}, plain, captures,
-                                      fixed_stamp(), ReplyAddress{"quotes.replies", 258});
-  EXPECT_EQ(*header(std::get<OutboundMessage>(defaults), "reply-to"), "quotes.replies");
-  EXPECT_EQ(*header(std::get<OutboundMessage>(defaults), "reply-partition"), "258");
-}
-
-TEST(EventMessage, TopicNameRule) {
-  EXPECT_TRUE(valid_topic_name("orders.created"));
-  EXPECT_TRUE(valid_topic_name("A-b_c.9"));
-  EXPECT_FALSE(valid_topic_name(""));
-  EXPECT_FALSE(valid_topic_name("."));
-  EXPECT_FALSE(valid_topic_name(".."));
-  EXPECT_FALSE(valid_topic_name("a/b"));
-  EXPECT_FALSE(valid_topic_name(std::string(250, 'a')));
-  EXPECT_TRUE(valid_topic_name(std::string(249, 'a')));
+                                      fixed_stamp(), ReplyChannel{"amq.rabbitmq.reply-to", {}});
+  EXPECT_EQ(*header(std::get<OutboundMessage>(defaults), "reply-to"), "amq.rabbitmq.reply-to");
+  EXPECT_EQ(header(std::get<OutboundMessage>(defaults), "reply-partition"), nullptr);
 }
 
 TEST(EventMessage, IdempotencyKeyGivesTheSameCorrelationIdPerRoute) {

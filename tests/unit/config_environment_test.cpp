@@ -1,6 +1,8 @@
 // ${NAME} in config values: how a deployment passes addresses and secrets in.
 #include <gtest/gtest.h>
 
+#include "config_kafka_settings.h"
+
 #include <cstdlib>
 
 #include "config/config_loader.h"
@@ -22,14 +24,14 @@ TEST_F(ConfigEnvironment, ReferencesAreReplaced) {
 brokers:
   events:
     bootstrap: ${CW_TEST_BOOTSTRAP}
-    options: { sasl.password: "${CW_TEST_SECRET}", client.rack: "${CW_TEST_UNSET:-rack-a}", x: "a$$b$c" }
+    options: { sasl.password: "${CW_TEST_SECRET}", client.rack: "${CW_TEST_UNSET:-rack-a}", client.id: "a$$b$c" }
 drain_timeout: ${CW_TEST_UNSET:-3s}
 )",
                                      "c.yaml");
-  EXPECT_EQ(config.brokers[0].bootstrap, "k1:9092,k2:9092");
-  EXPECT_EQ(config.brokers[0].options[0].value, "hunter2");
-  EXPECT_EQ(config.brokers[0].options[1].value, "rack-a");
-  EXPECT_EQ(config.brokers[0].options[2].value, "a$b$c");
+  EXPECT_EQ(kafka_of(config.brokers[0]).bootstrap, "k1:9092,k2:9092");
+  EXPECT_EQ(kafka_of(config.brokers[0]).options[0].value, "hunter2");
+  EXPECT_EQ(kafka_of(config.brokers[0]).options[1].value, "rack-a");
+  EXPECT_EQ(kafka_of(config.brokers[0]).options[2].value, "a$b$c");
   EXPECT_EQ(config.drain_timeout, std::chrono::seconds(3));
 }
 

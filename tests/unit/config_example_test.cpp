@@ -1,6 +1,8 @@
 // The configuration example of DESIGN.md loads, piece by piece.
 #include <gtest/gtest.h>
 
+#include "config_kafka_settings.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -37,10 +39,10 @@ TEST(ConfigExample, ImplementedPartLoads) {
   ASSERT_EQ(config.listeners.size(), 1u);
   EXPECT_EQ(config.listeners[0].listen.text(), "0.0.0.0:8080");
   ASSERT_EQ(config.brokers.size(), 1u);
-  EXPECT_TRUE(config.brokers[0].embedded);
-  ASSERT_EQ(config.brokers[0].options.size(), 1u);
-  EXPECT_EQ(config.brokers[0].options[0].name, "linger.ms");
-  EXPECT_EQ(config.brokers[0].options[0].value, "1");
+  EXPECT_TRUE(kafka_of(config.brokers[0]).embedded);
+  ASSERT_EQ(kafka_of(config.brokers[0]).options.size(), 1u);
+  EXPECT_EQ(kafka_of(config.brokers[0]).options[0].name, "linger.ms");
+  EXPECT_EQ(kafka_of(config.brokers[0]).options[0].value, "1");
   ASSERT_EQ(config.routes.size(), 1u);
   const Route& route = config.routes[0];
   EXPECT_EQ(route.name, "order-created");
@@ -95,11 +97,11 @@ brokers:
   EXPECT_EQ(spring.headers.reply_partition, "kafka_replyPartition");
   EXPECT_EQ(spring.headers.status, "status");
   EXPECT_EQ(spring.headers.reply_partition_encoding, WireHeaders::PartitionEncoding::int32);
-  EXPECT_FALSE(spring.reply_partition.ordinal);
-  EXPECT_EQ(spring.reply_partition.partition, 3);
+  EXPECT_FALSE(kafka_of(spring).reply_partition.ordinal);
+  EXPECT_EQ(kafka_of(spring).reply_partition.partition, 3);
   const Broker& replicas = config.brokers[1];
-  EXPECT_TRUE(replicas.reply_partition.ordinal);
-  EXPECT_EQ(replicas.bootstrap, "k1:9092,k2:9092");
+  EXPECT_TRUE(kafka_of(replicas).reply_partition.ordinal);
+  EXPECT_EQ(kafka_of(replicas).bootstrap, "k1:9092,k2:9092");
   EXPECT_EQ(replicas.headers.correlation_id, "correlation-id");
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config_kafka_settings.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -99,21 +101,21 @@ TEST(ConfigLoader, ReadsBrokersAndKeepsOptionsInFileOrder) {
   const Broker& events = config.brokers[0];
   EXPECT_EQ(events.name, "events");
   EXPECT_EQ(events.type, "kafka");
-  EXPECT_TRUE(events.embedded);
-  EXPECT_EQ(events.bootstrap, "");
-  ASSERT_EQ(events.options.size(), 3u);
-  EXPECT_EQ(events.options[0].name, "linger.ms");
-  EXPECT_EQ(events.options[0].value, "1");
-  EXPECT_EQ(events.options[0].mark.line, 6);
-  EXPECT_EQ(events.options[0].mark.column, 7);
-  EXPECT_EQ(events.options[1].name, "enable.idempotence");
-  EXPECT_EQ(events.options[1].value, "true");
-  EXPECT_EQ(events.options[2].value, "lz4");
+  EXPECT_TRUE(kafka_of(events).embedded);
+  EXPECT_EQ(kafka_of(events).bootstrap, "");
+  ASSERT_EQ(kafka_of(events).options.size(), 3u);
+  EXPECT_EQ(kafka_of(events).options[0].name, "linger.ms");
+  EXPECT_EQ(kafka_of(events).options[0].value, "1");
+  EXPECT_EQ(kafka_of(events).options[0].mark.line, 6);
+  EXPECT_EQ(kafka_of(events).options[0].mark.column, 7);
+  EXPECT_EQ(kafka_of(events).options[1].name, "enable.idempotence");
+  EXPECT_EQ(kafka_of(events).options[1].value, "true");
+  EXPECT_EQ(kafka_of(events).options[2].value, "lz4");
   const Broker& remote = config.brokers[1];
-  EXPECT_FALSE(remote.embedded);
+  EXPECT_FALSE(kafka_of(remote).embedded);
   EXPECT_EQ(remote.type, "kafka");
-  EXPECT_EQ(remote.bootstrap, "k1:9092,k2:9093");
-  EXPECT_TRUE(remote.options.empty());
+  EXPECT_EQ(kafka_of(remote).bootstrap, "k1:9092,k2:9093");
+  EXPECT_TRUE(kafka_of(remote).options.empty());
   EXPECT_EQ(config.find_broker("remote"), &remote);
 }
 

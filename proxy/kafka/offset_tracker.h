@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-namespace causeway::bridge {
+namespace causeway::kafka {
 
 class OffsetTracker {
  public:
@@ -26,4 +26,4 @@ class OffsetTracker {
   std::optional<std::int64_t> next_;
 };
 
-}  // namespace causeway::bridge
+}  // namespace causeway::kafka

@@ -1,6 +1,6 @@
-#include "bridge/offset_tracker.h"
+#include "kafka/offset_tracker.h"
 
-namespace causeway::bridge {
+namespace causeway::kafka {
 
 void OffsetTracker::started(std::int64_t offset) {
   unhandled_.insert(offset);
@@ -14,4 +14,4 @@ std::optional<std::int64_t> OffsetTracker::commit_point() const {
   return next_;
 }
 
-}  // namespace causeway::bridge
+}  // namespace causeway::kafka

@@ -1,0 +1,105 @@
+#include "kafka/kafka_client.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "kafka/embedded_broker.h"
+#include "kafka/group_consumer.h"
+#include "kafka/kafka_producer.h"
+#include "kafka/reply_consumer.h"
+
+namespace causeway::kafka {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int32_t resolve_reply_partition(const std::string& broker, const ReplyPartition& setting) {
+  if (!setting.ordinal) return setting.partition;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  auto ordinal = host_ordinal(host);
+  if (!ordinal) {
+    throw std::runtime_error("broker '" + broker + "': reply_partition is 'ordinal' but the host name '" + host +
+                             "' does not end in a number");
+  }
+  return *ordinal;
+}
+
+}  // namespace
+
+// librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
+// data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
+std::vector<config::BrokerOption> consumer_options(const KafkaSettings& settings) {
+  std::vector<config::BrokerOption> options;
+  const bool user_set = std::any_of(settings.options.begin(), settings.options.end(),
+                                    [](const config::BrokerOption& option) { return option.name == "fetch.wait.max.ms"; });
+  if (settings.embedded && !user_set) options.push_back({"fetch.wait.max.ms", "5", {}});
+  options.insert(options.end(), settings.options.begin(), settings.options.end());
+  return options;
+}
+
+std::string encode_partition(std::int32_t partition, config::WireHeaders::PartitionEncoding encoding) {
+  if (encoding == config::WireHeaders::PartitionEncoding::decimal) return std::to_string(partition);
+  auto bits = static_cast<std::uint32_t>(partition);
+  return std::string{static_cast<char>(bits >> 24), static_cast<char>(bits >> 16), static_cast<char>(bits >> 8),
+                     static_cast<char>(bits)};
+}
+
+KafkaClient::KafkaClient(const config::Broker& broker, const KafkaSettings& settings)
+    : name_(broker.name), wire_(broker.headers), settings_(settings), address_(settings.bootstrap) {
+  reply_partition_ = resolve_reply_partition(name_, settings.reply_partition);
+  if (settings.embedded) {
+    embedded_ = std::make_unique<EmbeddedBroker>();
+    address_ = embedded_->bootstrap();
+    spdlog::warn(
+        "broker '{}': embedded Kafka broker listening on {} (in memory, for trying Causeway out: it keeps "
+        "nothing across restarts; read it with kcat -b {} -t TOPIC -C)",
+        name_, address_, address_);
+  }
+  producer_ = std::make_shared<KafkaProducer>(name_, address_, settings.options);
+}
+
+KafkaClient::~KafkaClient() {
+  {
+    std::lock_guard lock(replies_mutex_);
+    replies_.clear();
+  }
+  producer_.reset();  // before the embedded broker it talks to
+}
+
+std::shared_ptr<bridge::MessageProducer> KafkaClient::publisher() { return producer_; }
+
+bridge::ReplyChannel KafkaClient::open_replies(const std::string& topic, OnReply on_reply) {
+  bridge::ReplyChannel channel{topic, {{wire_.reply_partition, encode_partition(reply_partition_,
+                                                                                 wire_.reply_partition_encoding)}}};
+  std::lock_guard lock(replies_mutex_);
+  if (replies_.contains(topic)) return channel;  // a reload keeps reading where it was
+  auto consumer = std::make_unique<ReplyConsumer>(
+      name_, address_, consumer_options(settings_), topic, reply_partition_,
+      [on_reply = std::move(on_reply)](bridge::InboundMessage message) { on_reply(std::move(message)); });
+  // Positioned before anything is served, so no reply to the first request is missed.
+  consumer->start(10s);
+  replies_[topic] = std::move(consumer);
+  return channel;
+}
+
+std::unique_ptr<bridge::MessageSource> KafkaClient::source(const config::Route& route) {
+  return std::make_unique<GroupConsumer>(route.name, name_, address_, consumer_options(settings_),
+                                         *route.topic_source());
+}
+
+std::optional<std::string> KafkaClient::problem() {
+  if (!producer_->reachable(500ms)) return "broker '" + name_ + "' is unreachable";
+  return std::nullopt;
+}
+
+std::size_t KafkaClient::flush(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::max<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(), 1s);
+  return producer_->flush(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+}
+
+}  // namespace causeway::kafka

@@ -1,0 +1,10 @@
+// Test binaries load configs with brokers: the kinds main.cpp registers are registered
+// here, before main runs, so that every test sees them.
+#include "kafka/kafka_adapter.h"
+
+namespace {
+const bool registered = [] {
+  causeway::kafka::register_kafka();
+  return true;
+}();
+}  // namespace
