@@ -24,6 +24,13 @@ Response pending_response(const std::string& id) {
                   boost::json::serialize(boost::json::object{{"id", id}, {"status", "pending"}})};
 }
 
+Response key_reused_response(std::string_view route) {
+  return failure_response(Failure::idempotency_key_reused,
+                          "the Idempotency-Key was used for another request (its method, path, query or body differ); "
+                          "a new request needs a new key",
+                          route);
+}
+
 ReplyWaiters::ReplyWaiters(ReplyLimits limits) : limits_(limits) {}
 
 void ReplyWaiters::send(Answers& answers) {
@@ -39,7 +46,10 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
     auto kept = kept_.find(wait.id);
     // A retry after a timeout deserves a new attempt, not the old 504.
     if (kept != kept_.end() && kept->second.timed_out) kept = kept_.end();
-    if (kept != kept_.end()) {
+    if (reuses_key(wait)) {
+      if (wait.caller) answers.emplace_back(std::move(*wait.caller), key_reused_response(wait.route));
+      result = Start::reused;
+    } else if (kept != kept_.end()) {
       if (wait.caller) answers.emplace_back(std::move(*wait.caller), kept->second.reply);
       result = Start::replayed;
     } else if (auto pending = pending_.find(wait.id); pending != pending_.end()) {
@@ -58,6 +68,7 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
       entry.route = std::move(wait.route);
       entry.keep_reply = wait.keep_reply;
       entry.reply_headers = std::move(wait.reply_headers);
+      entry.digest = wait.digest;
       if (wait.caller) entry.callers.push_back(std::move(*wait.caller));
       entry.deadline = deadlines_.emplace(wait.deadline, wait.id);
       pending_.emplace(std::move(wait.id), std::move(entry));
@@ -96,7 +107,7 @@ bool ReplyWaiters::deliver(const std::string& id, Response reply, SteadyTime now
     auto entry = pending_.find(id);
     if (entry == pending_.end()) return false;
     if (const auto& listed = entry->second.reply_headers) reply = shape_reply(reply, *listed);
-    if (entry->second.keep_reply) keep(id, reply, now);
+    if (entry->second.keep_reply) keep(id, reply, entry->second.digest, now);
     finish(entry, reply, answers);
   }
   send(answers);
@@ -137,7 +148,7 @@ std::vector<std::string> ReplyWaiters::expire(SteadyTime now) {
       if (pending.deadline == due) {
         auto answer = failure_response(Failure::timeout, "no reply before the route's timeout", pending.route);
         // An asynchronous caller learns it from its Location; a synchronous one may retry with its key.
-        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, now, true);
+        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, pending.digest, now, true);
         timed_out.push_back(pending.route);
         finish(entry, answer, answers);
         continue;
@@ -175,7 +186,17 @@ std::size_t ReplyWaiters::kept_bytes() const {
   return kept_bytes_;
 }
 
-void ReplyWaiters::keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out) {
+bool ReplyWaiters::reuses_key(const Wait& wait) const {
+  if (!wait.digest) return false;
+  const auto differs = [&](const std::optional<RequestDigest>& known) { return known && *known != *wait.digest; };
+  // A kept timeout and a new attempt's wait may both be there: either names the key's request.
+  if (auto kept = kept_.find(wait.id); kept != kept_.end() && differs(kept->second.digest)) return true;
+  auto pending = pending_.find(wait.id);
+  return pending != pending_.end() && differs(pending->second.digest);
+}
+
+void ReplyWaiters::keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest,
+                        SteadyTime now, bool timed_out) {
   const std::size_t bytes = size_of(reply);
   if (bytes > limits_.max_kept_bytes) return;
   if (auto old = kept_.find(id); old != kept_.end()) {
@@ -184,7 +205,7 @@ void ReplyWaiters::keep(const std::string& id, const Response& reply, SteadyTime
     std::erase(kept_order_, id);
   }
   kept_bytes_ += bytes;
-  kept_[id] = Kept{reply, now + limits_.keep, bytes, timed_out};
+  kept_[id] = Kept{reply, now + limits_.keep, bytes, timed_out, digest};
   kept_order_.push_back(id);
   while (kept_bytes_ > limits_.max_kept_bytes) {
     auto oldest = kept_.find(kept_order_.front());

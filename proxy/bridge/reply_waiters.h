@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bridge/correlation_id.h"
 #include "bridge/exchange.h"
 
 namespace causeway::bridge {
@@ -38,6 +39,8 @@ class ReplyWaiters {
     std::optional<Responder> caller;   // none when the caller got 202 + Location already
     // Reply headers the route passes on besides content-type; null passes every header.
     std::shared_ptr<const std::vector<std::string>> reply_headers;
+    // With an Idempotency-Key: the request the key stands for while its id is pending or kept.
+    std::optional<RequestDigest> digest;
   };
 
   enum class Start {
@@ -45,6 +48,7 @@ class ReplyWaiters {
     joined,    // the same id is already waiting: the caller gets that reply, produce nothing
     replayed,  // a kept reply answered the caller at once
     full,      // max_pending reached: nothing registered, the caller got 503
+    reused,    // the id is pending or kept for another request (digest): nothing registered, the caller got 422
   };
   Start start(Wait wait, SteadyTime now);
 
@@ -79,6 +83,7 @@ class ReplyWaiters {
     Deadlines::iterator deadline;
     bool keep_reply = false;
     std::shared_ptr<const std::vector<std::string>> reply_headers;
+    std::optional<RequestDigest> digest;
     std::vector<Responder> callers;
     std::vector<Poller> pollers;
   };
@@ -87,10 +92,14 @@ class ReplyWaiters {
     SteadyTime expires;
     std::size_t bytes;
     bool timed_out = false;  // told to a poller, never replayed to a new request
+    std::optional<RequestDigest> digest;
   };
   using Answers = std::vector<std::pair<Responder, Response>>;
 
-  void keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out = false);
+  void keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest, SteadyTime now,
+            bool timed_out = false);
+  // Whether `wait` carries a key that the id's pending or kept request was made with for another request.
+  bool reuses_key(const Wait& wait) const;
   void forget_kept(SteadyTime now);
   // Removes a pending entry and its deadlines; its callers and pollers get answer.
   void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);
@@ -107,5 +116,8 @@ class ReplyWaiters {
 
 // The 202 a poller gets while the reply is not there yet.
 Response pending_response(const std::string& id);
+
+// The 422 of a request whose Idempotency-Key names another request.
+Response key_reused_response(std::string_view route);
 
 }  // namespace causeway::bridge

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "bridge/correlation_id.h"
 #include "bridge/reply_waiters.h"
 
 namespace causeway::bridge {
@@ -76,6 +77,60 @@ TEST(ReplyWaiters, KeptReplyIsReplayedUntilItExpires) {
   EXPECT_EQ(again.heard[0].body, "once");
   EXPECT_EQ(waiters.start(wait_for("k", &later, t0 + 70s, true), t0 + 62s), ReplyWaiters::Start::waiting);
   EXPECT_TRUE(later.heard.empty());
+}
+
+// A keyed wait: the id its Idempotency-Key gives and the digest of the request it stands for.
+ReplyWaiters::Wait keyed(const std::string& id, const std::string& body, Ear* ear, SteadyTime deadline = t0 + 5s) {
+  auto wait = wait_for(id, ear, deadline, true);
+  wait.digest = request_digest("POST", "/quotes", "", body);
+  return wait;
+}
+
+TEST(ReplyWaiters, AKeyReusedForAnotherRequestIs422WhilePendingAndWhileKept) {
+  ReplyWaiters waiters({.keep = 60s});
+  Ear first, same, other;
+  EXPECT_EQ(waiters.start(keyed("k", "one", &first), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.start(keyed("k", "one", &same), t0), ReplyWaiters::Start::joined);
+  EXPECT_EQ(waiters.start(keyed("k", "two", &other), t0), ReplyWaiters::Start::reused);
+  ASSERT_EQ(other.heard.size(), 1u);
+  EXPECT_EQ(other.heard[0].status, 422);
+  EXPECT_EQ(other.heard[0].body,
+            R"({"error":"idempotency_key_reused","message":"the Idempotency-Key was used for another request )"
+            R"((its method, path, query or body differ); a new request needs a new key","route":"quote"})");
+  EXPECT_EQ(waiters.start(keyed("k", "two", nullptr), t0), ReplyWaiters::Start::reused);  // asynchronous: no caller
+
+  waiters.deliver("k", reply(200, "for one"), t0 + 1s);
+  EXPECT_EQ(first.heard.at(0).body, "for one");
+  EXPECT_EQ(same.heard.at(0).body, "for one");
+  EXPECT_EQ(other.heard.size(), 1u) << "a refused caller hears nothing more";
+  Ear replay, refused;
+  EXPECT_EQ(waiters.start(keyed("k", "one", &replay), t0 + 2s), ReplyWaiters::Start::replayed);
+  EXPECT_EQ(replay.heard.at(0).body, "for one");
+  EXPECT_EQ(waiters.start(keyed("k", "two", &refused), t0 + 2s), ReplyWaiters::Start::reused);
+  EXPECT_EQ(refused.heard.at(0).status, 422);
+
+  Ear fresh;  // once the kept reply expired, the key is free again
+  EXPECT_EQ(waiters.start(keyed("k", "two", &fresh, t0 + 70s), t0 + 62s), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(fresh.heard.empty());
+}
+
+TEST(ReplyWaiters, AKeyReusedAfterAnAsynchronousTimeoutIs422) {
+  ReplyWaiters waiters({});
+  waiters.start(keyed("k", "one", nullptr), t0);
+  waiters.expire(t0 + 5s);
+  Ear other, retry;
+  EXPECT_EQ(waiters.start(keyed("k", "two", &other, t0 + 20s), t0 + 6s), ReplyWaiters::Start::reused);
+  EXPECT_EQ(waiters.start(keyed("k", "one", &retry, t0 + 20s), t0 + 6s), ReplyWaiters::Start::waiting);
+}
+
+TEST(ReplyWaiters, RequestDigestCoversMethodPathQueryAndBody) {
+  const auto digest = request_digest("POST", "/quotes", "a=1", "{}");
+  EXPECT_EQ(digest, request_digest("POST", "/quotes", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("PUT", "/quotes", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes/1", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes", "a=2", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes", "a=1", "{ }"));
+  EXPECT_NE(request_digest("POST", "/a", "", "b"), request_digest("POST", "/a", "b", ""));
 }
 
 TEST(ReplyWaiters, RepliesWithoutKeepAreNotKept) {
