@@ -1,5 +1,7 @@
 #include "bridge/reply_waiters.h"
 
+#include <algorithm>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -10,10 +12,15 @@ namespace causeway::bridge {
 
 namespace {
 
-std::size_t size_of(const Response& reply) {
-  std::size_t bytes = reply.body.size();
-  for (const auto& header : reply.headers) bytes += header.name.size() + header.value.size();
-  return bytes;
+// A heap block as glibc's malloc hands it out: the request plus an 8-byte header, in
+// steps of 16, at least 32.
+std::size_t heap_block(std::size_t bytes) {
+  return bytes == 0 ? 0 : std::max<std::size_t>(32, (bytes + 8 + 15) & ~std::size_t{15});
+}
+
+// A string's own heap block; none while it fits in the string itself.
+std::size_t heap_of(const std::string& text) {
+  return text.capacity() > std::string().capacity() ? heap_block(text.capacity() + 1) : 0;
 }
 
 }  // namespace
@@ -195,34 +202,43 @@ bool ReplyWaiters::reuses_key(const Wait& wait) const {
   return pending != pending_.end() && differs(pending->second.digest);
 }
 
+std::size_t ReplyWaiters::kept_record_bytes(const std::string& id, const Response& reply) {
+  // The map's node (next pointer, key, record, cached hash) with about two bucket pointers,
+  // the order queue's pointer to the key, and every heap block the id and the reply hold.
+  std::size_t bytes = heap_block(sizeof(void*) + sizeof(std::string) + sizeof(Kept) + sizeof(std::size_t)) +
+                      3 * sizeof(void*) + heap_of(id);
+  bytes += heap_of(reply.body) + heap_block(reply.headers.capacity() * sizeof(Header));
+  for (const auto& header : reply.headers) bytes += heap_of(header.name) + heap_of(header.value);
+  return bytes;
+}
+
 void ReplyWaiters::keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest,
                         SteadyTime now, bool timed_out) {
-  const std::size_t bytes = size_of(reply);
+  // Counted on the copy that is kept: a copy's strings and vector hold no spare capacity.
+  Kept record{reply, now + limits_.keep, 0, timed_out, digest};
+  record.bytes = kept_record_bytes(id, record.reply);
+  const std::size_t bytes = record.bytes;
   if (bytes > limits_.max_kept_bytes) return;
   if (auto old = kept_.find(id); old != kept_.end()) {
     // A new attempt after a timeout answered: its reply takes the place of the 504.
     kept_bytes_ -= old->second.bytes;
-    std::erase(kept_order_, id);
+    std::erase(kept_order_, &old->first);
   }
   kept_bytes_ += bytes;
-  kept_[id] = Kept{reply, now + limits_.keep, bytes, timed_out, digest};
-  kept_order_.push_back(id);
-  while (kept_bytes_ > limits_.max_kept_bytes) {
-    auto oldest = kept_.find(kept_order_.front());
-    kept_bytes_ -= oldest->second.bytes;
-    kept_.erase(oldest);
-    kept_order_.pop_front();
-  }
+  const auto entry = kept_.insert_or_assign(id, std::move(record)).first;
+  kept_order_.push_back(&entry->first);
+  while (kept_bytes_ > limits_.max_kept_bytes) forget_oldest_kept();
+}
+
+void ReplyWaiters::forget_oldest_kept() {
+  auto oldest = kept_.find(*kept_order_.front());
+  kept_order_.pop_front();
+  kept_bytes_ -= oldest->second.bytes;
+  kept_.erase(oldest);
 }
 
 void ReplyWaiters::forget_kept(SteadyTime now) {
-  while (!kept_order_.empty()) {
-    auto oldest = kept_.find(kept_order_.front());
-    if (oldest->second.expires > now) return;
-    kept_bytes_ -= oldest->second.bytes;
-    kept_.erase(oldest);
-    kept_order_.pop_front();
-  }
+  while (!kept_order_.empty() && kept_.find(*kept_order_.front())->second.expires <= now) forget_oldest_kept();
 }
 
 }  // namespace causeway::bridge

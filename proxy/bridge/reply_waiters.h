@@ -72,6 +72,10 @@ class ReplyWaiters {
   std::size_t pending() const;
   std::size_t kept_bytes() const;
 
+  // What keeping this reply costs in memory (what replies.max_kept bounds): the record,
+  // its map and queue entries and the heap blocks of its strings, not only the body.
+  static std::size_t kept_record_bytes(const std::string& id, const Response& reply);
+
  private:
   using Deadlines = std::multimap<SteadyTime, std::string>;  // request deadlines and poll ends, by id
   struct Poller {
@@ -90,7 +94,7 @@ class ReplyWaiters {
   struct Kept {
     Response reply;
     SteadyTime expires;
-    std::size_t bytes;
+    std::size_t bytes = 0;  // kept_record_bytes
     bool timed_out = false;  // told to a poller, never replayed to a new request
     std::optional<RequestDigest> digest;
   };
@@ -101,6 +105,7 @@ class ReplyWaiters {
   // Whether `wait` carries a key that the id's pending or kept request was made with for another request.
   bool reuses_key(const Wait& wait) const;
   void forget_kept(SteadyTime now);
+  void forget_oldest_kept();
   // Removes a pending entry and its deadlines; its callers and pollers get answer.
   void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);
   static void send(Answers& answers);
@@ -110,7 +115,8 @@ class ReplyWaiters {
   std::unordered_map<std::string, Pending> pending_;
   Deadlines deadlines_;
   std::unordered_map<std::string, Kept> kept_;
-  std::deque<std::string> kept_order_;  // insertion order = expiry order, as keep is fixed
+  // Keys of kept_ (nodes do not move) in insertion order = expiry order, as keep is fixed.
+  std::deque<const std::string*> kept_order_;
   std::size_t kept_bytes_ = 0;
 };
 

@@ -98,11 +98,12 @@ TEST(RequestReplyAsync, AKeptReplyIs404OnceExpired) {
 
 TEST(RequestReplyAsync, KeptRepliesBeyondMaxKeptGoOldestFirst) {
   ReplyConfig config;
-  config.replies = "{ max_kept: 1KiB }";  // room for one of the 700-byte replies, not two
+  // Room for one of the 500-byte replies (about 800 bytes with its record), not two.
+  config.replies = "{ max_kept: 1KiB }";
   CausewayProcess causeway(config.yaml());
   EchoResponder responder(causeway.broker(), "quotes.requests");
 
-  const std::string older(700, 'o'), newer(700, 'n');
+  const std::string older(500, 'o'), newer(500, 'n');
   auto older_location = post_async(causeway, older);
   ASSERT_EQ(poll_until_settled(causeway, older_location, 5s).body, older);
   auto newer_location = post_async(causeway, newer);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
 #include "bridge/correlation_id.h"
 #include "bridge/reply_waiters.h"
 
@@ -143,17 +145,53 @@ TEST(ReplyWaiters, RepliesWithoutKeepAreNotKept) {
 }
 
 TEST(ReplyWaiters, KeptBytesAreBoundedOldestFirst) {
-  ReplyWaiters waiters({.max_kept_bytes = 100});
+  const std::size_t one = ReplyWaiters::kept_record_bytes("a", Response{200, {}, std::string(40, 'x')});
+  EXPECT_GT(one, 40u + sizeof(Response)) << "the record counts, not only its body";
+  ReplyWaiters waiters({.max_kept_bytes = 2 * one + one / 2});
   for (std::string id : {"a", "b", "c"}) {
     waiters.start(wait_for(id, nullptr, t0 + 5s, true), t0);
     waiters.deliver(id, Response{200, {}, std::string(40, 'x')}, t0);
   }
-  EXPECT_EQ(waiters.kept_bytes(), 80u);
+  EXPECT_EQ(waiters.kept_bytes(), 2 * one);
   Ear a, c;
   waiters.poll("a", std::nullopt, t0, a.responder());
   waiters.poll("c", std::nullopt, t0, c.responder());
   EXPECT_EQ(a.heard.at(0).status, 404);
   EXPECT_EQ(c.heard.at(0).status, 200);
+}
+
+// max_kept bounds what kept replies really take, not only their bodies: a million tiny
+// replies once took 330 MB against a 64 MiB bound. The heap's growth is the judge.
+TEST(ReplyWaiters, ManyTinyKeptRepliesStayWithinTheByteBound) {
+  constexpr std::size_t kBound = 1024 * 1024;
+  constexpr int kReplies = 100000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kReplies; ++i) ids.push_back("00000000-0000-4000-8000-" + std::to_string(100000000000 + i));
+  const auto before = mallinfo2().uordblks;
+  {
+    ReplyWaiters waiters({.keep = 60s, .max_kept_bytes = kBound});
+    for (const auto& id : ids) {
+      waiters.start(wait_for(id, nullptr, t0 + 5s, true), t0);
+      waiters.deliver(id, reply(200, "ok"), t0);
+    }
+    const auto grown = mallinfo2().uordblks - before;
+    EXPECT_LE(waiters.kept_bytes(), kBound);
+    EXPECT_LE(grown, kBound) << "kept replies take " << grown << " bytes of heap against a bound of " << kBound;
+
+    int kept = 0;
+    for (const auto& id : ids) {
+      Ear ear;
+      waiters.poll(id, std::nullopt, t0, ear.responder());
+      kept += ear.heard.at(0).status == 200;
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_LT(kept, kReplies);
+    Ear newest, oldest;
+    waiters.poll(ids.back(), std::nullopt, t0, newest.responder());
+    waiters.poll(ids.front(), std::nullopt, t0, oldest.responder());
+    EXPECT_EQ(newest.heard.at(0).status, 200);
+    EXPECT_EQ(oldest.heard.at(0).status, 404);
+  }
 }
 
 TEST(ReplyWaiters, FullAnswers503AndRegistersNothing) {
@@ -239,7 +277,8 @@ TEST(ReplyWaiters, ARetryAfterAnAsynchronousTimeoutStartsAgain) {
   Ear poller;
   waiters.poll("k", std::nullopt, t0 + 8s, poller.responder());
   EXPECT_EQ(poller.heard.at(0).body, "second time");
-  EXPECT_EQ(waiters.kept_bytes(), std::string("second time").size() + std::string("content-typetext/plain").size());
+  EXPECT_EQ(waiters.kept_bytes(), ReplyWaiters::kept_record_bytes("k", reply(200, "second time")))
+      << "the new reply took the 504's place, counted once";
 }
 
 TEST(ReplyWaiters, AbandonAllAnswersEveryone) {
