@@ -1,6 +1,7 @@
 #include "admin/admin_handler.h"
 
 #include "admin/config_view.h"
+#include "admin/local_caller.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -29,7 +30,18 @@ AdminHandler::AdminHandler(metrics::Registry& registry, const bridge::FlowMetric
       readiness_(std::move(readiness)),
       current_config_(std::move(current_config)),
       facts_(std::move(facts)),
-      reload_(std::move(reload)) {}
+      reload_(std::move(reload)),
+      refused_(registry.counter("causeway_admin_requests_refused_total",
+                                "Admin state changes refused: not from a loopback Host or from another Origin")
+                   .with({})) {}
+
+std::optional<Response> AdminHandler::refusal_of_state_change(const bridge::Request& request) {
+  const auto port = port_of(facts_().admin_address);
+  auto why = port ? why_not_local(request, *port) : std::optional<std::string>("the admin listener is not bound yet");
+  if (!why) return std::nullopt;
+  refused_.inc();
+  return json_response(403, boost::json::serialize(boost::json::object{{"error", "forbidden"}, {"message", *why}}));
+}
 
 void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
   const auto& path = request.path;
@@ -38,6 +50,10 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
       auto response = bridge::failure_response(Failure::method_not_allowed, "/reload answers POST only");
       response.headers.push_back({"allow", "POST"});
       respond(std::move(response));
+      return;
+    }
+    if (auto refusal = refusal_of_state_change(request)) {
+      respond(std::move(*refusal));
       return;
     }
     // A bad file is the caller's problem to fix: 400 with the file:line:col message.

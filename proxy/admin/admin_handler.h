@@ -1,5 +1,6 @@
 #pragma once
-// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes, POST /reload.
+// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes, POST /reload
+// (state changes only from a loopback Host and the listener's own Origin).
 
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 #include "config/config.h"
 
 namespace causeway::metrics {
+class Counter;
 class Registry;
 }
 
@@ -42,12 +44,17 @@ class AdminHandler : public bridge::RequestHandler {
   void handle(bridge::Request request, bridge::Responder respond) override;
 
  private:
+  // The 403 for a state change that did not come from this host's own admin origin; every
+  // state-changing endpoint asks it first.
+  std::optional<bridge::Response> refusal_of_state_change(const bridge::Request& request);
+
   metrics::Registry& registry_;
   const bridge::FlowMetrics& flow_metrics_;
   ReadinessCheck readiness_;
   std::function<std::shared_ptr<const config::Config>()> current_config_;
   std::function<RuntimeFacts()> facts_;
   std::function<ReloadResult()> reload_;
+  metrics::Counter& refused_;
 };
 
 }  // namespace causeway::admin

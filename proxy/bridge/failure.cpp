@@ -13,6 +13,7 @@ int status_of(Failure failure) {
     case Failure::request_timeout: return 408;
     case Failure::body_too_large: return 413;
     case Failure::uri_too_long: return 414;
+    case Failure::idempotency_key_reused: return 422;
     case Failure::rate_limited: return 429;
     case Failure::headers_too_large: return 431;
     case Failure::internal: return 500;
@@ -37,6 +38,7 @@ std::string_view code_of(Failure failure) {
     case Failure::request_timeout: return "request_timeout";
     case Failure::body_too_large: return "body_too_large";
     case Failure::uri_too_long: return "uri_too_long";
+    case Failure::idempotency_key_reused: return "idempotency_key_reused";
     case Failure::headers_too_large: return "headers_too_large";
     case Failure::rate_limited: return "rate_limited";
     case Failure::internal: return "internal";

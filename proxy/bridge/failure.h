@@ -14,6 +14,7 @@ enum class Failure {
   request_timeout,     // 408
   body_too_large,      // 413
   uri_too_long,        // 414
+  idempotency_key_reused,  // 422: the key names another request (IETF Idempotency-Key draft)
   headers_too_large,   // 431
   rate_limited,        // 429
   internal,            // 500

@@ -1,5 +1,7 @@
 #include "bridge/reply_waiters.h"
 
+#include <algorithm>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -10,10 +12,15 @@ namespace causeway::bridge {
 
 namespace {
 
-std::size_t size_of(const Response& reply) {
-  std::size_t bytes = reply.body.size();
-  for (const auto& header : reply.headers) bytes += header.name.size() + header.value.size();
-  return bytes;
+// A heap block as glibc's malloc hands it out: the request plus an 8-byte header, in
+// steps of 16, at least 32.
+std::size_t heap_block(std::size_t bytes) {
+  return bytes == 0 ? 0 : std::max<std::size_t>(32, (bytes + 8 + 15) & ~std::size_t{15});
+}
+
+// A string's own heap block; none while it fits in the string itself.
+std::size_t heap_of(const std::string& text) {
+  return text.capacity() > std::string().capacity() ? heap_block(text.capacity() + 1) : 0;
 }
 
 }  // namespace
@@ -22,6 +29,13 @@ Response pending_response(const std::string& id) {
   return Response{202,
                   {{"content-type", "application/json"}},
                   boost::json::serialize(boost::json::object{{"id", id}, {"status", "pending"}})};
+}
+
+Response key_reused_response(std::string_view route) {
+  return failure_response(Failure::idempotency_key_reused,
+                          "the Idempotency-Key was used for another request (its method, path, query or body differ); "
+                          "a new request needs a new key",
+                          route);
 }
 
 ReplyWaiters::ReplyWaiters(ReplyLimits limits) : limits_(limits) {}
@@ -39,7 +53,10 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
     auto kept = kept_.find(wait.id);
     // A retry after a timeout deserves a new attempt, not the old 504.
     if (kept != kept_.end() && kept->second.timed_out) kept = kept_.end();
-    if (kept != kept_.end()) {
+    if (reuses_key(wait)) {
+      if (wait.caller) answers.emplace_back(std::move(*wait.caller), key_reused_response(wait.route));
+      result = Start::reused;
+    } else if (kept != kept_.end()) {
       if (wait.caller) answers.emplace_back(std::move(*wait.caller), kept->second.reply);
       result = Start::replayed;
     } else if (auto pending = pending_.find(wait.id); pending != pending_.end()) {
@@ -58,6 +75,7 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
       entry.route = std::move(wait.route);
       entry.keep_reply = wait.keep_reply;
       entry.reply_headers = std::move(wait.reply_headers);
+      entry.digest = wait.digest;
       if (wait.caller) entry.callers.push_back(std::move(*wait.caller));
       entry.deadline = deadlines_.emplace(wait.deadline, wait.id);
       pending_.emplace(std::move(wait.id), std::move(entry));
@@ -96,7 +114,7 @@ bool ReplyWaiters::deliver(const std::string& id, Response reply, SteadyTime now
     auto entry = pending_.find(id);
     if (entry == pending_.end()) return false;
     if (const auto& listed = entry->second.reply_headers) reply = shape_reply(reply, *listed);
-    if (entry->second.keep_reply) keep(id, reply, now);
+    if (entry->second.keep_reply) keep(id, reply, entry->second.digest, now);
     finish(entry, reply, answers);
   }
   send(answers);
@@ -137,7 +155,7 @@ std::vector<std::string> ReplyWaiters::expire(SteadyTime now) {
       if (pending.deadline == due) {
         auto answer = failure_response(Failure::timeout, "no reply before the route's timeout", pending.route);
         // An asynchronous caller learns it from its Location; a synchronous one may retry with its key.
-        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, now, true);
+        if (pending.callers.empty() && pending.keep_reply) keep(entry->first, answer, pending.digest, now, true);
         timed_out.push_back(pending.route);
         finish(entry, answer, answers);
         continue;
@@ -175,33 +193,52 @@ std::size_t ReplyWaiters::kept_bytes() const {
   return kept_bytes_;
 }
 
-void ReplyWaiters::keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out) {
-  const std::size_t bytes = size_of(reply);
+bool ReplyWaiters::reuses_key(const Wait& wait) const {
+  if (!wait.digest) return false;
+  const auto differs = [&](const std::optional<RequestDigest>& known) { return known && *known != *wait.digest; };
+  // A kept timeout and a new attempt's wait may both be there: either names the key's request.
+  if (auto kept = kept_.find(wait.id); kept != kept_.end() && differs(kept->second.digest)) return true;
+  auto pending = pending_.find(wait.id);
+  return pending != pending_.end() && differs(pending->second.digest);
+}
+
+std::size_t ReplyWaiters::kept_record_bytes(const std::string& id, const Response& reply) {
+  // The map's node (next pointer, key, record, cached hash) with about two bucket pointers,
+  // the order queue's pointer to the key, and every heap block the id and the reply hold.
+  std::size_t bytes = heap_block(sizeof(void*) + sizeof(std::string) + sizeof(Kept) + sizeof(std::size_t)) +
+                      3 * sizeof(void*) + heap_of(id);
+  bytes += heap_of(reply.body) + heap_block(reply.headers.capacity() * sizeof(Header));
+  for (const auto& header : reply.headers) bytes += heap_of(header.name) + heap_of(header.value);
+  return bytes;
+}
+
+void ReplyWaiters::keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest,
+                        SteadyTime now, bool timed_out) {
+  // Counted on the copy that is kept: a copy's strings and vector hold no spare capacity.
+  Kept record{reply, now + limits_.keep, 0, timed_out, digest};
+  record.bytes = kept_record_bytes(id, record.reply);
+  const std::size_t bytes = record.bytes;
   if (bytes > limits_.max_kept_bytes) return;
   if (auto old = kept_.find(id); old != kept_.end()) {
     // A new attempt after a timeout answered: its reply takes the place of the 504.
     kept_bytes_ -= old->second.bytes;
-    std::erase(kept_order_, id);
+    std::erase(kept_order_, &old->first);
   }
   kept_bytes_ += bytes;
-  kept_[id] = Kept{reply, now + limits_.keep, bytes, timed_out};
-  kept_order_.push_back(id);
-  while (kept_bytes_ > limits_.max_kept_bytes) {
-    auto oldest = kept_.find(kept_order_.front());
-    kept_bytes_ -= oldest->second.bytes;
-    kept_.erase(oldest);
-    kept_order_.pop_front();
-  }
+  const auto entry = kept_.insert_or_assign(id, std::move(record)).first;
+  kept_order_.push_back(&entry->first);
+  while (kept_bytes_ > limits_.max_kept_bytes) forget_oldest_kept();
+}
+
+void ReplyWaiters::forget_oldest_kept() {
+  auto oldest = kept_.find(*kept_order_.front());
+  kept_order_.pop_front();
+  kept_bytes_ -= oldest->second.bytes;
+  kept_.erase(oldest);
 }
 
 void ReplyWaiters::forget_kept(SteadyTime now) {
-  while (!kept_order_.empty()) {
-    auto oldest = kept_.find(kept_order_.front());
-    if (oldest->second.expires > now) return;
-    kept_bytes_ -= oldest->second.bytes;
-    kept_.erase(oldest);
-    kept_order_.pop_front();
-  }
+  while (!kept_order_.empty() && kept_.find(*kept_order_.front())->second.expires <= now) forget_oldest_kept();
 }
 
 }  // namespace causeway::bridge

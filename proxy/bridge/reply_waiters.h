@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bridge/correlation_id.h"
 #include "bridge/exchange.h"
 
 namespace causeway::bridge {
@@ -38,6 +39,8 @@ class ReplyWaiters {
     std::optional<Responder> caller;   // none when the caller got 202 + Location already
     // Reply headers the route passes on besides content-type; null passes every header.
     std::shared_ptr<const std::vector<std::string>> reply_headers;
+    // With an Idempotency-Key: the request the key stands for while its id is pending or kept.
+    std::optional<RequestDigest> digest;
   };
 
   enum class Start {
@@ -45,6 +48,7 @@ class ReplyWaiters {
     joined,    // the same id is already waiting: the caller gets that reply, produce nothing
     replayed,  // a kept reply answered the caller at once
     full,      // max_pending reached: nothing registered, the caller got 503
+    reused,    // the id is pending or kept for another request (digest): nothing registered, the caller got 422
   };
   Start start(Wait wait, SteadyTime now);
 
@@ -68,6 +72,10 @@ class ReplyWaiters {
   std::size_t pending() const;
   std::size_t kept_bytes() const;
 
+  // What keeping this reply costs in memory (what replies.max_kept bounds): the record,
+  // its map and queue entries and the heap blocks of its strings, not only the body.
+  static std::size_t kept_record_bytes(const std::string& id, const Response& reply);
+
  private:
   using Deadlines = std::multimap<SteadyTime, std::string>;  // request deadlines and poll ends, by id
   struct Poller {
@@ -79,19 +87,25 @@ class ReplyWaiters {
     Deadlines::iterator deadline;
     bool keep_reply = false;
     std::shared_ptr<const std::vector<std::string>> reply_headers;
+    std::optional<RequestDigest> digest;
     std::vector<Responder> callers;
     std::vector<Poller> pollers;
   };
   struct Kept {
     Response reply;
     SteadyTime expires;
-    std::size_t bytes;
+    std::size_t bytes = 0;  // kept_record_bytes
     bool timed_out = false;  // told to a poller, never replayed to a new request
+    std::optional<RequestDigest> digest;
   };
   using Answers = std::vector<std::pair<Responder, Response>>;
 
-  void keep(const std::string& id, const Response& reply, SteadyTime now, bool timed_out = false);
+  void keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest, SteadyTime now,
+            bool timed_out = false);
+  // Whether `wait` carries a key that the id's pending or kept request was made with for another request.
+  bool reuses_key(const Wait& wait) const;
   void forget_kept(SteadyTime now);
+  void forget_oldest_kept();
   // Removes a pending entry and its deadlines; its callers and pollers get answer.
   void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);
   static void send(Answers& answers);
@@ -101,11 +115,15 @@ class ReplyWaiters {
   std::unordered_map<std::string, Pending> pending_;
   Deadlines deadlines_;
   std::unordered_map<std::string, Kept> kept_;
-  std::deque<std::string> kept_order_;  // insertion order = expiry order, as keep is fixed
+  // Keys of kept_ (nodes do not move) in insertion order = expiry order, as keep is fixed.
+  std::deque<const std::string*> kept_order_;
   std::size_t kept_bytes_ = 0;
 };
 
 // The 202 a poller gets while the reply is not there yet.
 Response pending_response(const std::string& id);
+
+// The 422 of a request whose Idempotency-Key names another request.
+Response key_reused_response(std::string_view route);
 
 }  // namespace causeway::bridge

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "bridge/correlation_id.h"
 #include "bridge/event_flow.h"
 #include "bridge/event_message.h"
 #include "bridge/failure.h"
@@ -51,6 +52,9 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   auto stamp = stamp_request(route_, request);
   const bool async = read_preferences(request.headers).respond_async;
   const bool keyed = find_header(request.headers, "idempotency-key") != nullptr;
+  // Before the message takes the body.
+  std::optional<RequestDigest> digest;
+  if (keyed) digest = request_digest(request.method, request.path, request.query, request.body);
   auto built = build_event_message(route_, target_, wire_, request, captures, stamp, reply_, producer_.get());
   if (auto* problem = std::get_if<std::string>(&built)) {
     respond(failure_response(Failure::bad_request, *problem, route_.name));
@@ -60,10 +64,14 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   const auto now = Clock::now();
   ReplyWaiters::Wait wait{stamp.correlation_id, route_.name, now + target_.timeout, async || keyed,
                           async ? std::nullopt : std::optional<Responder>(respond), reply_headers_};
+  wait.digest = digest;
   switch (waiters_.start(std::move(wait), now)) {
+    // A synchronous caller heard 503 or 422 from the waiters; an asynchronous one has no wait there.
     case ReplyWaiters::Start::full:
-      // A synchronous caller heard 503 from the waiters; an asynchronous one has no wait there.
       if (async) respond(failure_response(Failure::overloaded, "too many requests wait for a reply", route_.name));
+      return;
+    case ReplyWaiters::Start::reused:
+      if (async) respond(key_reused_response(route_.name));
       return;
     case ReplyWaiters::Start::joined:
     case ReplyWaiters::Start::replayed:

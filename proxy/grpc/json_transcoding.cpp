@@ -1,8 +1,11 @@
 #include "grpc/json_transcoding.h"
 
+#include <memory>
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -40,7 +43,16 @@ Transcoded proto_to_json(const MessageType& type, std::string_view bytes, const 
   // The converter stops quietly at bytes it cannot read; a garbled message must not pass for "{}".
   out.error = malformed(type, bytes);
   if (!out.ok()) return out;
-  pb::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
+  // The converter walks the wire as it is: a field sent twice would be printed twice, a
+  // duplicate key that JSON readers resolve by dropping one. Parsing first merges it.
+  std::unique_ptr<pb::Message> message(type.prototype->New());
+  if (!message->ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    out.error = "not a valid " + type.descriptor->full_name() +
+                " message: a field's bytes do not fit its type (a string that is not UTF-8, a sub-message that does not parse)";
+    return out;
+  }
+  const std::string merged = message->SerializePartialAsString();
+  pb::io::ArrayInputStream input(merged.data(), static_cast<int>(merged.size()));
   pb::io::StringOutputStream output(&out.data);
   const auto status = pb::util::BinaryToJsonStream(type.resolver, type.type_url, &input, &output, print);
   if (!status.ok()) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
 
@@ -41,13 +42,16 @@ struct ProtoCatalog::Impl {
   pb::DescriptorPool pool;
   std::unique_ptr<pb::util::TypeResolver> resolver{
       pb::util::NewTypeResolverForDescriptorPool(std::string(kTypeUrlPrefix), &pool)};
+  // After the pool: its prototypes point into the pool's descriptors. GetPrototype locks.
+  pb::DynamicMessageFactory factory{&pool};
   std::map<std::string, MessageType, std::less<>> messages;  // by full name
   std::map<std::string, RpcMethod, std::less<>> methods;     // by path, "/pkg.Service/Method"
   std::map<std::string, std::vector<const RpcMethod*>, std::less<>> services;
 
   void add_messages(const pb::Descriptor& message) {
     messages.emplace(message.full_name(),
-                     MessageType{&message, resolver.get(), std::string(kTypeUrlPrefix) + "/" + message.full_name()});
+                     MessageType{&message, resolver.get(), factory.GetPrototype(&message),
+                                 std::string(kTypeUrlPrefix) + "/" + message.full_name()});
     for (int i = 0; i < message.nested_type_count(); ++i) add_messages(*message.nested_type(i));
   }
 

@@ -20,6 +20,7 @@
 namespace google::protobuf {
 class Descriptor;
 class DescriptorPool;
+class Message;
 class MethodDescriptor;
 namespace util {
 class TypeResolver;
@@ -37,6 +38,7 @@ class CatalogError : public std::runtime_error {
 struct MessageType {
   const google::protobuf::Descriptor* descriptor = nullptr;
   google::protobuf::util::TypeResolver* resolver = nullptr;  // the catalog's, for JSON (thread-safe)
+  const google::protobuf::Message* prototype = nullptr;      // a dynamic message of the type, to parse bytes into
   std::string type_url;                                              // "type.googleapis.com/pkg.Message"
   std::string_view name() const;                                    // "pkg.Message"
 };

@@ -18,6 +18,7 @@
 #include "bridge/failure.h"
 #include "bridge/trace_context.h"
 #include "config/http_names.h"
+#include "http/request_checks.h"
 #include "http/upstream_client.h"
 #include "http/upstream_pool.h"
 
@@ -124,7 +125,11 @@ void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, con
   out.set(bhttp::field::host, config::Endpoint{upstream.host, upstream.port}.text());
   out.set("x-forwarded-for", client.peer);
   out.set("x-forwarded-proto", client.scheme);
-  if (auto host = in.find(bhttp::field::host); host != in.end()) out.set("x-forwarded-host", host->value());
+  if (auto authority = target_authority(in.target()); !authority.empty()) {
+    out.set("x-forwarded-host", authority);
+  } else if (auto host = in.find(bhttp::field::host); host != in.end()) {
+    out.set("x-forwarded-host", host->value());
+  }
   if (!client.client_cert.empty()) out.set("x-forwarded-client-cert", client.client_cert);
   auto trace = bridge::continue_trace(traceparent, state_value.empty() ? nullptr : &state_value);
   out.set("traceparent", trace.traceparent);

@@ -38,6 +38,14 @@ std::string_view origin_form(std::string_view target) {
   return rest.front() == '?' ? std::string_view{} : rest;  // "http://h?q" has no path: refused below
 }
 
+std::string_view target_authority(std::string_view target) {
+  if (!starts_absolute(target)) return {};
+  std::string_view authority = target.substr(target.find("//") + 2);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return authority;
+}
+
 bool valid_host(std::string_view value) {
   std::string_view host = value;
   if (host.starts_with('[')) {
@@ -99,6 +107,10 @@ std::optional<Rejection> check_request_head(const bhttp::request_header<>& head,
   auto target = origin_form(head.target());
   if (target.empty() || target.front() != '/') {
     return Rejection{Failure::bad_request, "the request target must be a path, or an absolute http(s) URL"};
+  }
+  // RFC 9110 4.2.1: an http URI with an empty host is invalid; what is passed on as the host must be one.
+  if (starts_absolute(head.target()) && !valid_host(target_authority(head.target()))) {
+    return Rejection{Failure::bad_request, "the request target's authority is not a valid host"};
   }
   return std::nullopt;
 }

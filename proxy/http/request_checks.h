@@ -25,6 +25,10 @@ std::optional<Rejection> check_request_head(const boost::beast::http::request_he
 // ("/a?b"), the part after the authority in absolute form ("http://host/a?b" -> "/a?b").
 std::string_view origin_form(std::string_view target);
 
+// The authority of an absolute-form target without userinfo ("http://u@h:8080/a" -> "h:8080");
+// empty in origin form. RFC 9112 3.2.2: it, not Host, names the host the client asked for.
+std::string_view target_authority(std::string_view target);
+
 // RFC 3986 host [":" port]: a name, an IPv4 address or a bracketed IPv6 one.
 bool valid_host(std::string_view value);
 

@@ -84,5 +84,46 @@ TEST(Admin, UnknownAdminPathIs404AndWritesAre405) {
   EXPECT_TRUE(response.header("allow")) << "405 without Allow";
 }
 
+// A browser page on the same host (or a name rebound to 127.0.0.1) must not be able to
+// change state: POST /reload needs a loopback Host and, when an Origin is sent, the admin
+// listener's own origin. Tools that send no Origin (curl, scripts) work as before.
+TEST(Admin, StateChangesAreRefusedFromOtherOriginsAndHosts) {
+  CausewayProcess causeway;
+  const auto admin = causeway.admin();
+  const std::string port = std::to_string(admin.port);
+  const std::string other_port = std::to_string(admin.port == 65535 ? 1 : admin.port + 1);
+  auto reload = [&](const Headers& headers) { return http(admin, "POST", "/reload", headers, {}, 30s); };
+
+  for (const Headers& refused : std::vector<Headers>{
+           {{"Host", admin.text()}, {"Origin", "http://evil.example"}},
+           {{"Host", admin.text()}, {"Origin", "http://127.0.0.1:" + other_port}},  // another local service's page
+           {{"Host", admin.text()}, {"Origin", "https://127.0.0.1:" + port}},
+           {{"Host", admin.text()}, {"Origin", "null"}},
+           {{"Host", "evil.example:" + port}},                                // DNS rebinding
+           {{"Host", "causeway.test"}},
+           {{"Host", "127.0.0.1.evil.example:" + port}},
+       }) {
+    auto answer = reload(refused);
+    EXPECT_EQ(answer.status, 403) << refused.back().first << ": " << refused.back().second << " -> " << answer.body;
+    EXPECT_EQ(answer.header("content-type"), "application/json");
+    EXPECT_EQ(answer.error(), "forbidden") << answer.body;
+  }
+  EXPECT_EQ(scrape_metrics(admin).value("causeway_config_reloads_total").value_or(0), 0) << "a refused reload ran";
+  EXPECT_EQ(scrape_metrics(admin).value("causeway_admin_requests_refused_total").value_or(0), 7);
+
+  for (const Headers& allowed : std::vector<Headers>{
+           {{"Host", admin.text()}},
+           {{"Host", "localhost:" + port}, {"Origin", "http://localhost:" + port}},
+           {{"Host", "127.0.0.1:" + port}, {"Origin", "http://127.0.0.1:" + port}},
+           {{"Host", "[::1]:" + port}, {"Origin", "http://[::1]:" + port}},
+           {{"Host", "127.8.9.10"}},
+       }) {
+    auto answer = reload(allowed);
+    EXPECT_EQ(answer.status, 200) << allowed.front().second << " -> " << answer.body;
+  }
+  // Reading is as it was.
+  EXPECT_EQ(http(admin, "GET", "/config", {{"Origin", "http://evil.example"}}).status, 200);
+}
+
 }  // namespace
 }  // namespace causeway::testing

@@ -203,6 +203,31 @@ TEST(Forward, XForwardedHeadersAreSetAndClientSentOnesReplaced) {
   }
 }
 
+// RFC 9112 3.2.2: with an absolute-form target the target's authority is the host the
+// client asked for, whatever Host says; userinfo is never passed on.
+TEST(Forward, XForwardedHostOfAnAbsoluteFormTargetIsItsAuthority) {
+  ScriptedService service;
+  CausewayProcess causeway(api_config(service.url()));
+
+  EXPECT_EQ(http(causeway.listener(), "GET", "http://other.example/api/who", {{"Host", "shop.example"}}).status, 200);
+  EXPECT_EQ(http(causeway.listener(), "GET", "HTTP://user:secret@Other.example:8080/api/who?x=1",
+                 {{"Host", "shop.example"}}).status, 200);
+  EXPECT_EQ(http(causeway.listener(), "GET", "http://[::1]:8443/api/who", {{"Host", "shop.example"}}).status, 200);
+  auto empty = http(causeway.listener(), "GET", "http:///api/who", {{"Host", "shop.example"}});
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(empty.json().at("message").as_string(), "the request target's authority is not a valid host");
+  auto bad_port = http(causeway.listener(), "GET", "http://other.example:http/api/who", {{"Host", "shop.example"}});
+  EXPECT_EQ(bad_port.status, 400) << bad_port.body;
+
+  ASSERT_EQ(service.request_count(), 3u);
+  const auto requests = service.requests();
+  EXPECT_EQ(requests[0].header("x-forwarded-host"), "other.example");
+  EXPECT_EQ(requests[1].header("x-forwarded-host"), "Other.example:8080");
+  EXPECT_EQ(requests[2].header("x-forwarded-host"), "[::1]:8443");
+  EXPECT_EQ(requests[1].target, "/api/who?x=1");
+  for (const auto& seen : requests) EXPECT_EQ(count_header(seen, "x-forwarded-host"), 1u);
+}
+
 TEST(Forward, TraceparentIsContinuedWithTheSameTraceAndANewSpan) {
   ScriptedService service;
   CausewayProcess causeway(api_config(service.url()));

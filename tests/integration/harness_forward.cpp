@@ -276,7 +276,10 @@ std::size_t count_matches(const std::string& text, const std::regex& pattern) {
   return count;
 }
 
-HttpResponse post_reload(const Address& admin) { return http(admin, "POST", "/reload", {}, {}, 30s); }
+// With the Host curl would send: the admin listener takes state changes from loopback Hosts only.
+HttpResponse post_reload(const Address& admin) {
+  return http(admin, "POST", "/reload", {{"Host", admin.text()}}, {}, 30s);
+}
 
 UnwatchedConfig::UnwatchedConfig(CausewayProcess& causeway) : causeway_(causeway) {
   std::ifstream in(causeway.config_file());

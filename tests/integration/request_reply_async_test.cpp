@@ -98,11 +98,12 @@ TEST(RequestReplyAsync, AKeptReplyIs404OnceExpired) {
 
 TEST(RequestReplyAsync, KeptRepliesBeyondMaxKeptGoOldestFirst) {
   ReplyConfig config;
-  config.replies = "{ max_kept: 1KiB }";  // room for one of the 700-byte replies, not two
+  // Room for one of the 500-byte replies (about 800 bytes with its record), not two.
+  config.replies = "{ max_kept: 1KiB }";
   CausewayProcess causeway(config.yaml());
   EchoResponder responder(causeway.broker(), "quotes.requests");
 
-  const std::string older(700, 'o'), newer(700, 'n');
+  const std::string older(500, 'o'), newer(500, 'n');
   auto older_location = post_async(causeway, older);
   ASSERT_EQ(poll_until_settled(causeway, older_location, 5s).body, older);
   auto newer_location = post_async(causeway, newer);
@@ -165,7 +166,8 @@ TEST(RequestReplyIdempotency, TheSameKeyJoinsThePendingRequestAndLaterGetsItRepl
 
   auto first = std::async(std::launch::async, [&] { return post_quote(causeway.listener(), "first", key); });
   ASSERT_TRUE(eventually([&] { return metric(causeway.admin(), "causeway_replies_pending") == 1; }, 5s));
-  auto retry = post_quote(causeway.listener(), "retry", key);
+  // A retry is the same request again (same method, path and body).
+  auto retry = post_quote(causeway.listener(), "first", key);
   auto original = first.get();
   EXPECT_EQ(original.status, 200) << original.body;
   EXPECT_EQ(original.body, "first");
@@ -173,7 +175,7 @@ TEST(RequestReplyIdempotency, TheSameKeyJoinsThePendingRequestAndLaterGetsItRepl
   EXPECT_EQ(retry.body, "first") << "the retry joined the pending request, so it gets that reply";
 
   auto replayed_at = Clock::now();
-  auto replay = post_quote(causeway.listener(), "again", key);
+  auto replay = post_quote(causeway.listener(), "first", key);
   EXPECT_EQ(replay.status, 200) << replay.body;
   EXPECT_EQ(replay.body, "first");
   EXPECT_LT(Clock::now() - replayed_at, 500ms) << "a kept reply is replayed at once";
@@ -182,6 +184,43 @@ TEST(RequestReplyIdempotency, TheSameKeyJoinsThePendingRequestAndLaterGetsItRepl
   EXPECT_EQ(requests.size(), 1u) << "one key, one message";
   EXPECT_EQ(responder.replied(), 1u);
   EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_replies_matched_total", 1), 1);
+}
+
+// IETF Idempotency-Key draft: a key reused with another request is 422; it neither joins
+// nor replays what the key's first request was answered.
+TEST(RequestReplyIdempotency, AKeyReusedForAnotherRequestIs422) {
+  ReplyConfig config;
+  config.timeout = "10s";
+  CausewayProcess causeway(config.yaml());
+  EchoResponder responder(causeway.broker(), "quotes.requests", {"--delay-ms", "1000"});
+  const Headers key{{"Idempotency-Key", "order-43"}};
+
+  auto first = std::async(std::launch::async, [&] { return post_quote(causeway.listener(), "first", key); });
+  ASSERT_TRUE(eventually([&] { return metric(causeway.admin(), "causeway_replies_pending") == 1; }, 5s));
+  auto while_pending = post_quote(causeway.listener(), "other", key);
+  EXPECT_EQ(while_pending.status, 422) << while_pending.body;
+  EXPECT_EQ(while_pending.error(), "idempotency_key_reused");
+  EXPECT_EQ(while_pending.json().at("route").as_string(), "quote");
+  EXPECT_FALSE(while_pending.json().at("message").as_string().empty());
+  Headers async_key = key;
+  async_key.push_back({"Prefer", "respond-async"});
+  auto async_pending = post_quote(causeway.listener(), "other", async_key);
+  EXPECT_EQ(async_pending.status, 422) << async_pending.body;
+  EXPECT_FALSE(async_pending.header("location")) << "a Location for a request that was refused";
+  EXPECT_EQ(first.get().body, "first");
+
+  auto while_kept = post_quote(causeway.listener(), "other", key);
+  EXPECT_EQ(while_kept.status, 422) << while_kept.body;
+  EXPECT_EQ(while_kept.error(), "idempotency_key_reused");
+  auto other_path = http(causeway.listener(), "POST", "/quotes?variant=2", key, "first");
+  EXPECT_EQ(other_path.status, 422) << "the query is part of the request: " << other_path.body;
+  auto replay = post_quote(causeway.listener(), "first", key);
+  EXPECT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.body, "first");
+
+  auto requests = TopicReader(causeway.broker(), "quotes.requests").read(2, 3s);
+  EXPECT_EQ(requests.size(), 1u) << "nothing produced for a reused key";
+  EXPECT_EQ(metric(causeway.admin(), "causeway_requests_total", {{"route", "quote"}, {"code", "422"}}), 4);
 }
 
 TEST(RequestReplyIdempotency, DifferentKeysAreSeparateRequests) {

@@ -323,7 +323,7 @@ TEST_F(TlsTest, ReloadReReadsTheCertificateFiles) {
   // Replaced in place, as cert-manager or certbot do; the config file is unchanged.
   std::filesystem::copy_file(pki.path("second.pem"), pki.path("server.pem"), std::filesystem::copy_options::overwrite_existing);
   std::filesystem::copy_file(pki.path("second.key"), pki.path("server.key"), std::filesystem::copy_options::overwrite_existing);
-  auto reloaded = http(causeway.admin(), "POST", "/reload", {}, {}, 30s);
+  auto reloaded = http(causeway.admin(), "POST", "/reload", {{"Host", causeway.admin().text()}}, {}, 30s);
   EXPECT_EQ(reloaded.status, 200) << reloaded.body;
   EXPECT_PRED2(contains, reloaded.body, "listener 'public' kept");
   EXPECT_EQ(causeway.listener().port, address.port);
@@ -332,7 +332,7 @@ TEST_F(TlsTest, ReloadReReadsTheCertificateFiles) {
 
   // A broken file fails the reload, at its setting; the certificate in use stays.
   pki.write("server.pem", "-----BEGIN CERTIFICATE-----\nbroken\n");
-  auto refused = http(causeway.admin(), "POST", "/reload", {}, {}, 30s);
+  auto refused = http(causeway.admin(), "POST", "/reload", {{"Host", causeway.admin().text()}}, {}, 30s);
   EXPECT_EQ(refused.status, 400);
   EXPECT_PRED2(contains, refused.body, ":8:13: listeners.public.tls.cert: " + pki.path("server.pem") +
                                       ": not a valid PEM certificate (OpenSSL: ");

@@ -1,22 +1,57 @@
 // A Kafka-protocol broker for tests (librdkafka's mock cluster) that can be taken
 // down and brought back while Causeway talks to it.
 //
-//   mock_broker [BROKERS]      prints "bootstrap=HOST:PORT[,...]" and then reads commands:
+//   mock_broker [BROKERS]      prints "bootstrap=HOST:PORT[,...]" (BROKERS: 1..100, default 1)
+//                              and then reads commands:
 //     down | up                all brokers refuse / accept connections
 //     rtt MS                   add MS of round-trip delay to every broker
 //     topic NAME PARTITIONS    create a topic
 //     quit                     (or end of input) stop
-// Each command is answered with "ok" or "error: ...".
+// Each command is answered with "ok" or "error: ...". --help prints the usage line; a bad
+// argument is an error on stderr and exit status 2.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: mock_broker [BROKERS]   (1..100 brokers, default 1; then commands on stdin: "
+    "down | up | rtt MS | topic NAME PARTITIONS | quit)";
+constexpr int kMaxBrokers = 100;
+
+std::optional<int> broker_count(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > kMaxBrokers) return std::nullopt;
+  return value;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "mock_broker: " << message << "\n" << kUsage << "\n";
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  int brokers = argc > 1 ? std::stoi(argv[1]) : 1;
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    std::cout << kUsage << "\n";
+    return 0;
+  }
+  if (argc > 2) return usage_error("expected at most one argument, got " + std::to_string(argc - 1));
+  const auto brokers = argc > 1 ? broker_count(argv[1]) : std::optional<int>(1);
+  if (!brokers) {
+    return usage_error("expected a number of brokers from 1 to " + std::to_string(kMaxBrokers) + ", got '" +
+                       std::string(argv[1]) + "'");
+  }
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
@@ -25,7 +60,7 @@ int main(int argc, char** argv) {
     std::cerr << "mock_broker: " << error << "\n";
     return 1;
   }
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(owner, brokers);
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(owner, *brokers);
   if (!cluster) {
     std::cerr << "mock_broker: cannot start the mock cluster\n";
     return 1;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <malloc.h>
+
+#include "bridge/correlation_id.h"
 #include "bridge/reply_waiters.h"
 
 namespace causeway::bridge {
@@ -78,6 +81,60 @@ TEST(ReplyWaiters, KeptReplyIsReplayedUntilItExpires) {
   EXPECT_TRUE(later.heard.empty());
 }
 
+// A keyed wait: the id its Idempotency-Key gives and the digest of the request it stands for.
+ReplyWaiters::Wait keyed(const std::string& id, const std::string& body, Ear* ear, SteadyTime deadline = t0 + 5s) {
+  auto wait = wait_for(id, ear, deadline, true);
+  wait.digest = request_digest("POST", "/quotes", "", body);
+  return wait;
+}
+
+TEST(ReplyWaiters, AKeyReusedForAnotherRequestIs422WhilePendingAndWhileKept) {
+  ReplyWaiters waiters({.keep = 60s});
+  Ear first, same, other;
+  EXPECT_EQ(waiters.start(keyed("k", "one", &first), t0), ReplyWaiters::Start::waiting);
+  EXPECT_EQ(waiters.start(keyed("k", "one", &same), t0), ReplyWaiters::Start::joined);
+  EXPECT_EQ(waiters.start(keyed("k", "two", &other), t0), ReplyWaiters::Start::reused);
+  ASSERT_EQ(other.heard.size(), 1u);
+  EXPECT_EQ(other.heard[0].status, 422);
+  EXPECT_EQ(other.heard[0].body,
+            R"({"error":"idempotency_key_reused","message":"the Idempotency-Key was used for another request )"
+            R"((its method, path, query or body differ); a new request needs a new key","route":"quote"})");
+  EXPECT_EQ(waiters.start(keyed("k", "two", nullptr), t0), ReplyWaiters::Start::reused);  // asynchronous: no caller
+
+  waiters.deliver("k", reply(200, "for one"), t0 + 1s);
+  EXPECT_EQ(first.heard.at(0).body, "for one");
+  EXPECT_EQ(same.heard.at(0).body, "for one");
+  EXPECT_EQ(other.heard.size(), 1u) << "a refused caller hears nothing more";
+  Ear replay, refused;
+  EXPECT_EQ(waiters.start(keyed("k", "one", &replay), t0 + 2s), ReplyWaiters::Start::replayed);
+  EXPECT_EQ(replay.heard.at(0).body, "for one");
+  EXPECT_EQ(waiters.start(keyed("k", "two", &refused), t0 + 2s), ReplyWaiters::Start::reused);
+  EXPECT_EQ(refused.heard.at(0).status, 422);
+
+  Ear fresh;  // once the kept reply expired, the key is free again
+  EXPECT_EQ(waiters.start(keyed("k", "two", &fresh, t0 + 70s), t0 + 62s), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(fresh.heard.empty());
+}
+
+TEST(ReplyWaiters, AKeyReusedAfterAnAsynchronousTimeoutIs422) {
+  ReplyWaiters waiters({});
+  waiters.start(keyed("k", "one", nullptr), t0);
+  waiters.expire(t0 + 5s);
+  Ear other, retry;
+  EXPECT_EQ(waiters.start(keyed("k", "two", &other, t0 + 20s), t0 + 6s), ReplyWaiters::Start::reused);
+  EXPECT_EQ(waiters.start(keyed("k", "one", &retry, t0 + 20s), t0 + 6s), ReplyWaiters::Start::waiting);
+}
+
+TEST(ReplyWaiters, RequestDigestCoversMethodPathQueryAndBody) {
+  const auto digest = request_digest("POST", "/quotes", "a=1", "{}");
+  EXPECT_EQ(digest, request_digest("POST", "/quotes", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("PUT", "/quotes", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes/1", "a=1", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes", "a=2", "{}"));
+  EXPECT_NE(digest, request_digest("POST", "/quotes", "a=1", "{ }"));
+  EXPECT_NE(request_digest("POST", "/a", "", "b"), request_digest("POST", "/a", "b", ""));
+}
+
 TEST(ReplyWaiters, RepliesWithoutKeepAreNotKept) {
   ReplyWaiters waiters({});
   Ear first, second;
@@ -88,17 +145,53 @@ TEST(ReplyWaiters, RepliesWithoutKeepAreNotKept) {
 }
 
 TEST(ReplyWaiters, KeptBytesAreBoundedOldestFirst) {
-  ReplyWaiters waiters({.max_kept_bytes = 100});
+  const std::size_t one = ReplyWaiters::kept_record_bytes("a", Response{200, {}, std::string(40, 'x')});
+  EXPECT_GT(one, 40u + sizeof(Response)) << "the record counts, not only its body";
+  ReplyWaiters waiters({.max_kept_bytes = 2 * one + one / 2});
   for (std::string id : {"a", "b", "c"}) {
     waiters.start(wait_for(id, nullptr, t0 + 5s, true), t0);
     waiters.deliver(id, Response{200, {}, std::string(40, 'x')}, t0);
   }
-  EXPECT_EQ(waiters.kept_bytes(), 80u);
+  EXPECT_EQ(waiters.kept_bytes(), 2 * one);
   Ear a, c;
   waiters.poll("a", std::nullopt, t0, a.responder());
   waiters.poll("c", std::nullopt, t0, c.responder());
   EXPECT_EQ(a.heard.at(0).status, 404);
   EXPECT_EQ(c.heard.at(0).status, 200);
+}
+
+// max_kept bounds what kept replies really take, not only their bodies: a million tiny
+// replies once took 330 MB against a 64 MiB bound. The heap's growth is the judge.
+TEST(ReplyWaiters, ManyTinyKeptRepliesStayWithinTheByteBound) {
+  constexpr std::size_t kBound = 1024 * 1024;
+  constexpr int kReplies = 100000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kReplies; ++i) ids.push_back("00000000-0000-4000-8000-" + std::to_string(100000000000 + i));
+  const auto before = mallinfo2().uordblks;
+  {
+    ReplyWaiters waiters({.keep = 60s, .max_kept_bytes = kBound});
+    for (const auto& id : ids) {
+      waiters.start(wait_for(id, nullptr, t0 + 5s, true), t0);
+      waiters.deliver(id, reply(200, "ok"), t0);
+    }
+    const auto grown = mallinfo2().uordblks - before;
+    EXPECT_LE(waiters.kept_bytes(), kBound);
+    EXPECT_LE(grown, kBound) << "kept replies take " << grown << " bytes of heap against a bound of " << kBound;
+
+    int kept = 0;
+    for (const auto& id : ids) {
+      Ear ear;
+      waiters.poll(id, std::nullopt, t0, ear.responder());
+      kept += ear.heard.at(0).status == 200;
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_LT(kept, kReplies);
+    Ear newest, oldest;
+    waiters.poll(ids.back(), std::nullopt, t0, newest.responder());
+    waiters.poll(ids.front(), std::nullopt, t0, oldest.responder());
+    EXPECT_EQ(newest.heard.at(0).status, 200);
+    EXPECT_EQ(oldest.heard.at(0).status, 404);
+  }
 }
 
 TEST(ReplyWaiters, FullAnswers503AndRegistersNothing) {
@@ -184,7 +277,8 @@ TEST(ReplyWaiters, ARetryAfterAnAsynchronousTimeoutStartsAgain) {
   Ear poller;
   waiters.poll("k", std::nullopt, t0 + 8s, poller.responder());
   EXPECT_EQ(poller.heard.at(0).body, "second time");
-  EXPECT_EQ(waiters.kept_bytes(), std::string("second time").size() + std::string("content-typetext/plain").size());
+  EXPECT_EQ(waiters.kept_bytes(), ReplyWaiters::kept_record_bytes("k", reply(200, "second time")))
+      << "the new reply took the 504's place, counted once";
 }
 
 TEST(ReplyWaiters, AbandonAllAnswersEveryone) {

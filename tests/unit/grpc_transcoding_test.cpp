@@ -84,6 +84,28 @@ TEST(GrpcJson, MessageBecomesProto3Json) {
   EXPECT_THAT(proto_to_json(type, "\xff\xff\xff").error, HasSubstr("not a valid inventory.v1.Item message"));
 }
 
+// Protobuf merges a field set twice on the wire (a message field field by field, a
+// singular scalar: the last value); the JSON must say what a parser reads, with each key once.
+TEST(GrpcJson, FieldsRepeatedOnTheWireAreMergedNotPrintedTwice) {
+  inventory::v1::ReserveRequest first;
+  first.set_sku("A1");
+  first.mutable_order()->set_customer("c1");
+  first.mutable_order()->set_color(inventory::v1::RED);
+  inventory::v1::ReserveRequest second;
+  second.set_sku("B2");
+  second.mutable_order()->set_id("o1");
+  second.add_lot_ids(7);
+  const std::string bytes = first.SerializeAsString() + second.SerializeAsString();
+
+  const Transcoded json = proto_to_json(message_type("inventory.v1.ReserveRequest"), bytes);
+  ASSERT_TRUE(json.ok()) << json.error;
+  EXPECT_EQ(json.data, R"({"sku":"B2","order":{"id":"o1","customer":"c1","color":"RED"},"lotIds":["7"]})");
+
+  // What the parse refuses is refused, not printed as an empty string.
+  EXPECT_THAT(proto_to_json(message_type("inventory.v1.Item"), std::string("\x0a\x01\xff", 3)).error,
+              HasSubstr("not a valid inventory.v1.Item message: a field's bytes do not fit its type"));
+}
+
 TEST(GrpcJson, RoundTripsEventPayloads) {
   const auto& type = message_type("inventory.v1.Item");
   const std::string json = R"({"sku":"A1","quantity":4,"price":{"currency":"EUR","units":"1250"}})";

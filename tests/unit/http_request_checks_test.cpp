@@ -74,6 +74,18 @@ TEST(RequestChecks, HostAndTarget) {
             "400 invalid Host header");
 }
 
+TEST(RequestChecks, AuthorityOfAnAbsoluteFormTarget) {
+  EXPECT_EQ(target_authority("/a?b"), "");
+  EXPECT_EQ(target_authority("http://h/a"), "h");
+  EXPECT_EQ(target_authority("HTTPS://h:8443?q"), "h:8443");
+  EXPECT_EQ(target_authority("http://user:pw@h:80/a@b"), "h:80");
+  EXPECT_EQ(target_authority("http://[::1]:9/"), "[::1]:9");
+  EXPECT_EQ(target_authority("http:///a"), "");
+  EXPECT_EQ(rejection_of("GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n"), "400 the request target's authority is not a valid host");
+  EXPECT_EQ(rejection_of("GET http://x:y/a HTTP/1.1\r\nHost: x\r\n\r\n"), "400 the request target's authority is not a valid host");
+  EXPECT_EQ(rejection_of("GET http://u@x:1/a HTTP/1.1\r\nHost: x\r\n\r\n"), "ok");
+}
+
 TEST(RequestChecks, OriginFormAndHosts) {
   EXPECT_EQ(origin_form("/a?b"), "/a?b");
   EXPECT_EQ(origin_form("http://h:80/a?b"), "/a?b");

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <future>
 #include <mutex>
+#include <set>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -215,6 +216,39 @@ TEST(GrpcEvent, JsonEncodingPutsTheProto3JsonMappingOnTheTopic) {
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].header("content-type"), "application/json");
   EXPECT_EQ(boost::json::parse(messages[0].value), boost::json::parse(R"({"sku":"A1","quantity":2,"order":{"color":"GREEN"}})"));
+}
+
+// A message field set twice on the wire merges (protobuf's rule); the topic's JSON has each
+// key once. REST -> gRPC makes such bytes: PUT /v1/orders/{order.id}/reservation appends the
+// path's order.id after the body's order.
+TEST(GrpcEvent, JsonEncodingMergesAFieldSetTwiceOnTheWire) {
+  CausewayProcess bridge(grpc_config("", R"(  - name: reserve
+    from: { listener: rpc, rpc: inventory.v1.Inventory/ReserveItem }
+    to: { broker: events, topic: items.reserved }
+    encoding: json
+)"));
+  CausewayProcess rest(grpc_config("  inventory: { type: grpc, address: " + bridge.listener("rpc").text() + " }\n",
+                                   R"(  - name: inventory-rest
+    from: { listener: public }
+    to: { upstream: inventory, rpc: "inventory.v1.Inventory/*" }
+)"));
+  auto reserved = http(rest.listener(), "PUT", "/v1/orders/o1/reservation", {{"content-type", "application/json"}},
+                       R"({"customer":"c1","color":"RED"})");
+  ASSERT_EQ(reserved.status, 200) << reserved.body << "\n" << rest.log() << "\n" << bridge.log();
+
+  inv::ReserveRequest first;
+  first.set_sku("A1");
+  first.mutable_order()->set_customer("c2");
+  inv::ReserveRequest second;
+  second.mutable_order()->set_id("o2");
+  ASSERT_TRUE(raw_call(bridge.listener("rpc"), "/inventory.v1.Inventory/ReserveItem",
+                       first.SerializeAsString() + second.SerializeAsString()).ok());
+
+  auto messages = TopicReader(bridge.broker(), "items.reserved").read(2);
+  ASSERT_EQ(messages.size(), 2u);
+  std::set<std::string> values{messages[0].value, messages[1].value};
+  EXPECT_EQ(values, (std::set<std::string>{R"({"order":{"id":"o1","customer":"c1","color":"RED"}})",
+                                            R"({"sku":"A1","order":{"id":"o2","customer":"c2"}})"}));
 }
 
 TEST(GrpcEvent, MalformedProtobufIsInvalidArgumentAndNothingIsProduced) {
