@@ -81,8 +81,9 @@ bridge::ReplyChannel KafkaClient::open_replies(const std::string& topic, OnReply
   auto consumer = std::make_unique<ReplyConsumer>(
       name_, address_, consumer_options(settings_), topic, reply_partition_,
       [on_reply = std::move(on_reply)](bridge::InboundMessage message) { on_reply(std::move(message)); });
-  // Positioned before anything is served, so no reply to the first request is missed.
-  consumer->start(10s);
+  // Positioned before anything is served, so no reply to the first request is missed;
+  // a broker that does not answer at once is waited for in the background.
+  consumer->start(3s);
   replies_[topic] = std::move(consumer);
   return channel;
 }
@@ -94,6 +95,10 @@ std::unique_ptr<bridge::MessageSource> KafkaClient::source(const config::Route& 
 
 std::optional<std::string> KafkaClient::problem() {
   if (!producer_->reachable(500ms)) return "broker '" + name_ + "' is unreachable";
+  std::lock_guard lock(replies_mutex_);
+  for (const auto& [topic, consumer] : replies_) {
+    if (auto problem = consumer->problem()) return problem;
+  }
   return std::nullopt;
 }
 

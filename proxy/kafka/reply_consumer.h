@@ -27,9 +27,13 @@ class ReplyConsumer {
   ReplyConsumer& operator=(const ReplyConsumer&) = delete;
 
   // Positions the partition at its current end and starts reading, so every reply
-  // produced from now on is seen. Throws std::runtime_error when the topic or the
-  // partition does not exist or the broker does not answer within the timeout.
+  // produced from now on is seen. Throws std::runtime_error when the broker says the
+  // topic lacks this instance's partition. When the broker does not answer within the
+  // timeout (or the topic is not there yet), it goes on trying in the background and
+  // problem() says why.
   void start(std::chrono::milliseconds timeout);
+  // Why replies are not read yet (for /readyz); nullopt once they are.
+  std::optional<std::string> problem() const;
 
   const std::string& topic() const;
   std::int32_t partition() const;

@@ -25,6 +25,7 @@
 #include "http/upstream_client.h"
 #include "http/upstream_service.h"
 #include "bridge/broker_client.h"
+#include "bridge/guarded_producer.h"
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/retired_piece.h"
@@ -77,6 +78,7 @@ struct Runtime::Broker : RetiredPiece {
   std::shared_ptr<const config::Config> config;  // settings point into it
   const config::Broker* settings = nullptr;
   std::shared_ptr<bridge::BrokerClient> client;
+  std::shared_ptr<bridge::MessageProducer> publisher;  // the client's, behind a breaker on its health
   // What requests of each `reply:` carry so that their replies come here.
   std::map<std::string, bridge::ReplyChannel> reply_channels;
 };
@@ -174,6 +176,8 @@ void Runtime::build_brokers(Runtime* previous) {
       broker->config = config_;
       broker->settings = &settings;
       broker->client = (*factory)(settings, bridge::BrokerContext{services_.registry});
+      broker->publisher =
+          std::make_shared<bridge::GuardedProducer>(broker->client->publisher(), settings.name, services_.registry);
     }
     brokers_[settings.name] = broker;
   }
@@ -260,14 +264,14 @@ void Runtime::build_deliveries(Runtime* previous) {
     delivery->onward = onward;
     delivery->drain_timeout = config_->drain_timeout;
     if (to_broker) {
-      delivery->target = std::make_unique<bridge::PublishTarget>(onward->client->publisher(), *to_broker);
+      delivery->target = std::make_unique<bridge::PublishTarget>(onward->publisher, *to_broker);
     } else {
       if (upstream->grpc) delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
       auto& caller = delivery->transcoding ? *delivery->transcoding : upstream->service();
       delivery->target = std::make_unique<bridge::ServiceTarget>(caller, *to_service);
     }
     delivery->flow = std::make_shared<bridge::DeliveryFlow>(route, broker->settings->headers, *delivery->target,
-                                                            broker->client->publisher(), services_.timers,
+                                                            broker->publisher, services_.timers,
                                                             services_.registry);
     delivery->source = broker->client->source(route);
     delivery->flow->set_control(delivery->source->control());
@@ -281,7 +285,7 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.producer = [this](const std::string& name) {
     auto& broker = brokers_.at(name);
     // Shares ownership of the whole broker piece: a request in flight keeps it alive.
-    return std::shared_ptr<bridge::MessageProducer>(broker, broker->client->publisher().get());
+    return std::shared_ptr<bridge::MessageProducer>(broker, broker->publisher.get());
   };
   resources.reply_channel = [this](const std::string& name, const std::string& reply) {
     return brokers_.at(name)->reply_channels.at(reply);

@@ -317,7 +317,11 @@ int Server::run() {
   }
   s.watch = std::make_unique<ConfigWatch>(config->file, [&s] { s.reload("the file changed"); });
   s.started.store(true);
-  spdlog::info("ready");
+  if (auto problem = s.readiness()) {
+    spdlog::warn("started, not ready: {} (/readyz answers 503 until it is)", *problem);
+  } else {
+    spdlog::info("ready");
+  }
 
   int signal = s.wait_for_shutdown_signal();
   spdlog::info("{} received", signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "harness.h"
+#include "harness_delivery.h"
+#include "harness_replies.h"
 
 namespace causeway::testing {
 namespace {
@@ -110,6 +112,60 @@ TEST(BrokerOutage, NothingAcknowledgedIsLostAcrossDownAndUp) {
   auto failed_produces = metrics.value("causeway_produced_total", {{"topic", "orders.created"}}).value_or(0) -
                          metrics.value("causeway_produced_total", {{"result", "ok"}}).value_or(0);
   EXPECT_EQ(failed_produces, failures) << metrics.text();
+}
+
+}  // namespace
+}  // namespace causeway::testing
+
+namespace causeway::testing {
+namespace {
+
+// Defect: a broker known to be down made every request wait out message.timeout.ms.
+TEST(BrokerOutageBreaker, OnceTheBrokerIsKnownDownRequestsAre503AtOnceWithRetryAfterAndRecover) {
+  MockBroker broker;
+  broker.create_topic("orders.created", 2);
+  CausewayProcess causeway(on(broker));
+  ASSERT_EQ(post(causeway, "before").status, 202);
+  broker.down();
+  // The first failures wait for the client's message timeout; then the breaker answers.
+  HttpResponse refused;
+  ASSERT_TRUE(eventually(
+      [&] {
+        refused = post(causeway, "during");
+        return refused.status == 503 && refused.body.find("known to be down") != std::string::npos;
+      },
+      30s, 10ms))
+      << refused.status << " " << refused.body;
+  EXPECT_GT(metric_now(causeway.admin(), "causeway_broker_refused_total", {{"broker", "events"}}), 0);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.error(), "broker_unavailable");
+  EXPECT_NE(refused.json().at("message").as_string().find("known to be down"), std::string::npos) << refused.body;
+  EXPECT_TRUE(refused.header("retry-after"));
+  broker.up();
+  EXPECT_TRUE(eventually([&] { return post(causeway, "after").status == 202; }, 20s, 100ms)) << causeway.log();
+}
+
+// Defect: with a request-reply route and no broker, the process never opened its admin port.
+TEST(BrokerOutageBreaker, ARequestReplyRouteStartsWithoutTheBrokerAndItsRepliesFlowOnceItComes) {
+  MockBroker broker;
+  broker.create_topic("quotes.requests", 1);
+  broker.create_topic("quotes.replies", 1);
+  broker.down();
+  TestConfig config = on(broker);
+  config.extra_routes =
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: events, topic: quotes.requests, reply: quotes.replies, timeout: 10s }\n";
+  CausewayProcess causeway(config);
+  auto readiness = http(causeway.admin(), "GET", "/readyz");
+  EXPECT_EQ(readiness.status, 503);
+  EXPECT_NE(readiness.body.find("events"), std::string::npos) << readiness.body;
+  broker.up();
+  EXPECT_TRUE(eventually([&] { return readyz(causeway) == 200; }, 20s)) << causeway.log();
+  EchoResponder responder(broker.bootstrap(), "quotes.requests");
+  auto response = http(causeway.listener(), "POST", "/quotes", {}, "hello", 20s);
+  EXPECT_EQ(response.status, 200) << response.body << "\n" << causeway.log();
+  EXPECT_EQ(response.body, "hello");
 }
 
 }  // namespace

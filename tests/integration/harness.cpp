@@ -227,7 +227,8 @@ CausewayProcess::CausewayProcess(const std::string& yaml, std::vector<std::strin
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<Subprocess>(std::move(argv));
 
-  if (!process_->wait_for_line(std::regex(R"(^\S+ info ready$)"), 20s)) {
+  // Started: ready, or serving with /readyz at 503 while a broker is away.
+  if (!process_->wait_for_line(std::regex(R"(^\S+ (info ready|warning started, not ready: .*)$)"), 20s)) {
     auto code = process_->wait_exit(100ms);
     throw std::runtime_error("causeway did not become ready (" +
                              (code ? "exit code " + std::to_string(*code) : std::string("still running")) +
