@@ -1,6 +1,7 @@
 #include "bridge/delivery_message.h"
 
 #include "config/http_names.h"
+#include "policy/backoff.h"
 
 #include <algorithm>
 #include <cctype>
@@ -99,9 +100,7 @@ Verdict judge(const ServiceResult& result) {
 }
 
 std::chrono::milliseconds backoff_delay(const config::RetryPolicy& policy, int failures, double random) {
-  const double base = static_cast<double>(policy.backoff.count()) * std::pow(2.0, std::max(0, failures - 1));
-  const double capped = std::min(base, static_cast<double>(policy.max_backoff.count()));
-  return std::chrono::milliseconds(static_cast<std::int64_t>(capped / 2 + capped / 2 * random));
+  return policy::jittered_backoff(policy.backoff, policy.max_backoff, failures, random);
 }
 
 OutboundMessage dead_letter_message(const InboundMessage& message, const std::string& topic, int attempts,

@@ -187,7 +187,10 @@ class GrpcToHttp : public bridge::Flow {
     upstream_->send(std::move(out), [respond, method, errors = errors_, route = route_.name,
                                      upstream = target_.upstream](http::UpstreamResult result) {
       if (!result.response) {
-        const auto failure = result.error == http::UpstreamResult::Error::timeout ? Failure::timeout : Failure::bad_gateway;
+        using Error = http::UpstreamResult::Error;
+        const auto failure = result.error == Error::timeout       ? Failure::timeout
+                             : result.error == Error::unavailable ? Failure::upstream_unavailable
+                                                                  : Failure::bad_gateway;
         return respond(failure_response(failure, "upstream '" + upstream + "': " + result.detail, route));
       }
       auto& answer = *result.response;

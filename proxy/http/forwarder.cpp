@@ -21,6 +21,7 @@
 #include "http/request_checks.h"
 #include "http/upstream_client.h"
 #include "http/upstream_pool.h"
+#include "policy/backoff.h"
 
 namespace causeway::http {
 
@@ -430,7 +431,7 @@ class Forwarding {
 
   // Waits before attempt + 1.
   asio::awaitable<void> back_off(int attempt) {
-    auto delay = std::min(plan_.retry.max_backoff, plan_.retry.backoff * (1 << std::min(attempt - 1, 16)));
+    auto delay = policy::jittered_backoff(plan_.retry.backoff, plan_.retry.max_backoff, attempt, policy::unit_random());
     upstream_buffer_.clear();
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(use_tuple);

@@ -30,6 +30,7 @@ std::string_view code_of(Error error) {
     case Error::timeout: return "timeout";
     case Error::reset: return "reset";
     case Error::bad_response: return "bad_response";
+    case Error::unavailable: return "unavailable";
   }
   return "unknown";
 }
@@ -63,7 +64,7 @@ struct UpstreamClient::Impl {
             registry.counter("causeway_upstream_connects_total", "Connections opened to the upstream", {"upstream"})
                 .with({upstream.name}),
             std::move(tls))) {
-    for (Error error : {Error::connect_failed, Error::timeout, Error::reset, Error::bad_response}) {
+    for (Error error : {Error::connect_failed, Error::timeout, Error::reset, Error::bad_response, Error::unavailable}) {
       error_counters[static_cast<std::size_t>(error)] = &requests.with({upstream.name, code_of(error)});
     }
   }
@@ -72,7 +73,8 @@ struct UpstreamClient::Impl {
   IoThreads& threads;
   metrics::Family<metrics::Counter>& requests;
   metrics::Histogram& duration;
-  std::array<metrics::Counter*, 5> error_counters{};  // by Error
+  std::array<metrics::Counter*, 6> error_counters{};  // by Error
+  std::shared_ptr<bridge::CircuitBreaker> breaker;    // null: none
   // Per loop, touched only there: the family lookup takes a lock, this does not.
   std::vector<std::unordered_map<int, metrics::Counter*>> status_counters;
   std::shared_ptr<UpstreamPool> pool;
@@ -90,12 +92,25 @@ struct UpstreamClient::Impl {
   static asio::awaitable<void> run(std::shared_ptr<Impl> self, std::size_t loop, UpstreamRequest request, Done done,
                                    SteadyClock::time_point start) {
     UpstreamResult result;
+    if (self->breaker && !self->breaker->allow(start)) {
+      result = failure(Error::unavailable, "upstream '" + self->upstream.name + "': circuit breaker open");
+      self->record(loop, result, start);
+      done(std::move(result));
+      co_return;
+    }
     try {
       const auto message = build_request(self->upstream, std::move(request));
       result = co_await self->attempt(loop, message, start + self->upstream.timeout);
     } catch (const std::exception& error) {
       // Only allocation or a field Beast refuses can throw here; the caller still hears.
       result = failure(Error::reset, std::string("internal error: ") + error.what());
+    }
+    if (self->breaker) {
+      if (result.error != Error::none || result.response->status >= 500) {
+        self->breaker->failed(SteadyClock::now());
+      } else {
+        self->breaker->succeeded();
+      }
     }
     self->record(loop, result, start);
     done(std::move(result));
@@ -134,8 +149,10 @@ struct UpstreamClient::Impl {
 };
 
 UpstreamClient::UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry,
-                               std::shared_ptr<asio::ssl::context> tls)
-    : impl_(std::make_shared<Impl>(upstream, threads, registry, std::move(tls))) {}
+                               std::shared_ptr<asio::ssl::context> tls, std::shared_ptr<bridge::CircuitBreaker> breaker)
+    : impl_(std::make_shared<Impl>(upstream, threads, registry, std::move(tls))) {
+  impl_->breaker = std::move(breaker);
+}
 
 // Requests in flight hold the Impl; closing the pool makes each of them end with an error.
 UpstreamClient::~UpstreamClient() { impl_->pool->shut_down(); }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "bridge/admission.h"
 #include "bridge/exchange.h"
 #include "config/config.h"
 
@@ -39,6 +40,7 @@ struct UpstreamResult {
     timeout,         // no whole response within the request timeout
     reset,           // the connection broke after the request was (partly) sent
     bad_response,    // not HTTP, or a response larger than max_response_bytes
+    unavailable,     // not sent: the upstream's circuit breaker is open
   };
   Error error = Error::none;
   std::string detail;                     // what happened, for logs and error bodies
@@ -48,8 +50,11 @@ struct UpstreamResult {
 class UpstreamClient {
  public:
   // `tls`: the client context of an https upstream (http/tls_context.h), null for http.
+  // `breaker`: the upstream's circuit breaker, shared with every caller of it (forwards
+  // consult the same one), null for none.
   UpstreamClient(const config::Upstream& upstream, IoThreads& threads, metrics::Registry& registry,
-                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
+                 std::shared_ptr<bridge::CircuitBreaker> breaker = nullptr);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;

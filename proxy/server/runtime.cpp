@@ -233,7 +233,8 @@ void Runtime::build_upstreams(Runtime* previous) {
       upstream->grpc = std::make_shared<grpc::GrpcUpstream>(options, services_.registry);
     } else {
       upstream->client = std::make_shared<http::UpstreamClient>(upstream->settings, services_.workers,
-                                                                services_.registry, std::move(tls.context));
+                                                                services_.registry, std::move(tls.context),
+                                                                upstream->breaker);
       upstream->http_service = std::make_unique<http::UpstreamService>(*upstream->client);
     }
     upstreams_[settings.name] = std::move(upstream);

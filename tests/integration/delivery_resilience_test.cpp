@@ -382,3 +382,28 @@ TEST(DeliveryResilience, SigtermLetsDeliveriesInFlightFinishAndCommitsThem) {
 
 }  // namespace
 }  // namespace causeway::testing
+
+namespace causeway::testing {
+namespace {
+
+// The upstream's breaker guards every caller of it, deliveries too: once open, retries
+// wait without reaching the failing service.
+TEST(DeliveryResilience, TheUpstreamsCircuitBreakerSparesAFailingServiceFromDeliveries) {
+  ScriptedService service([](const ServiceRequest&) { return ServiceAnswer{.status = 503}; });
+  DeliveryConfig config{.service_url = service.url()};
+  config.upstream_timeout = "2s, circuit_breaker: { failures: 2, open_for: 60s }";
+  config.retry = "{ attempts: 50, backoff: 10ms, max_backoff: 20ms }";
+  CausewayProcess causeway(config.yaml());
+  ASSERT_TRUE(wait_assigned(causeway)) << causeway.log();
+  ASSERT_EQ(http(causeway.listener(), "POST", "/orders/c1/events", {}, "{}").status, 202);
+  EXPECT_GE(metric_until(causeway.admin(), "causeway_upstream_requests_total",
+                         {{"upstream", "orders"}, {"code", "unavailable"}}, [](double v) { return v >= 5; }, 15s),
+            5)
+      << causeway.log();
+  EXPECT_EQ(service.request_count(), 2u);  // the two that opened it
+  EXPECT_GE(metric_now(causeway.admin(), "causeway_deliveries_total", {{"route", kDeliveryRoute}, {"result", "retry"}}),
+            5);
+}
+
+}  // namespace
+}  // namespace causeway::testing
