@@ -52,6 +52,9 @@ struct BrokerKind {
   // Reads those keys of the broker's mapping; fails through the mapping's nodes
   // (file:line:col). `broker` has name, type and headers already.
   std::function<std::shared_ptr<const BrokerSettings>(const Mapping& map, const Broker& broker)> parse;
+  // What starting on this host would refuse without connecting anywhere (validate checks
+  // it too); nullopt when nothing. Optional.
+  std::function<std::optional<std::string>(const Broker& broker)> host_check;
 };
 
 }  // namespace causeway::config

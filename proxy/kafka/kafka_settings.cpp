@@ -6,6 +6,9 @@
 #include "config/config_node.h"
 #include "config/units.h"
 #include "kafka/kafka_conf.h"
+#include "kafka/reply_consumer.h"
+
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -111,6 +114,14 @@ config::BrokerKind kafka_kind() {
     }
     if (auto partition = map.optional("reply_partition")) settings->reply_partition = parse_reply_partition(*partition);
     return std::shared_ptr<const config::BrokerSettings>(std::move(settings));
+  };
+  kind.host_check = [](const config::Broker& broker) -> std::optional<std::string> {
+    const auto* settings = broker.settings_as<KafkaSettings>();
+    if (!settings || !settings->reply_partition.ordinal) return std::nullopt;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    if (host_ordinal(host)) return std::nullopt;
+    return std::string("reply_partition is 'ordinal' but this host's name '") + host + "' does not end in a number";
   };
   return kind;
 }

@@ -1,6 +1,7 @@
 #include "server/config_check.h"
 
 
+#include "config/broker_kinds.h"
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/proto_catalog.h"
@@ -121,6 +122,13 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
 
 CheckedConfig load_checked_config(const std::string& file) {
   auto config = config::load_config(file);
+  for (const auto& broker : config.brokers) {
+    const auto* kind = config::find_broker_kind(broker.type);
+    if (!kind || !kind->host_check) continue;
+    if (auto problem = kind->host_check(broker)) {
+      throw config::ConfigError(config.file, broker.mark, "brokers." + broker.name, *problem);
+    }
+  }
   for (const auto& listener : config.listeners) {
     if (listener.tls) listener_tls(config, listener);
   }

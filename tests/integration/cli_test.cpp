@@ -1,6 +1,10 @@
 // The command line: validate, --version, --help, and refusing to start on a bad file.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cctype>
+
 #include "harness.h"
 
 namespace causeway::testing {
@@ -82,6 +86,32 @@ TEST(Cli, ServingABrokenFileExits1WithTheError) {
   auto result = run_command({CAUSEWAY_BIN, "--config", file});
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find(file + ":9:"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace causeway::testing
+
+namespace causeway::testing {
+namespace {
+
+// What the start would refuse without connecting, validate refuses too.
+TEST(Cli, ValidateChecksReplyPartitionOrdinalAgainstThisHost) {
+  TempDir dir;
+  auto file = dir.write("c.yaml", "brokers:\n  events:\n    bootstrap: embedded\n    reply_partition: ordinal\n");
+  auto result = run_command({CAUSEWAY_BIN, "validate", file.string()});
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::string name = host;
+  const bool numbered = !name.empty() && std::isdigit(static_cast<unsigned char>(name.back()));
+  if (numbered) {
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+  } else {
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("c.yaml:2:3: brokers.events: reply_partition is 'ordinal' but this host's name '" +
+                                 name + "' does not end in a number"),
+              std::string::npos)
+        << result.output;
+  }
 }
 
 }  // namespace
