@@ -56,7 +56,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     <h2>Routes</h2>
     <table>
       <thead><tr><th>route</th><th>mode</th><th class="num">requests</th><th class="num">rate /s</th><th>rate, last minutes</th>
-        <th class="num">errors</th><th class="num">p50</th><th class="num">p99</th><th>consumer lag</th></tr></thead>
+        <th class="num">errors</th><th class="num">p50</th><th class="num">p99</th><th>consumer lag (partition: messages)</th></tr></thead>
       <tbody id="routes"></tbody>
     </table>
   </section>
