@@ -1,10 +1,12 @@
 #include "admin/admin_handler.h"
 
+#include "admin/asyncapi_view.h"
 #include "admin/config_view.h"
 #include "admin/dashboard_page.h"
 #include "admin/dashboard_view.h"
 #include "admin/exposition.h"
 #include "admin/local_caller.h"
+#include "admin/openapi_view.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -65,11 +67,12 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
                       : json_response(400, json::serialize(json::object{{"error", "reload_failed"}, {"message", result.message}})));
     return;
   }
-  const bool known = path == "/" || path == "/dashboard.json" || path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
+  const bool known = path == "/" || path == "/dashboard.json" || path == "/openapi.json" ||
+                     path == "/asyncapi.json" || path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
                      path == "/routes";
   if (!known) {
     respond(bridge::failure_response(
-        Failure::not_found, "no admin endpoint " + path + " (try /, /dashboard.json, /metrics, /healthz, /readyz, /config, /routes, POST /reload)"));
+        Failure::not_found, "no admin endpoint " + path + " (try /, /dashboard.json, /openapi.json, /asyncapi.json, /metrics, /healthz, /readyz, /config, /routes, POST /reload)"));
     return;
   }
   if (request.method != "GET" && request.method != "HEAD") {
@@ -85,6 +88,10 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
     auto readiness = readiness_();  // first, so the broker states in the facts are fresh
     respond(json_response(200, dashboard_json(*current_config_(), facts_(), parse_exposition(registry_.render()),
                                               readiness)));
+  } else if (path == "/openapi.json") {
+    respond(json_response(200, openapi_json(*current_config_(), facts_())));
+  } else if (path == "/asyncapi.json") {
+    respond(json_response(200, asyncapi_json(*current_config_(), facts_())));
   } else if (path == "/metrics") {
     respond(Response{200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, registry_.render()});
   } else if (path == "/healthz") {
