@@ -65,5 +65,32 @@ TEST(Dashboard, ChromiumShowsRoutesLiveCountsAndBrokerState) {
   EXPECT_NE(dom.find("<span id=\"error\"></span>"), std::string::npos) << dom;  // every poll answered
 }
 
+// What the page shows for a broker comes from /dashboard.json: its readiness problem
+// while it is down, "ready" once it is back.
+TEST(Dashboard, ABrokerThatGoesDownShowsItsProblemThenReadyAgain) {
+  MockBroker broker;
+  broker.create_topic("orders.created", 1);
+  TestConfig config;
+  config.bootstrap = broker.bootstrap();
+  CausewayProcess causeway(config);
+  auto broker_state = [&] {
+    auto response = http(causeway.admin(), "GET", "/dashboard.json");
+    if (response.status != 200) return std::string("status ") + std::to_string(response.status);
+    const auto body = response.json();
+    const auto& entry = body.at("brokers").at(0);
+    return std::string(entry.at("state").as_string()) + " at " + std::string(entry.at("address").as_string());
+  };
+  std::string state;
+  ASSERT_TRUE(eventually([&] { return (state = broker_state()) == "ready at " + broker.bootstrap(); }, 10s, 200ms))
+      << state;
+
+  broker.down();
+  EXPECT_TRUE(eventually([&] { return (state = broker_state()).starts_with("broker 'events' is unreachable"); }, 15s, 200ms))
+      << state;
+  broker.up();
+  EXPECT_TRUE(eventually([&] { return (state = broker_state()) == "ready at " + broker.bootstrap(); }, 15s, 200ms))
+      << state;
+}
+
 }  // namespace
 }  // namespace causeway::testing
