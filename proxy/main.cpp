@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <string_view>
 #include <librdkafka/rdkafka.h>
 
 #include "config/config_loader.h"
@@ -66,6 +67,25 @@ int main(int argc, char** argv) {
   std::string validate_file;
   auto* validate_command = app.add_subcommand("validate", "Check a configuration file without starting anything");
   validate_command->add_option("file", validate_file, "Configuration file")->required();
+
+  // `causeway help [command]`, since people type it as often as --help. Listed as a
+  // subcommand for the usage, but answered before parsing: CLI11 would take the topic
+  // ("validate") for the command itself.
+  app.add_subcommand("help", "Print this help, or a command's (help validate), and exit");
+  if (argc >= 2 && std::string_view(argv[1]) == "help") {
+    if (argc == 2) {
+      std::cout << app.help();
+      return 0;
+    }
+    for (const auto* command : app.get_subcommands({})) {
+      if (command->get_name() == argv[2] && command->get_name() != "help") {
+        std::cout << command->help(app.get_name());
+        return 0;
+      }
+    }
+    std::cerr << "causeway help: no command '" << argv[2] << "' (commands: validate, help)\n";
+    return 2;
+  }
 
   CLI11_PARSE(app, argc, argv);
 

@@ -1,7 +1,12 @@
 #include "admin/admin_handler.h"
 
+#include "admin/asyncapi_view.h"
 #include "admin/config_view.h"
+#include "admin/dashboard_page.h"
+#include "admin/dashboard_view.h"
+#include "admin/exposition.h"
 #include "admin/local_caller.h"
+#include "admin/openapi_view.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -22,11 +27,10 @@ Response json_response(int status, std::string body) {
 
 }  // namespace
 
-AdminHandler::AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics,
-                           ReadinessCheck readiness, std::function<std::shared_ptr<const config::Config>()> current_config,
+AdminHandler::AdminHandler(metrics::Registry& registry, ReadinessCheck readiness,
+                           std::function<std::shared_ptr<const config::Config>()> current_config,
                            std::function<RuntimeFacts()> facts, std::function<ReloadResult()> reload)
     : registry_(registry),
-      flow_metrics_(flow_metrics),
       readiness_(std::move(readiness)),
       current_config_(std::move(current_config)),
       facts_(std::move(facts)),
@@ -63,11 +67,12 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
                       : json_response(400, json::serialize(json::object{{"error", "reload_failed"}, {"message", result.message}})));
     return;
   }
-  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
+  const bool known = path == "/" || path == "/dashboard.json" || path == "/openapi.json" ||
+                     path == "/asyncapi.json" || path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/config" ||
                      path == "/routes";
   if (!known) {
     respond(bridge::failure_response(
-        Failure::not_found, "no admin endpoint " + path + " (try /metrics, /healthz, /readyz, /config, /routes, POST /reload)"));
+        Failure::not_found, "no admin endpoint " + path + " (try /, /dashboard.json, /openapi.json, /asyncapi.json, /metrics, /healthz, /readyz, /config, /routes, POST /reload)"));
     return;
   }
   if (request.method != "GET" && request.method != "HEAD") {
@@ -76,7 +81,18 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
     respond(std::move(response));
     return;
   }
-  if (path == "/metrics") {
+  if (path == "/") {
+    respond(Response{200, {{"content-type", "text/html; charset=utf-8"}, {"cache-control", "no-store"}},
+                     std::string(dashboard_page())});
+  } else if (path == "/dashboard.json") {
+    auto readiness = readiness_();  // first, so the broker states in the facts are fresh
+    respond(json_response(200, dashboard_json(*current_config_(), facts_(), parse_exposition(registry_.render()),
+                                              readiness)));
+  } else if (path == "/openapi.json") {
+    respond(json_response(200, openapi_json(*current_config_(), facts_())));
+  } else if (path == "/asyncapi.json") {
+    respond(json_response(200, asyncapi_json(*current_config_(), facts_())));
+  } else if (path == "/metrics") {
     respond(Response{200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, registry_.render()});
   } else if (path == "/healthz") {
     respond(json_response(200, R"({"status":"ok"})"));
@@ -89,7 +105,7 @@ void AdminHandler::handle(bridge::Request request, bridge::Responder respond) {
   } else if (path == "/config") {
     respond(json_response(200, config_json(*current_config_(), facts_())));
   } else {
-    respond(json_response(200, routes_json(*current_config_(), flow_metrics_)));
+    respond(json_response(200, routes_json(*current_config_(), parse_exposition(registry_.render()))));
   }
 }
 

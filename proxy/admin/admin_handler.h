@@ -1,5 +1,6 @@
 #pragma once
-// The admin endpoints: /metrics, /healthz, /readyz, /config, /routes, POST /reload
+// The admin endpoints: the dashboard at /, /dashboard.json, /metrics, /healthz, /readyz,
+// /config, /routes, POST /reload
 // (state changes only from a loopback Host and the listener's own Origin).
 
 #include <functional>
@@ -9,7 +10,6 @@
 #include <string>
 
 #include "bridge/exchange.h"
-#include "bridge/flow_metrics.h"
 #include "config/config.h"
 
 namespace causeway::metrics {
@@ -19,12 +19,22 @@ class Registry;
 
 namespace causeway::admin {
 
+// What the last reload (POST /reload, SIGHUP, the file changing) came to.
+struct ReloadOutcome {
+  std::string result = "none";  // "success", "failure", or "none" before any reload
+  std::string message;
+  std::string at;  // UTC, ISO 8601
+};
+
 // Facts known only once running, shown next to the config.
 struct RuntimeFacts {
   std::string version;
   std::map<std::string, std::string> broker_addresses;   // broker -> bootstrap actually used
   std::map<std::string, std::string> listener_addresses;  // listener -> bound host:port
   std::string admin_address;
+  // Filled when asked, from the last readiness check: broker -> "ready" or its problem.
+  std::map<std::string, std::string> broker_states;
+  ReloadOutcome last_reload;  // result "none" until the first reload
 };
 
 struct ReloadResult {
@@ -37,7 +47,7 @@ class AdminHandler : public bridge::RequestHandler {
   // Why the proxy cannot take traffic now, or nullopt when it can.
   using ReadinessCheck = std::function<std::optional<std::string>()>;
 
-  AdminHandler(metrics::Registry& registry, const bridge::FlowMetrics& flow_metrics, ReadinessCheck readiness,
+  AdminHandler(metrics::Registry& registry, ReadinessCheck readiness,
                std::function<std::shared_ptr<const config::Config>()> current_config,
                std::function<RuntimeFacts()> facts, std::function<ReloadResult()> reload);
 
@@ -49,7 +59,6 @@ class AdminHandler : public bridge::RequestHandler {
   std::optional<bridge::Response> refusal_of_state_change(const bridge::Request& request);
 
   metrics::Registry& registry_;
-  const bridge::FlowMetrics& flow_metrics_;
   ReadinessCheck readiness_;
   std::function<std::shared_ptr<const config::Config>()> current_config_;
   std::function<RuntimeFacts()> facts_;

@@ -163,13 +163,17 @@ std::string config_json(const config::Config& config, const RuntimeFacts& facts)
   return json::serialize(out);
 }
 
-std::string routes_json(const config::Config& config, const bridge::FlowMetrics& metrics) {
+std::string routes_json(const config::Config& config, const std::vector<Sample>& samples) {
   std::map<std::string, json::object> counts;
   std::map<std::string, std::uint64_t> totals;
-  metrics.requests.each([&](const std::vector<std::string>& labels, const metrics::Counter& counter) {
-    counts[labels[0]][labels[1]] = counter.value();
-    totals[labels[0]] += counter.value();
-  });
+  for (const auto& sample : samples) {
+    const bool request = sample.name == "causeway_requests_total";
+    if (!request && sample.name != "causeway_deliveries_total") continue;
+    const auto& route = sample.label("route");
+    const auto count = static_cast<std::uint64_t>(sample.value);
+    counts[route][sample.label(request ? "code" : "result")] = count;
+    totals[route] += count;
+  }
   json::array routes;
   for (const auto& route : config.routes) {
     auto out = route_json(route);

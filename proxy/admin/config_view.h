@@ -3,9 +3,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "admin/admin_handler.h"
-#include "bridge/flow_metrics.h"
+#include "admin/exposition.h"
 #include "config/config.h"
 
 namespace causeway::admin {
@@ -13,8 +14,9 @@ namespace causeway::admin {
 // Every setting with its effective value (defaults filled in); secrets redacted.
 std::string config_json(const config::Config& config, const RuntimeFacts& facts);
 
-// Each route with what it connects and its live request counts by status.
-std::string routes_json(const config::Config& config, const bridge::FlowMetrics& metrics);
+// Each route with what it connects and its live counts: requests by status for HTTP
+// routes, delivery attempts by result for routes fed by a broker.
+std::string routes_json(const config::Config& config, const std::vector<Sample>& samples);
 
 // Whether a broker option holds a secret (passwords, tokens, private keys).
 bool is_secret_option(std::string_view name);

@@ -65,7 +65,7 @@ struct GrpcLimits {
 // A file the config names, with where it was named: a problem with what the file
 // holds is reported at that setting.
 struct FileSetting {
-  std::string path;  // as written (after ${...}); relative paths are from the working directory
+  std::string path;  // after ${...}; a relative one is joined to the config file's directory
   Mark mark;
   bool operator==(const FileSetting&) const = default;
 };

@@ -10,6 +10,7 @@
 #include "config/address_book.h"
 #include "config/broker_kinds.h"
 #include "config/config_node.h"
+#include "config/relative_paths.h"
 #include "config/route_parser.h"
 #include "config/tls_parser.h"
 #include "config/units.h"
@@ -308,7 +309,11 @@ ConfigError::ConfigError(std::string file, Mark mark, std::string path, std::str
       path_(std::move(path)),
       message_(std::move(message)) {}
 
-Config load_config(const std::string& file) { return parse_config(read_file(file), file); }
+Config load_config(const std::string& file) {
+  Config config = parse_config(read_file(file), file);
+  resolve_relative_paths(config);
+  return config;
+}
 
 Config parse_config(std::string_view yaml, const std::string& file) {
   Config config = parse_document(ConfigNode(load_yaml_document(yaml, file), file));

@@ -29,9 +29,11 @@ class ConfigError : public std::runtime_error {
 };
 
 // Reads and validates a whole file; throws ConfigError (also for a file that cannot be read).
+// Relative paths in it (TLS files, protos) are resolved from the file's directory.
 Config load_config(const std::string& file);
 
-// The same for text already in memory; file is used in messages only.
+// The same for text already in memory; file is used in messages only, and paths stay as
+// written.
 Config parse_config(std::string_view yaml, const std::string& file);
 
 }  // namespace causeway::config

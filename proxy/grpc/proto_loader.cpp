@@ -62,6 +62,14 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// The source tree's message when it has one, else the OS's reason (it often has none).
+std::string why_unreadable(const std::string& path, const std::string& reported) {
+  if (!reported.empty()) return reported;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::strerror(errno);
+  return "it opens now, but did not while loading";
+}
+
 // Imports first, each file once.
 void collect(const pb::FileDescriptor& file, std::set<std::string>& seen, LoadedProtos& out) {
   if (!seen.insert(file.name()).second) return;
@@ -142,7 +150,7 @@ LoadedProtos ProtoLoader::finish() {
         errors.errors.push_back(path + ": shadowed by " + shadowing + ", which has the same name on an earlier include path");
         break;
       case pb::compiler::DiskSourceTree::CANNOT_OPEN:
-        errors.errors.push_back(path + ": cannot be read (" + tree.GetLastErrorMessage() + ")");
+        errors.errors.push_back(path + ": cannot be read (" + why_unreadable(path, tree.GetLastErrorMessage()) + ")");
         break;
       case pb::compiler::DiskSourceTree::NO_MAPPING:
         errors.errors.push_back(path + ": not under any include path (" + joined(include_paths_) +

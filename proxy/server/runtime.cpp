@@ -434,6 +434,12 @@ std::optional<std::string> Runtime::broker_problem() {
   return std::nullopt;
 }
 
+std::map<std::string, std::optional<std::string>> Runtime::broker_problems() {
+  std::map<std::string, std::optional<std::string>> problems;
+  for (auto& [name, broker] : brokers_) problems[name] = broker->client->problem();
+  return problems;
+}
+
 grpc::GrpcFlowResources Runtime::grpc_resources() {
   grpc::GrpcFlowResources resources;
   resources.catalog = catalog_;

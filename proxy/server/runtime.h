@@ -73,6 +73,8 @@ class Runtime {
 
   // Why a broker cannot be used now, or nullopt when all answer.
   std::optional<std::string> broker_problem();
+  // Each broker's problem (nullopt when it answers), asking every one.
+  std::map<std::string, std::optional<std::string>> broker_problems();
 
   const std::shared_ptr<const config::Config>& config() const { return config_; }
   void describe(admin::RuntimeFacts& facts) const;

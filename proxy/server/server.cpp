@@ -8,6 +8,8 @@
 #include <boost/version.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -128,6 +130,7 @@ struct Server::Impl {
   std::mutex readiness_mutex;
   Clock::time_point readiness_checked{};
   std::optional<std::string> broker_problem;
+  std::map<std::string, std::string> broker_states;  // broker -> "ready" or its problem, for the dashboard
 
   Impl(std::shared_ptr<const config::Config> config, BuildInfo build_)
       : file(config->file),
@@ -169,10 +172,16 @@ struct Server::Impl {
 
   void start_admin(const config::Config& config) {
     admin_handler = std::make_shared<admin::AdminHandler>(
-        registry, flow_metrics, [this] { return readiness(); }, [this] { return current()->config(); },
+        registry, [this] { return readiness(); }, [this] { return current()->config(); },
         [this] {
-          std::lock_guard lock(facts_mutex);
-          return facts;
+          admin::RuntimeFacts copy;
+          {
+            std::lock_guard lock(facts_mutex);
+            copy = facts;
+          }
+          std::lock_guard lock(readiness_mutex);
+          copy.broker_states = broker_states;
+          return copy;
         },
         [this] { return reload("POST /reload"); });
     admin_server = std::make_unique<http::HttpServer>("admin", config.admin.listen, config::HttpLimits{},
@@ -180,13 +189,24 @@ struct Server::Impl {
     admin_server->start();
     std::lock_guard lock(facts_mutex);
     facts.admin_address = admin_server->local_endpoint().text();
-    spdlog::info("admin listening on {} (/metrics /healthz /readyz /config /routes, POST /reload)",
+    spdlog::info("admin listening on {} (dashboard at /; /metrics /healthz /readyz /config /routes /dashboard.json, POST /reload)",
                  facts.admin_address);
   }
 
   void publish_facts(const Runtime& now) {
     std::lock_guard lock(facts_mutex);
     now.describe(facts);
+  }
+
+  // Kept for the dashboard, which shows how the last reload went.
+  void note_reload(const std::string& result, const std::string& message) {
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char at[32];
+    std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::lock_guard lock(facts_mutex);
+    facts.last_reload = {result, message, at};
   }
 
   // Validates the whole file, then builds a runtime that takes over what did not
@@ -204,10 +224,12 @@ struct Server::Impl {
       reloads_ok.inc();
       const std::string what = runtime->summary().empty() ? "nothing to keep" : runtime->summary();
       spdlog::info("config reloaded ({}): {} route(s); {}", why, next->routes.size(), what);
+      note_reload("success", why + ": reloaded: " + what);
       return {true, "reloaded: " + what};
     } catch (const std::exception& error) {
       reloads_failed.inc();
       spdlog::error("config reload ({}) failed, the running config stays: {}", why, error.what());
+      note_reload("failure", why + ": " + error.what());
       return {false, error.what()};
     }
   }
@@ -219,7 +241,12 @@ struct Server::Impl {
     if (!started.load()) return "starting";
     std::lock_guard lock(readiness_mutex);
     if (Clock::now() - readiness_checked > 1s) {
-      broker_problem = current()->broker_problem();
+      broker_states.clear();
+      broker_problem.reset();
+      for (auto& [name, problem] : current()->broker_problems()) {
+        broker_states[name] = problem.value_or("ready");
+        if (problem && !broker_problem) broker_problem = problem;
+      }
       readiness_checked = Clock::now();
     }
     return broker_problem;
