@@ -9,9 +9,7 @@ std::string text(const amqp_bytes_t& bytes) {
   return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
 }
 
-amqp_bytes_t bytes_of(const std::string& text) {
-  return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
-}
+amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
 void read(const amqp_basic_properties_t& in, amqp_flags_t flag, const amqp_bytes_t& bytes,
           std::optional<std::string>& out) {

@@ -98,8 +98,8 @@ bool parse_host_port(std::string_view authority, AmqpUrl& url, std::string& why)
 bool parse_user_info(std::string_view info, AmqpUrl& url, std::string& why) {
   const std::size_t colon = info.find(':');
   const std::optional<std::string> user = percent_decode(info.substr(0, colon));
-  const std::optional<std::string> password =
-      colon == std::string_view::npos ? std::optional<std::string>(url.password) : percent_decode(info.substr(colon + 1));
+  const std::optional<std::string> password = colon == std::string_view::npos ? std::optional<std::string>(url.password)
+                                                                              : percent_decode(info.substr(colon + 1));
   if (!user || !password) {
     why = "a bad %-escape in the user or password";
     return false;

@@ -85,7 +85,8 @@ void ConfirmTracker::channel_closed(const std::optional<std::string>& failed_exc
 void ConfirmTracker::connection_lost(const std::string& reason) {
   auto entries = std::exchange(unconfirmed_, {});
   for (auto& [tag, entry] : entries) {
-    report(entry.on_delivery, Outcome::maybe_stored, "the connection was lost before the broker confirmed it: " + reason);
+    report(entry.on_delivery, Outcome::maybe_stored,
+           "the connection was lost before the broker confirmed it: " + reason);
   }
 }
 

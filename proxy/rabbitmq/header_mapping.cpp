@@ -62,7 +62,8 @@ void add(bridge::Headers& headers, std::string_view name, const std::optional<Nu
 
 }  // namespace
 
-Publication to_publication(bridge::OutboundMessage message, const config::WireHeaders& wire, std::uint64_t now_seconds) {
+Publication to_publication(bridge::OutboundMessage message, const config::WireHeaders& wire,
+                           std::uint64_t now_seconds) {
   Publication out;
   if (message.to_reply_address) {
     out.routing_key = std::move(message.topic);
@@ -73,7 +74,8 @@ Publication to_publication(bridge::OutboundMessage message, const config::WireHe
   for (bridge::Header& header : message.headers) {
     if (!take_property(header, wire, out.properties)) out.properties.headers.push_back(std::move(header));
   }
-  if (!out.properties.message_id && out.properties.correlation_id) out.properties.message_id = out.properties.correlation_id;
+  if (!out.properties.message_id && out.properties.correlation_id)
+    out.properties.message_id = out.properties.correlation_id;
   if (!out.properties.timestamp) out.properties.timestamp = now_seconds;
   out.properties.delivery_mode = kPersistent;
   out.body = std::move(message.value);

@@ -20,10 +20,15 @@ std::optional<std::string> oversize(const Publication& publication, std::size_t 
   const MessageProperties& p = publication.properties;
   if (publication.exchange.size() > kShortString) return "the exchange name is over 255 bytes";
   if (publication.routing_key.size() > kShortString) return "the routing key is over 255 bytes";
-  for (const auto& [what, value] :
-       {std::pair{"content-type", &p.content_type}, {"content-encoding", &p.content_encoding},
-        {"the correlation id", &p.correlation_id}, {"reply-to", &p.reply_to}, {"expiration", &p.expiration},
-        {"the message id", &p.message_id}, {"type", &p.type}, {"user id", &p.user_id}, {"app id", &p.app_id}}) {
+  for (const auto& [what, value] : {std::pair{"content-type", &p.content_type},
+                                    {"content-encoding", &p.content_encoding},
+                                    {"the correlation id", &p.correlation_id},
+                                    {"reply-to", &p.reply_to},
+                                    {"expiration", &p.expiration},
+                                    {"the message id", &p.message_id},
+                                    {"type", &p.type},
+                                    {"user id", &p.user_id},
+                                    {"app id", &p.app_id}}) {
     if (auto problem = too_long(what, *value)) return problem;
   }
   std::size_t size = kFrameOverhead + 8 + 1 + 1 + 4;  // timestamp, delivery mode, priority, table length
@@ -36,8 +41,8 @@ std::optional<std::string> oversize(const Publication& publication, std::size_t 
     size += 1 + header.name.size() + 1 + 4 + header.value.size();
   }
   if (size > frame_max) {
-    return "its properties and headers take " + std::to_string(size) + " bytes, over the " +
-           std::to_string(frame_max) + " of one AMQP frame";
+    return "its properties and headers take " + std::to_string(size) + " bytes, over the " + std::to_string(frame_max) +
+           " of one AMQP frame";
   }
   if (publication.body.size() > kMaxBodyBytes) return "the body is over RabbitMQ's 128MiB max_message_size";
   return std::nullopt;

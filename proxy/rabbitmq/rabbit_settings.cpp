@@ -23,7 +23,8 @@ AmqpUrl parse_url(const ConfigNode& node) {
 // AMQP negotiates heartbeats in whole seconds, up to 65535.
 config::Duration parse_heartbeat(const ConfigNode& node) {
   const config::Duration heartbeat = node.duration();
-  if (heartbeat.count() % 1000 != 0 || heartbeat > 65535s) node.fail("expected whole seconds up to 65535s, or 0s for none");
+  if (heartbeat.count() % 1000 != 0 || heartbeat > 65535s)
+    node.fail("expected whole seconds up to 65535s, or 0s for none");
   return heartbeat;
 }
 

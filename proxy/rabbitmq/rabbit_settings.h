@@ -22,8 +22,8 @@ using namespace std::chrono_literals;
 enum class QueueType { classic, quorum };
 
 struct RabbitOptions {
-  config::Duration heartbeat = 30s;  // whole seconds, as AMQP negotiates them; 0s turns heartbeats off
-  std::uint16_t prefetch = 64;       // unacknowledged deliveries per consumer: the back-pressure
+  config::Duration heartbeat = 30s;           // whole seconds, as AMQP negotiates them; 0s turns heartbeats off
+  std::uint16_t prefetch = 64;                // unacknowledged deliveries per consumer: the back-pressure
   QueueType queue_type = QueueType::classic;  // for the queues Causeway declares
   bool declare = true;                        // declare missing exchanges and queues
   config::Duration confirm_timeout = 5s;      // publish to basic.ack; maybe_stored after it

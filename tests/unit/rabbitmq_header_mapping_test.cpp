@@ -19,9 +19,12 @@ bridge::OutboundMessage request() {
   message.topic = "orders";
   message.key = "created.42";
   message.value = R"({"id":42})";
-  message.headers = {{"correlation-id", "c-1"},         {"reply-to", "amq.rabbitmq.reply-to"},
-                     {"content-type", "application/json"}, {"traceparent", "00-abc-def-01"},
-                     {"tracestate", "k=v"},               {"x-tenant", "acme"}};
+  message.headers = {{"correlation-id", "c-1"},
+                     {"reply-to", "amq.rabbitmq.reply-to"},
+                     {"content-type", "application/json"},
+                     {"traceparent", "00-abc-def-01"},
+                     {"tracestate", "k=v"},
+                     {"x-tenant", "acme"}};
   return message;
 }
 

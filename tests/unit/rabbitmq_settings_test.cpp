@@ -62,10 +62,10 @@ TEST(RabbitSettings, DefaultsFillWhatTheUrlLeavesOut) {
 }
 
 TEST(RabbitSettings, EveryOptionIsRead) {
-  const RabbitSettings settings = settings_of(parse(
-      "    url: amqp://app:s3cret@rabbit.internal:5673/orders\n"
-      "    options: { heartbeat: 10s, prefetch: 8, queue_type: quorum, declare: false,"
-      " confirm_timeout: 750ms, connect_timeout: 1s }\n"));
+  const RabbitSettings settings =
+      settings_of(parse("    url: amqp://app:s3cret@rabbit.internal:5673/orders\n"
+                        "    options: { heartbeat: 10s, prefetch: 8, queue_type: quorum, declare: false,"
+                        " confirm_timeout: 750ms, connect_timeout: 1s }\n"));
   EXPECT_EQ(settings.url.user, "app");
   EXPECT_EQ(settings.url.password, "s3cret");
   EXPECT_EQ(settings.url.host, "rabbit.internal");
@@ -90,9 +90,9 @@ TEST(RabbitSettings, AmqpsTurnsTlsOnWithItsOwnPortAndTheHostAsServerName) {
 }
 
 TEST(RabbitSettings, TlsReadsFilesAndNames) {
-  const RabbitSettings settings = settings_of(parse(
-      "    url: amqps://10.0.0.9:5671/%2f\n"
-      "    tls: { ca: ca.pem, cert: client.pem, key: client.key, server_name: rabbit.internal }\n"));
+  const RabbitSettings settings =
+      settings_of(parse("    url: amqps://10.0.0.9:5671/%2f\n"
+                        "    tls: { ca: ca.pem, cert: client.pem, key: client.key, server_name: rabbit.internal }\n"));
   ASSERT_TRUE(settings.tls.has_value());
   EXPECT_EQ(settings.tls->ca->path, "ca.pem");
   EXPECT_EQ(settings.tls->cert->path, "client.pem");
@@ -155,10 +155,10 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return info.param.name; });
 
 TEST(RabbitSettings, DescribeRedactsThePassword) {
-  const RabbitSettings settings = settings_of(parse(
-      "    url: amqps://app:s3cret@rabbit.internal/orders\n"
-      "    options: { prefetch: 8 }\n"
-      "    tls: { ca: ca.pem }\n"));
+  const RabbitSettings settings =
+      settings_of(parse("    url: amqps://app:s3cret@rabbit.internal/orders\n"
+                        "    options: { prefetch: 8 }\n"
+                        "    tls: { ca: ca.pem }\n"));
   const std::string shown = boost::json::serialize(settings.describe());
   EXPECT_EQ(shown.find("s3cret"), std::string::npos) << shown;
   EXPECT_NE(shown.find("\"url\":\"amqps://app:<redacted>@rabbit.internal:5671/orders\""), std::string::npos) << shown;
