@@ -1,0 +1,94 @@
+#include "rabbitmq/topology.h"
+
+namespace causeway::rabbitmq {
+namespace {
+
+constexpr std::uint16_t kNotFound = 404;
+
+amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
+
+CallResult declare_off(CallResult missing) {
+  missing.error += " (and declare is off)";
+  return missing;
+}
+
+}  // namespace
+
+void Topology::connected(AmqpSession&) {
+  channel_ = 0;
+  known_exchanges_.clear();
+}
+
+void Topology::disconnected(const std::string&) { channel_ = 0; }
+
+CallResult Topology::open(AmqpSession& session) {
+  if (channel_ != 0) return {};
+  channel_ = numbers_.take(*this);
+  if (channel_ == 0) return {CallResult::Kind::channel_closed, 0, "no channel number left on the connection"};
+  amqp_channel_open(session.state(), channel_);
+  return checked(session, "channel.open");
+}
+
+CallResult Topology::checked(AmqpSession& session, const char* what) {
+  CallResult result = session.check_rpc(channel_, what);
+  if (!result) {
+    numbers_.release(channel_);
+    channel_ = 0;
+  }
+  return result;
+}
+
+CallResult Topology::ensure_exchange(AmqpSession& session, const std::string& name) {
+  if (name.empty() || name.starts_with("amq.") || known_exchanges_.contains(name)) return {};
+  if (CallResult opened = open(session); !opened) return opened;
+  amqp_exchange_declare(session.state(), channel_, bytes_of(name), amqp_cstring_bytes("topic"), 1, 0, 0, 0,
+                        amqp_empty_table);
+  CallResult result = checked(session, "exchange.declare (passive)");
+  if (result.code == kNotFound && result.kind == CallResult::Kind::channel_closed) {
+    if (!options_.declare) return declare_off(result);
+    if (CallResult opened = open(session); !opened) return opened;
+    amqp_exchange_declare(session.state(), channel_, bytes_of(name), amqp_cstring_bytes("topic"), 0, 1, 0, 0,
+                          amqp_empty_table);
+    result = checked(session, "exchange.declare");
+  }
+  if (result) known_exchanges_.insert(name);
+  return result;
+}
+
+CallResult Topology::declare_queue(AmqpSession& session, const std::string& name, bool passive,
+                                   std::int64_t& messages) {
+  if (CallResult opened = open(session); !opened) return opened;
+  amqp_table_entry_t quorum{};
+  quorum.key = amqp_cstring_bytes("x-queue-type");
+  quorum.value.kind = AMQP_FIELD_KIND_UTF8;
+  quorum.value.value.bytes = amqp_cstring_bytes("quorum");
+  const amqp_table_t arguments =
+      !passive && options_.queue_type == QueueType::quorum ? amqp_table_t{1, &quorum} : amqp_empty_table;
+  const amqp_queue_declare_ok_t* ok =
+      amqp_queue_declare(session.state(), channel_, bytes_of(name), passive, !passive, 0, 0, arguments);
+  CallResult result = checked(session, passive ? "queue.declare (passive)" : "queue.declare");
+  if (result && ok) messages = ok->message_count;
+  return result;
+}
+
+CallResult Topology::ensure_queue(AmqpSession& session, const std::string& name, std::int64_t& messages) {
+  CallResult result = declare_queue(session, name, true, messages);
+  if (result.code != kNotFound || result.kind != CallResult::Kind::channel_closed) return result;
+  if (!options_.declare) return declare_off(result);
+  return declare_queue(session, name, false, messages);
+}
+
+CallResult Topology::count(AmqpSession& session, const std::string& queue, std::int64_t& messages) {
+  return declare_queue(session, queue, true, messages);
+}
+
+CallResult Topology::bind(AmqpSession& session, const std::string& queue, const std::string& exchange,
+                          const std::string& routing_key) {
+  if (CallResult ensured = ensure_exchange(session, exchange); !ensured) return ensured;
+  if (CallResult opened = open(session); !opened) return opened;
+  amqp_queue_bind(session.state(), channel_, bytes_of(queue), bytes_of(exchange), bytes_of(routing_key),
+                  amqp_empty_table);
+  return checked(session, "queue.bind");
+}
+
+}  // namespace causeway::rabbitmq
