@@ -1,0 +1,84 @@
+#pragma once
+// What the adapter tests share: clients made as the runtime makes them (a broker entry
+// parsed from YAML, the factory register_rabbitmq() registered), delivery reports and
+// deliveries recorded for the test to wait on, and names no other test uses.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bridge/broker_client.h"
+#include "harness_rabbitmq.h"
+#include "metrics/registry.h"
+
+namespace causeway::testing::rabbit {
+
+using Outcome = bridge::DeliveryReport::Outcome;
+
+// A client for broker "rabbit" of `url` (the test broker's by default) with these options.
+std::shared_ptr<bridge::BrokerClient> make_client(metrics::Registry& registry, const std::string& options = "{}",
+                                                  const std::string& url = "", const std::string& tls = "");
+
+// "<test name>-<what>", unique per test and short enough for AMQP names.
+std::string unique_name(const std::string& what);
+
+// A counter's value in the registry's rendering ("name{broker=\"rabbit\"} 3"), 0 when absent.
+double metric(const metrics::Registry& registry, const std::string& sample);
+
+// Delivery reports by message, each of which must come exactly once.
+class Reports {
+ public:
+  bridge::MessageProducer::OnDelivery expect(const std::string& id);
+  bool wait_all(Duration timeout);
+  Outcome outcome(const std::string& id);
+  std::string error(const std::string& id);
+  std::map<std::string, Outcome> outcomes();
+  int answers(const std::string& id);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, int> answers_;
+  std::map<std::string, bridge::DeliveryReport> reports_;
+};
+
+// Publishes and waits for the report.
+bridge::DeliveryReport publish(bridge::MessageProducer& producer, bridge::OutboundMessage message,
+                               Duration timeout = 20s);
+
+// A MessageSink that keeps what it is handed.
+class RecordingSink : public bridge::MessageSink {
+ public:
+  void lane_opened(const std::string& lane) override;
+  void lane_closed(const std::string& lane, std::chrono::milliseconds wait) override;
+  void deliver(bridge::SourcedMessage message) override;
+  void stop_starting() override {}
+  bool wait_idle(std::chrono::steady_clock::time_point) override { return true; }
+
+  bool wait_deliveries(std::size_t count, Duration timeout);
+  std::size_t deliveries();
+  // The index-th delivery; its ack is taken out (the test acks it or drops it).
+  bridge::SourcedMessage take(std::size_t index);
+  int opened(const std::string& lane);
+  int closed(const std::string& lane);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bridge::SourcedMessage> messages_;
+  std::map<std::string, int> opened_;
+  std::map<std::string, int> closed_;
+};
+
+const std::string* header(const bridge::Headers& headers, const std::string& name);
+
+// pika's output, the last line as JSON.
+boost::json::value pika_json(const std::string& script);
+
+}  // namespace causeway::testing::rabbit
