@@ -1,19 +1,14 @@
 #include "rabbitmq/amqp_properties.h"
 
+#include "rabbitmq/amqp_bytes.h"
 #include "rabbitmq/field_text.h"
 
 namespace causeway::rabbitmq {
 namespace {
 
-std::string text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
-}
-
-amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
-
 void read(const amqp_basic_properties_t& in, amqp_flags_t flag, const amqp_bytes_t& bytes,
           std::optional<std::string>& out) {
-  if (in._flags & flag) out = text(bytes);
+  if (in._flags & flag) out = text_of(bytes);
 }
 
 void write(amqp_basic_properties_t& out, amqp_flags_t flag, amqp_bytes_t& bytes, const std::optional<std::string>& in) {
@@ -40,7 +35,7 @@ MessageProperties read_properties(const amqp_basic_properties_t& in) {
   if (in._flags & AMQP_BASIC_PRIORITY_FLAG) out.priority = in.priority;
   if (in._flags & AMQP_BASIC_HEADERS_FLAG) {
     for (int i = 0; i < in.headers.num_entries; ++i) {
-      out.headers.push_back({text(in.headers.entries[i].key), field_text(in.headers.entries[i].value)});
+      out.headers.push_back({text_of(in.headers.entries[i].key), field_text(in.headers.entries[i].value)});
     }
   }
   return out;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "rabbitmq/amqp_bytes.h"
 #include "rabbitmq/amqp_tls.h"
 
 namespace causeway::rabbitmq {
@@ -14,10 +15,6 @@ namespace {
 timeval timeval_of(config::Duration duration) {
   const auto count = duration.count();
   return timeval{static_cast<time_t>(count / 1000), static_cast<suseconds_t>(count % 1000 * 1000)};
-}
-
-std::string text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
 }
 
 amqp_table_entry_t boolean_entry(const char* key) {
@@ -54,7 +51,7 @@ amqp_rpc_reply_t login(amqp_connection_state_t state, const RabbitSettings& sett
 }
 
 std::string describe_close(std::uint16_t code, const amqp_bytes_t& reply_text) {
-  return std::to_string(code) + " " + text(reply_text);
+  return std::to_string(code) + " " + text_of(reply_text);
 }
 
 }  // namespace
@@ -159,7 +156,7 @@ void AmqpSession::close_channel(amqp_channel_t channel) {
 }
 
 CallResult AmqpSession::closed_by_broker(amqp_channel_t channel, const amqp_channel_close_t& close) {
-  CallResult result{CallResult::Kind::channel_closed, close.reply_code, text(close.reply_text)};
+  CallResult result{CallResult::Kind::channel_closed, close.reply_code, text_of(close.reply_text)};
   amqp_channel_close_ok_t close_ok{};
   if (!check_sent(amqp_send_method(state_, channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok), "channel.close-ok")) {
     result.kind = CallResult::Kind::connection_broken;

@@ -3,34 +3,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "routing/path.h"
+
 namespace causeway::rabbitmq {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = hex_digit(text[i + 1]);
-    const int low = hex_digit(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
-
-// Unreserved characters stay, everything else is escaped (a vhost "/" becomes "%2f").
+// Unreserved characters stay, the rest is escaped in lower-case hex as RabbitMQ writes
+// it: the vhost "/" is "%2f".
 std::string percent_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -97,9 +76,10 @@ bool parse_host_port(std::string_view authority, AmqpUrl& url, std::string& why)
 
 bool parse_user_info(std::string_view info, AmqpUrl& url, std::string& why) {
   const std::size_t colon = info.find(':');
-  const std::optional<std::string> user = percent_decode(info.substr(0, colon));
-  const std::optional<std::string> password = colon == std::string_view::npos ? std::optional<std::string>(url.password)
-                                                                              : percent_decode(info.substr(colon + 1));
+  const std::optional<std::string> user = routing::percent_decode(info.substr(0, colon));
+  const std::optional<std::string> password = colon == std::string_view::npos
+                                                  ? std::optional<std::string>(url.password)
+                                                  : routing::percent_decode(info.substr(colon + 1));
   if (!user || !password) {
     why = "a bad %-escape in the user or password";
     return false;
@@ -149,7 +129,7 @@ std::optional<AmqpUrl> parse_amqp_url(std::string_view text, std::string& why) {
     why = "a vhost with '/' in it is written %2f";
     return std::nullopt;
   }
-  const std::optional<std::string> vhost = percent_decode(path);
+  const std::optional<std::string> vhost = routing::percent_decode(path);
   if (!vhost) {
     why = "a bad %-escape in the vhost";
     return std::nullopt;

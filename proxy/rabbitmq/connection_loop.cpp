@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bridge/delivery_message.h"
+#include "rabbitmq/amqp_bytes.h"
 
 namespace causeway::rabbitmq {
 namespace {
@@ -38,10 +39,6 @@ std::chrono::steady_clock::duration stall_limit(const RabbitOptions& options) {
 
 const char* role_name(ConnectionLoop::Role role) {
   return role == ConnectionLoop::Role::publishing ? "publishing" : "consuming";
-}
-
-std::string text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
 }
 
 }  // namespace
@@ -243,8 +240,8 @@ void ConnectionLoop::dispatch(const amqp_frame_t& frame) {
       const auto* blocked = static_cast<const amqp_connection_blocked_t*>(frame.payload.method.decoded);
       metrics_.blocked.inc();
       publisher_.set_blocked(true);
-      spdlog::warn("rabbitmq: broker '{}' blocks publishing: {}", broker_, text(blocked->reason));
-      set_problem("the broker blocks publishing: " + text(blocked->reason));
+      spdlog::warn("rabbitmq: broker '{}' blocks publishing: {}", broker_, text_of(blocked->reason));
+      set_problem("the broker blocks publishing: " + text_of(blocked->reason));
       break;
     }
     case AMQP_CONNECTION_UNBLOCKED_METHOD:

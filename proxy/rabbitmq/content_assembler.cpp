@@ -1,15 +1,9 @@
 #include "rabbitmq/content_assembler.h"
 
+#include "rabbitmq/amqp_bytes.h"
 #include "rabbitmq/amqp_properties.h"
 
 namespace causeway::rabbitmq {
-namespace {
-
-std::string text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
-}
-
-}  // namespace
 
 bool ContentAssembler::start(const amqp_frame_t& frame) {
   if (frame.frame_type != AMQP_FRAME_METHOD) return false;
@@ -17,18 +11,18 @@ bool ContentAssembler::start(const amqp_frame_t& frame) {
   if (frame.payload.method.id == AMQP_BASIC_DELIVER_METHOD) {
     const auto* deliver = static_cast<const amqp_basic_deliver_t*>(frame.payload.method.decoded);
     content.kind = ArrivedContent::Kind::delivery;
-    content.consumer_tag = text(deliver->consumer_tag);
+    content.consumer_tag = text_of(deliver->consumer_tag);
     content.delivery_tag = deliver->delivery_tag;
     content.redelivered = deliver->redelivered != 0;
-    content.exchange = text(deliver->exchange);
-    content.routing_key = text(deliver->routing_key);
+    content.exchange = text_of(deliver->exchange);
+    content.routing_key = text_of(deliver->routing_key);
   } else if (frame.payload.method.id == AMQP_BASIC_RETURN_METHOD) {
     const auto* returned = static_cast<const amqp_basic_return_t*>(frame.payload.method.decoded);
     content.kind = ArrivedContent::Kind::returned;
     content.reply_code = returned->reply_code;
-    content.reply_text = text(returned->reply_text);
-    content.exchange = text(returned->exchange);
-    content.routing_key = text(returned->routing_key);
+    content.reply_text = text_of(returned->reply_text);
+    content.exchange = text_of(returned->exchange);
+    content.routing_key = text_of(returned->routing_key);
   } else {
     return false;
   }

@@ -7,12 +7,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "rabbitmq/amqp_bytes.h"
+
 namespace causeway::rabbitmq {
 namespace {
-
-std::string bytes_text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
-}
 
 std::string double_text(double value) {
   char buffer[32];
@@ -33,7 +31,7 @@ boost::json::value json_of(const amqp_field_value_t& value);
 
 boost::json::object json_of(const amqp_table_t& table) {
   boost::json::object out;
-  for (int i = 0; i < table.num_entries; ++i) out[bytes_text(table.entries[i].key)] = json_of(table.entries[i].value);
+  for (int i = 0; i < table.num_entries; ++i) out[text_of(table.entries[i].key)] = json_of(table.entries[i].value);
   return out;
 }
 
@@ -54,7 +52,7 @@ boost::json::value json_of(const amqp_field_value_t& value) {
     case AMQP_FIELD_KIND_DECIMAL:
       return static_cast<double>(value.value.decimal.value) / std::pow(10.0, value.value.decimal.decimals);
     case AMQP_FIELD_KIND_UTF8:
-    case AMQP_FIELD_KIND_BYTES: return boost::json::string(bytes_text(value.value.bytes));
+    case AMQP_FIELD_KIND_BYTES: return boost::json::string(text_of(value.value.bytes));
     case AMQP_FIELD_KIND_TABLE: return json_of(value.value.table);
     case AMQP_FIELD_KIND_ARRAY: {
       boost::json::array out;
@@ -70,7 +68,7 @@ boost::json::value json_of(const amqp_field_value_t& value) {
 std::string field_text(const amqp_field_value_t& value) {
   switch (value.kind) {
     case AMQP_FIELD_KIND_UTF8:
-    case AMQP_FIELD_KIND_BYTES: return bytes_text(value.value.bytes);
+    case AMQP_FIELD_KIND_BYTES: return text_of(value.value.bytes);
     case AMQP_FIELD_KIND_BOOLEAN: return value.value.boolean ? "true" : "false";
     case AMQP_FIELD_KIND_DECIMAL: return decimal_text(value.value.decimal);
     case AMQP_FIELD_KIND_VOID: return "";

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "rabbitmq/amqp_bytes.h"
 #include "rabbitmq/amqp_properties.h"
 #include "rabbitmq/amqp_session.h"
 #include "rabbitmq/channel_errors.h"
@@ -19,8 +20,6 @@ void answer(const bridge::MessageProducer::OnDelivery& on_delivery, Outcome outc
   report.error = std::move(error);
   on_delivery(report);
 }
-
-amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
 }  // namespace
 

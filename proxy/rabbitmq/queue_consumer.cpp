@@ -5,16 +5,11 @@
 #include <random>
 
 #include "bridge/delivery_message.h"
+#include "rabbitmq/amqp_bytes.h"
 #include "rabbitmq/header_mapping.h"
 
 namespace causeway::rabbitmq {
 namespace {
-
-amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
-
-std::string text(const amqp_bytes_t& bytes) {
-  return bytes.len == 0 ? std::string() : std::string(static_cast<const char*>(bytes.bytes), bytes.len);
-}
 
 // A consumer that cannot be set up (its queue missing with declare off, access refused)
 // is tried again, from 1s up to 30s apart.
@@ -87,7 +82,7 @@ CallResult QueueConsumer::consume(AmqpSession& session) {
     channel_ = 0;
     return result;
   }
-  consumer_tag_ = ok ? text(ok->consumer_tag) : std::string();
+  consumer_tag_ = ok ? text_of(ok->consumer_tag) : std::string();
   ++epoch_;
   assembler_.reset();
   return result;

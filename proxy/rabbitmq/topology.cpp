@@ -1,11 +1,11 @@
 #include "rabbitmq/topology.h"
 
+#include "rabbitmq/amqp_bytes.h"
+
 namespace causeway::rabbitmq {
 namespace {
 
 constexpr std::uint16_t kNotFound = 404;
-
-amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
 CallResult declare_off(CallResult missing) {
   missing.error += " (and declare is off)";

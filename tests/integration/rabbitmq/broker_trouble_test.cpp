@@ -9,17 +9,6 @@
 namespace causeway::testing::rabbit {
 namespace {
 
-config::Route delivery_route(const std::string& queue) {
-  config::Route route;
-  route.name = "deliver-" + queue;
-  config::TopicSource from;
-  from.broker = "rabbit";
-  from.topic = queue;
-  route.from = from;
-  route.to = config::UpstreamTarget{};
-  return route;
-}
-
 bridge::OutboundMessage to_queue(const std::string& queue, std::string body) {
   bridge::OutboundMessage message;
   message.key = queue;
@@ -102,17 +91,8 @@ TEST(RabbitTrouble, AResourceAlarmHoldsPublishesUntilItIsLiftedOrTheirTimeIsUp) 
   EXPECT_EQ(reports.outcome("queued"), Outcome::stored) << reports.error("queued");
   EXPECT_TRUE(eventually([&] { return !patient->problem().has_value(); }, 10s));
   EXPECT_EQ(metric(registry, "causeway_amqp_blocked_total{broker=\"rabbit\"}"), 1);
-  const boost::json::value bodies = pika_json(
-      "bodies = []\n"
-      "while True:\n"
-      "    method, props, body = ch.basic_get('" +
-      queue +
-      "', auto_ack=True)\n"
-      "    if method is None: break\n"
-      "    bodies.append(body.decode())\n"
-      "print(json.dumps(bodies))\n");
-  std::set<std::string> on_queue;
-  for (const auto& body : bodies.as_array()) on_queue.insert(std::string(body.as_string()));
+  const std::vector<std::string> bodies = drain(queue);
+  const std::set<std::string> on_queue(bodies.begin(), bodies.end());
   EXPECT_TRUE(on_queue.contains("held"));
   EXPECT_TRUE(on_queue.contains("queued"));
   EXPECT_FALSE(on_queue.contains("late"));

@@ -12,18 +12,6 @@
 namespace causeway::testing::rabbit {
 namespace {
 
-config::Route delivery_route(const std::string& queue, const std::string& exchange) {
-  config::Route route;
-  route.name = "deliver-" + queue;
-  config::TopicSource from;
-  from.broker = "rabbit";
-  from.topic = queue;
-  from.bind = {{exchange, "#"}};
-  route.from = from;
-  route.to = config::UpstreamTarget{};
-  return route;
-}
-
 bridge::OutboundMessage event(const std::string& exchange, const std::string& id) {
   bridge::OutboundMessage message;
   message.topic = exchange;
@@ -33,46 +21,23 @@ bridge::OutboundMessage event(const std::string& exchange, const std::string& id
   return message;
 }
 
-// Replies handed to on_reply, for the direct reply-to round trip.
-struct DirectReplies {
-  std::mutex mutex;
-  std::vector<std::string> bodies;
-  bridge::BrokerClient::OnReply callback() {
-    return [this](bridge::InboundMessage reply) {
-      std::lock_guard lock(mutex);
-      bodies.push_back(reply.value);
-      return true;
-    };
-  }
-  bool has(const std::string& body) {
-    std::lock_guard lock(mutex);
-    return std::find(bodies.begin(), bodies.end(), body) != bodies.end();
-  }
-};
-
-// A pika service answering one request on `queue` at its reply_to.
-void answer_one_request(const std::string& queue, bridge::BrokerClient& client, const std::string& body) {
+// A request-reply round trip over direct reply-to, with a pika service.
+void round_trip(bridge::BrokerClient& client, ReplyLog& replies, const std::string& body) {
+  const std::string queue = unique_name("requests");
   ASSERT_EQ(rabbit_server().pika("ch.queue_declare('" + queue + "')\n").exit_code, 0);
   CommandResult answered;
-  std::thread service([&] {
-    answered = rabbit_server().pika(
-        "for _ in range(400):\n"
-        "    method, props, body = ch.basic_get('" +
-        queue +
-        "', auto_ack=True)\n"
-        "    if method: break\n"
-        "    time.sleep(0.05)\n"
-        "ch.basic_publish('', props.reply_to, b're:' + body, "
-        "pika.BasicProperties(correlation_id=props.correlation_id))\n");
-  });
+  std::thread service = responder(queue, answered);
   bridge::OutboundMessage request;
   request.key = queue;
   request.value = body;
   request.headers = {{"correlation-id", body}, {"reply-to", "amq.rabbitmq.reply-to"}};
   const Outcome outcome = publish(*client.publisher(), request).outcome;
+  const bool replied = replies.wait(1, 20s);
   service.join();
   EXPECT_EQ(outcome, Outcome::stored);
   EXPECT_EQ(answered.exit_code, 0) << answered.output;
+  ASSERT_TRUE(replied);
+  EXPECT_EQ(replies.at(0).value, "pong:" + body);
 }
 
 TEST(RabbitOutage, ABrokerRestartLosesNothingConfirmedAndEverythingComesBack) {
@@ -80,9 +45,9 @@ TEST(RabbitOutage, ABrokerRestartLosesNothingConfirmedAndEverythingComesBack) {
   auto client = make_client(registry, "{ heartbeat: 2s, confirm_timeout: 3s }");
   const std::string queue = unique_name("orders");
   const std::string exchange = unique_name("events");
-  DirectReplies replies;
+  ReplyLog replies;
   client->open_replies("direct", replies.callback());
-  auto source = client->source(delivery_route(queue, exchange));
+  auto source = client->source(delivery_route(queue, {{exchange, "#"}}));
   RecordingSink sink;
   source->start(sink);
   ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 1; }, 10s));
@@ -161,18 +126,11 @@ TEST(RabbitOutage, ABrokerRestartLosesNothingConfirmedAndEverythingComesBack) {
   EXPECT_FALSE(received.contains("while-down"));
 
   // Every ack went to the channel its delivery came on: none was refused, the queue is empty.
-  ASSERT_TRUE(eventually(
-      [&] {
-        return pika_json("q = ch.queue_declare('" + queue +
-                         "', passive=True).method\n"
-                         "print(json.dumps([q.message_count, q.consumer_count]))\n") == boost::json::array{0, 1};
-      },
-      20s, 200ms));
+  ASSERT_TRUE(eventually([&] { return queue_state(queue) == QueueState{0, 1}; }, 20s, 200ms));
   EXPECT_EQ(metric(registry, "causeway_amqp_channel_errors_total{broker=\"rabbit\"}"), 0);
 
   // Direct reply-to is consumed again on the new publishing channel.
-  answer_one_request(unique_name("requests"), *client, "ping-after");
-  EXPECT_TRUE(eventually([&] { return replies.has("re:ping-after"); }, 20s));
+  round_trip(*client, replies, "ping-after");
   source->stop(std::chrono::steady_clock::now() + 5s);
 }
 

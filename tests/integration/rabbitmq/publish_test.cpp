@@ -28,10 +28,6 @@ void declare_bound_queue(const std::string& exchange, const std::string& queue, 
   ASSERT_EQ(result.exit_code, 0) << result.output;
 }
 
-std::int64_t queue_depth(const std::string& queue) {
-  return pika_json("print(ch.queue_declare('" + queue + "', passive=True).method.message_count)\n").as_int64();
-}
-
 TEST(RabbitPublish, StoredAndOnTheQueueWithBodyAndProperties) {
   metrics::Registry registry;
   const std::string exchange = unique_name("x");
@@ -118,7 +114,7 @@ TEST(RabbitPublish, AMissingExchangeWithDeclareOffIsRejectedAndLaterPublishesWor
   fine.topic = exchange;
   fine.key = "k";
   EXPECT_EQ(publish(*client->publisher(), fine).outcome, Outcome::stored);
-  EXPECT_EQ(queue_depth(queue), 1);
+  EXPECT_EQ(queue_state(queue).messages, 1);
 }
 
 TEST(RabbitPublish, AnExchangeDeletedUnderThePublisherCostsOneMessageAndTheChannelComesBack) {
@@ -143,7 +139,7 @@ TEST(RabbitPublish, AnExchangeDeletedUnderThePublisherCostsOneMessageAndTheChann
   EXPECT_EQ(again.outcome, Outcome::unroutable) << again.error;  // a new exchange: the old binding went with it
   ASSERT_EQ(rabbit_server().pika("ch.queue_bind('" + queue + "', '" + exchange + "', '#')\n").exit_code, 0);
   EXPECT_EQ(publish(*client->publisher(), message).outcome, Outcome::stored);
-  EXPECT_EQ(queue_depth(queue), 2);
+  EXPECT_EQ(queue_state(queue).messages, 2);
   EXPECT_EQ(client->problem(), std::nullopt);
 }
 
@@ -185,18 +181,9 @@ TEST(RabbitPublish, AThousandConcurrentPublishesAreEachConfirmedOnceAndStoredOnc
   }
   EXPECT_EQ(client->flush(std::chrono::steady_clock::now() + 5s), 0u);
 
-  const boost::json::value bodies = pika_json(
-      "bodies = []\n"
-      "while True:\n"
-      "    method, props, body = ch.basic_get('" +
-      queue +
-      "', auto_ack=True)\n"
-      "    if method is None: break\n"
-      "    bodies.append(body.decode())\n"
-      "print(json.dumps(bodies))\n");
-  std::set<std::string> seen;
-  for (const auto& body : bodies.as_array()) seen.insert(std::string(body.as_string()));
-  EXPECT_EQ(bodies.as_array().size(), static_cast<std::size_t>(kThreads * kEach));
+  const std::vector<std::string> bodies = drain(queue);
+  const std::set<std::string> seen(bodies.begin(), bodies.end());
+  EXPECT_EQ(bodies.size(), static_cast<std::size_t>(kThreads * kEach));
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 

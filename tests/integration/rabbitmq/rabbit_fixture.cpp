@@ -24,6 +24,21 @@ std::shared_ptr<bridge::BrokerClient> make_client(metrics::Registry& registry, c
   return (*factory)(config.brokers.at(0), bridge::BrokerContext{registry});
 }
 
+config::Route delivery_route(const std::string& queue, std::vector<config::TopicSource::Binding> bind,
+                             std::optional<std::string> key_header) {
+  config::Route route;
+  route.name = "deliver-" + queue;
+  route.mode = config::Mode::delivery;
+  config::TopicSource from;
+  from.broker = "rabbit";
+  from.topic = queue;
+  from.bind = std::move(bind);
+  from.key_header = std::move(key_header);
+  route.from = from;
+  route.to = config::UpstreamTarget{};
+  return route;
+}
+
 std::string unique_name(const std::string& what) {
   static std::atomic<int> counter{0};
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -147,6 +162,41 @@ int RecordingSink::closed(const std::string& lane) {
   return closed_[lane];
 }
 
+bridge::BrokerClient::OnReply ReplyLog::callback() {
+  return [this](bridge::InboundMessage reply) {
+    std::lock_guard lock(mutex_);
+    replies_.push_back(std::move(reply));
+    changed_.notify_all();
+    return matched_;
+  };
+}
+
+bool ReplyLog::wait(std::size_t count, Duration timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return replies_.size() >= count; });
+}
+
+bridge::InboundMessage ReplyLog::at(std::size_t index) {
+  std::lock_guard lock(mutex_);
+  return replies_.at(index);
+}
+
+std::thread responder(const std::string& queue, CommandResult& result) {
+  return std::thread([queue, &result] {
+    result = rabbit_server().pika(
+        "for _ in range(400):\n"
+        "    method, props, body = ch.basic_get('" +
+        queue +
+        "', auto_ack=True)\n"
+        "    if method: break\n"
+        "    time.sleep(0.05)\n"
+        "ch.basic_publish('', props.reply_to, b'pong:' + body,\n"
+        "    pika.BasicProperties(correlation_id=props.correlation_id, content_type='text/plain',\n"
+        "                         headers={'status': 201, 'traceparent': (props.headers or {}).get('traceparent')}))\n"
+        "print(json.dumps({'reply_to': props.reply_to, 'correlation_id': props.correlation_id}))\n");
+  });
+}
+
 const std::string* header(const bridge::Headers& headers, const std::string& name) {
   return bridge::find_header(headers, name);
 }
@@ -160,6 +210,28 @@ boost::json::value pika_json(const std::string& script) {
     if (!line.empty()) last = line;
   }
   return boost::json::parse(last);
+}
+
+QueueState queue_state(const std::string& queue) {
+  const boost::json::value state = pika_json("q = ch.queue_declare('" + queue +
+                                             "', passive=True).method\n"
+                                             "print(json.dumps([q.message_count, q.consumer_count]))\n");
+  return QueueState{state.at(0).as_int64(), state.at(1).as_int64()};
+}
+
+std::vector<std::string> drain(const std::string& queue) {
+  const boost::json::value bodies = pika_json(
+      "bodies = []\n"
+      "while True:\n"
+      "    method, props, body = ch.basic_get('" +
+      queue +
+      "', auto_ack=True)\n"
+      "    if method is None: break\n"
+      "    bodies.append(body.decode())\n"
+      "print(json.dumps(bodies))\n");
+  std::vector<std::string> out;
+  for (const auto& body : bodies.as_array()) out.emplace_back(body.as_string());
+  return out;
 }
 
 }  // namespace causeway::testing::rabbit

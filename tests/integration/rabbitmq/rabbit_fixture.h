@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bridge/broker_client.h"
@@ -24,6 +25,10 @@ using Outcome = bridge::DeliveryReport::Outcome;
 // A client for broker "rabbit" of `url` (the test broker's by default) with these options.
 std::shared_ptr<bridge::BrokerClient> make_client(metrics::Registry& registry, const std::string& options = "{}",
                                                   const std::string& url = "", const std::string& tls = "");
+
+// A delivery route from broker "rabbit"'s `queue`, bound as listed.
+config::Route delivery_route(const std::string& queue, std::vector<config::TopicSource::Binding> bind = {},
+                             std::optional<std::string> key_header = std::nullopt);
 
 // "<test name>-<what>", unique per test and short enough for AMQP names.
 std::string unique_name(const std::string& what);
@@ -76,9 +81,40 @@ class RecordingSink : public bridge::MessageSink {
   std::map<std::string, int> closed_;
 };
 
+// What on_reply is handed; it answers `matched` (whether a request was waiting).
+class ReplyLog {
+ public:
+  explicit ReplyLog(bool matched = true) : matched_(matched) {}
+  bridge::BrokerClient::OnReply callback();
+  bool wait(std::size_t count, Duration timeout);
+  bridge::InboundMessage at(std::size_t index);
+
+ private:
+  const bool matched_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bridge::InboundMessage> replies_;
+};
+
+// A service on a thread of its own (pika): takes one request from `queue` and answers at
+// its reply_to with body "pong:<request>", the request's correlation id, content type
+// text/plain and headers status 201 and the request's traceparent. `result` has the
+// reply_to it saw.
+std::thread responder(const std::string& queue, CommandResult& result);
+
 const std::string* header(const bridge::Headers& headers, const std::string& name);
 
 // pika's output, the last line as JSON.
 boost::json::value pika_json(const std::string& script);
+
+// What pika sees of a queue: messages ready and consumers.
+struct QueueState {
+  std::int64_t messages = -1;
+  std::int64_t consumers = -1;
+  bool operator==(const QueueState&) const = default;
+};
+QueueState queue_state(const std::string& queue);
+// Takes every ready message off the queue (pika, acked): their bodies in order.
+std::vector<std::string> drain(const std::string& queue);
 
 }  // namespace causeway::testing::rabbit

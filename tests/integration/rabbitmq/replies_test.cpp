@@ -9,51 +9,6 @@
 namespace causeway::testing::rabbit {
 namespace {
 
-// Collects what on_reply is handed; answers `matched`.
-class ReplyLog {
- public:
-  explicit ReplyLog(bool matched = true) : matched_(matched) {}
-  bridge::BrokerClient::OnReply callback() {
-    return [this](bridge::InboundMessage reply) {
-      std::lock_guard lock(mutex_);
-      replies_.push_back(std::move(reply));
-      changed_.notify_all();
-      return matched_;
-    };
-  }
-  bool wait(std::size_t count, Duration timeout) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return replies_.size() >= count; });
-  }
-  bridge::InboundMessage at(std::size_t index) {
-    std::lock_guard lock(mutex_);
-    return replies_.at(index);
-  }
-
- private:
-  const bool matched_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<bridge::InboundMessage> replies_;
-};
-
-// Takes one request from `queue` and answers it at its reply_to, as a service would.
-std::thread responder(const std::string& queue, CommandResult& result) {
-  return std::thread([queue, &result] {
-    result = rabbit_server().pika(
-        "for _ in range(400):\n"
-        "    method, props, body = ch.basic_get('" +
-        queue +
-        "', auto_ack=True)\n"
-        "    if method: break\n"
-        "    time.sleep(0.05)\n"
-        "ch.basic_publish('', props.reply_to, b'pong:' + body,\n"
-        "    pika.BasicProperties(correlation_id=props.correlation_id, content_type='text/plain',\n"
-        "                         headers={'status': 201, 'traceparent': (props.headers or {}).get('traceparent')}))\n"
-        "print(json.dumps({'reply_to': props.reply_to, 'correlation_id': props.correlation_id}))\n");
-  });
-}
-
 TEST(RabbitReplies, DirectReplyToComesBackOnThePublishingChannel) {
   metrics::Registry registry;
   auto client = make_client(registry);
@@ -125,13 +80,7 @@ TEST(RabbitReplies, ANamedReplyQueueIsDeclaredAndItsRepliesAcked) {
   EXPECT_EQ(reply.topic, queue);
   EXPECT_EQ(*header(reply.headers, "correlation-id"), "c-named");
   EXPECT_EQ(*header(reply.headers, "status"), "202");
-  EXPECT_TRUE(eventually(
-      [&] {
-        return pika_json("q = ch.queue_declare('" + queue +
-                         "', passive=True).method\n"
-                         "print(json.dumps([q.message_count, q.consumer_count]))\n") == boost::json::array{0, 1};
-      },
-      20s, 200ms));
+  EXPECT_TRUE(eventually([&] { return queue_state(queue) == QueueState{0, 1}; }, 20s, 200ms));
 }
 
 TEST(RabbitReplies, AReplyNobodyHereWaitsForIsGivenBackOnceForAnotherReplica) {
@@ -149,7 +98,7 @@ TEST(RabbitReplies, AReplyNobodyHereWaitsForIsGivenBackOnceForAnotherReplica) {
   EXPECT_TRUE(
       eventually([&] { return metric(registry, "causeway_amqp_replies_dropped_total{broker=\"rabbit\"}") == 1; }, 20s));
   EXPECT_EQ(metric(registry, "causeway_amqp_replies_requeued_total{broker=\"rabbit\"}"), 1);
-  EXPECT_EQ(pika_json("print(ch.queue_declare('" + queue + "', passive=True).method.message_count)\n").as_int64(), 0);
+  EXPECT_EQ(queue_state(queue).messages, 0);
 }
 
 }  // namespace

@@ -7,21 +7,6 @@
 namespace causeway::testing::rabbit {
 namespace {
 
-config::Route delivery_route(const std::string& queue, std::vector<config::TopicSource::Binding> bind,
-                             std::optional<std::string> key_header = std::nullopt) {
-  config::Route route;
-  route.name = "deliver-" + queue;
-  route.mode = config::Mode::delivery;
-  config::TopicSource from;
-  from.broker = "rabbit";
-  from.topic = queue;
-  from.bind = std::move(bind);
-  from.key_header = std::move(key_header);
-  route.from = from;
-  route.to = config::UpstreamTarget{};
-  return route;
-}
-
 // pika publishes `count` messages to `exchange`: body "m<i>", routing key "created.<i>".
 void publish_with_pika(const std::string& exchange, int count, int first = 0) {
   const CommandResult result = rabbit_server().pika(
@@ -34,12 +19,6 @@ void publish_with_pika(const std::string& exchange, int count, int first = 0) {
       "                             delivery_mode=2, headers={'traceparent': '00-t-%d-01' % i, 'tenant': 't%d' % (i % "
       "2)}))\n");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-}
-
-boost::json::value queue_state(const std::string& queue) {
-  return pika_json("q = ch.queue_declare('" + queue +
-                   "', passive=True).method\n"
-                   "print(json.dumps([q.message_count, q.consumer_count]))\n");
 }
 
 TEST(RabbitSource, DeliveriesAreHandedOverAckedOnesGoAndTheRestComeBackAfterStop) {
@@ -102,7 +81,7 @@ TEST(RabbitSource, ThePrefetchBoundsWhatIsHandedOverUnacked) {
 
   // Five are out and fifteen wait at the broker, which sends no more until some are acked.
   ASSERT_TRUE(sink.wait_deliveries(5, 20s));
-  ASSERT_TRUE(eventually([&] { return queue_state(queue) == boost::json::array{15, 1}; }, 20s, 200ms));
+  ASSERT_TRUE(eventually([&] { return queue_state(queue) == QueueState{15, 1}; }, 20s, 200ms));
   EXPECT_EQ(sink.deliveries(), 5u);
   ASSERT_TRUE(eventually(
       [&] {
@@ -113,7 +92,7 @@ TEST(RabbitSource, ThePrefetchBoundsWhatIsHandedOverUnacked) {
 
   for (std::size_t i = 0; i < 5; ++i) sink.take(i).ack->handled();
   ASSERT_TRUE(sink.wait_deliveries(10, 20s));
-  ASSERT_TRUE(eventually([&] { return queue_state(queue) == boost::json::array{10, 1}; }, 20s, 200ms));
+  ASSERT_TRUE(eventually([&] { return queue_state(queue) == QueueState{10, 1}; }, 20s, 200ms));
   EXPECT_EQ(sink.deliveries(), 10u);
   source->stop(std::chrono::steady_clock::now() + 5s);
 }
@@ -161,7 +140,7 @@ TEST(RabbitSource, AnExistingQueueIsUsedAsItIsAndAMissingOneWithDeclareOffIsRetr
   // Once someone else declares it, the consumer's next try starts it.
   ASSERT_EQ(rabbit_server().pika("ch.queue_declare('" + queue + "', durable=True)\n").exit_code, 0);
   ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 1; }, 20s));
-  ASSERT_TRUE(eventually([&] { return queue_state(queue) == boost::json::array{0, 1}; }, 20s, 200ms));
+  ASSERT_TRUE(eventually([&] { return queue_state(queue) == QueueState{0, 1}; }, 20s, 200ms));
   source->stop(std::chrono::steady_clock::now() + 5s);
 }
 
