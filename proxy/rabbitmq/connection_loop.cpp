@@ -264,8 +264,9 @@ std::optional<ConnectionLoop::Clock::time_point> ConnectionLoop::tick(Clock::tim
 
 void ConnectionLoop::poll_until(std::optional<Clock::time_point> wake_at, bool with_socket) {
   Clock::duration longest = kLongestSleep;
-  const auto heartbeat = settings_->options.heartbeat;
-  if (with_socket && heartbeat > config::Duration::zero()) longest = std::min<Clock::duration>(longest, heartbeat / 2);
+  // The heartbeat the broker and the library agreed on, which may be shorter than ours.
+  const auto heartbeat = with_socket ? std::chrono::seconds(amqp_get_heartbeat(session_->state())) : 0s;
+  if (heartbeat > 0s) longest = std::min<Clock::duration>(longest, heartbeat / 2);
   const Clock::time_point now = Clock::now();
   Clock::time_point until = now + longest;
   if (wake_at) until = std::min(until, *wake_at);

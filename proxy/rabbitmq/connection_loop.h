@@ -62,7 +62,6 @@ class ConnectionLoop {
   PublishChannel& publisher() { return publisher_; }  // opened on publishing connections only
   std::shared_ptr<QueueConsumer> add_consumer(ConsumerSpec spec, QueueConsumer::Events events);
   void remove_consumer(const std::shared_ptr<QueueConsumer>& consumer);
-  const RabbitSettings& settings() const { return *settings_; }
 
  private:
   bool connect();

@@ -36,8 +36,6 @@ class PublishChannel : public ChannelOwner {
   CallResult open_direct_replies(AmqpSession* session, bridge::BrokerClient::OnReply on_reply);
   // connection.blocked / connection.unblocked.
   void set_blocked(bool blocked);
-  // Queued and unconfirmed.
-  std::size_t pending() const { return queued_.size() + tracker_.size(); }
 
   void connected(AmqpSession& session) override;
   void frame(AmqpSession& session, const amqp_frame_t& frame) override;

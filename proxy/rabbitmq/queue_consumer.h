@@ -53,7 +53,6 @@ class QueueConsumer : public ChannelOwner {
   QueueConsumer(ConsumerSpec spec, Events events, const RabbitOptions& options, const config::WireHeaders& wire,
                 ChannelNumbers& numbers, Topology& topology, RabbitMetrics& metrics);
 
-  const std::string& queue() const { return spec_.queue; }
   void ack(AmqpSession* session, const DeliveryHandle& handle);
   // basic.cancel: no new deliveries, acks still go out; not consumed again after a reconnect.
   void cancel(AmqpSession* session);

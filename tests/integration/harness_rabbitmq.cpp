@@ -286,6 +286,13 @@ void RabbitServer::start() {
   last_start_ = std::chrono::duration_cast<Duration>(Clock::now() - began);
 }
 
+void RabbitServer::start_empty() {
+  stop();
+  std::filesystem::remove_all(dir_ / "mnesia");
+  std::filesystem::create_directories(dir_ / "mnesia");
+  start();
+}
+
 void RabbitServer::stop() {
   if (pid_ <= 0) return;
   thaw();  // a frozen launcher would not pass the signal on

@@ -45,7 +45,8 @@ class RabbitServer {
   void stop();
   // Again on the same ports and data; returns once it accepts AMQP.
   void start();
-  bool running() const { return pid_ > 0; }
+  // Again with no data at all: a broker replaced by an empty one.
+  void start_empty();
   // SIGSTOP / SIGCONT to the whole broker: it neither reads nor answers meanwhile, like a
   // host that went away without closing its connections.
   void freeze();

@@ -134,5 +134,33 @@ TEST(RabbitOutage, ABrokerRestartLosesNothingConfirmedAndEverythingComesBack) {
   source->stop(std::chrono::steady_clock::now() + 5s);
 }
 
+TEST(RabbitOutage, ABrokerThatComesBackEmptyGetsTheTopologyDeclaredAgain) {
+  metrics::Registry registry;
+  auto client = make_client(registry, "{ heartbeat: 2s }");
+  const std::string queue = unique_name("orders");
+  const std::string exchange = unique_name("events");
+  auto source = client->source(delivery_route(queue, {{exchange, "created"}}));
+  RecordingSink sink;
+  source->start(sink);
+  ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 1; }, 10s));
+  ASSERT_EQ(publish(*client->publisher(), event(exchange, "first")).outcome, Outcome::stored);
+  ASSERT_TRUE(sink.wait_deliveries(1, 20s));
+  sink.take(0).ack->handled();
+
+  rabbit_server().start_empty();
+  ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 2; }, 60s));
+  ASSERT_TRUE(eventually([&] { return !client->problem().has_value(); }, 30s)) << *client->problem();
+
+  // Queue, exchange and binding are there again: a publish is routed to the consumer.
+  const bridge::DeliveryReport again = publish(*client->publisher(), event(exchange, "second"));
+  EXPECT_EQ(again.outcome, Outcome::stored) << again.error;
+  ASSERT_TRUE(sink.wait_deliveries(2, 20s));
+  bridge::SourcedMessage second = sink.take(1);
+  EXPECT_EQ(second.message.value, "second");
+  second.ack->handled();
+  ASSERT_TRUE(eventually([&] { return queue_state(queue) == QueueState{0, 1}; }, 20s, 200ms));
+  source->stop(std::chrono::steady_clock::now() + 5s);
+}
+
 }  // namespace
 }  // namespace causeway::testing::rabbit

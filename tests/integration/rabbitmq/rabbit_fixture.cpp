@@ -6,6 +6,24 @@
 #include "config/config_loader.h"
 #include "rabbitmq/rabbit_adapter.h"
 
+namespace causeway::bridge {
+
+void PrintTo(DeliveryReport::Outcome outcome, std::ostream* out) {
+  using Outcome = DeliveryReport::Outcome;
+  switch (outcome) {
+    case Outcome::stored: *out << "stored"; return;
+    case Outcome::not_stored: *out << "not_stored"; return;
+    case Outcome::maybe_stored: *out << "maybe_stored"; return;
+    case Outcome::queue_full: *out << "queue_full"; return;
+    case Outcome::too_large: *out << "too_large"; return;
+    case Outcome::rejected: *out << "rejected"; return;
+    case Outcome::unroutable: *out << "unroutable"; return;
+  }
+  *out << static_cast<int>(outcome);
+}
+
+}  // namespace causeway::bridge
+
 namespace causeway::testing::rabbit {
 
 std::shared_ptr<bridge::BrokerClient> make_client(metrics::Registry& registry, const std::string& options,

@@ -18,6 +18,11 @@
 #include "harness_rabbitmq.h"
 #include "metrics/registry.h"
 
+namespace causeway::bridge {
+// Outcomes by name in failure messages.
+void PrintTo(DeliveryReport::Outcome outcome, std::ostream* out);
+}  // namespace causeway::bridge
+
 namespace causeway::testing::rabbit {
 
 using Outcome = bridge::DeliveryReport::Outcome;

@@ -144,5 +144,26 @@ TEST(RabbitSource, AnExistingQueueIsUsedAsItIsAndAMissingOneWithDeclareOffIsRetr
   source->stop(std::chrono::steady_clock::now() + 5s);
 }
 
+TEST(RabbitSource, AQueueDeletedUnderTheConsumerIsDeclaredAndBoundAgain) {
+  metrics::Registry registry;
+  auto client = make_client(registry);
+  const std::string queue = unique_name("orders");
+  const std::string exchange = unique_name("events");
+  auto source = client->source(delivery_route(queue, {{exchange, "#"}}));
+  RecordingSink sink;
+  source->start(sink);
+  ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 1; }, 10s));
+
+  // The broker cancels the consumer (consumer_cancel_notify); the lane closes and, after
+  // a backoff, the queue is declared and bound again and the lane opens.
+  ASSERT_EQ(rabbit_server().pika("ch.queue_delete('" + queue + "')\n").exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return sink.closed(queue) == 1; }, 20s));
+  ASSERT_TRUE(eventually([&] { return sink.opened(queue) == 2; }, 20s));
+  publish_with_pika(exchange, 1);
+  ASSERT_TRUE(sink.wait_deliveries(1, 20s));
+  EXPECT_EQ(sink.take(0).message.value, "m0");
+  source->stop(std::chrono::steady_clock::now() + 5s);
+}
+
 }  // namespace
 }  // namespace causeway::testing::rabbit
