@@ -6,6 +6,9 @@ namespace causeway::rabbitmq {
 namespace {
 
 constexpr std::uint16_t kNotFound = 404;
+// Exchange names may come from a route's template: the cache of known ones stays bounded,
+// and forgetting them costs a passive declare each.
+constexpr std::size_t kKnownExchanges = 10000;
 
 CallResult declare_off(CallResult missing) {
   missing.error += " (and declare is off)";
@@ -51,6 +54,7 @@ CallResult Topology::ensure_exchange(AmqpSession& session, const std::string& na
                           amqp_empty_table);
     result = checked(session, "exchange.declare");
   }
+  if (result && known_exchanges_.size() >= kKnownExchanges) known_exchanges_.clear();
   if (result) known_exchanges_.insert(name);
   return result;
 }
