@@ -9,6 +9,7 @@
 
 #include "config/config_loader.h"
 #include "kafka/kafka_adapter.h"
+#include "rabbitmq/rabbit_adapter.h"
 #include "server/config_check.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -49,6 +50,7 @@ int serve(const std::string& file) {
 int main(int argc, char** argv) {
   // The broker kinds this binary speaks; the config loader and the runtime know no other.
   causeway::kafka::register_kafka();
+  causeway::rabbitmq::register_rabbitmq();
   // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
   causeway::server::block_shutdown_signals();
 

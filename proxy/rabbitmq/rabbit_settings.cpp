@@ -1,5 +1,6 @@
 #include "rabbitmq/rabbit_settings.h"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -97,6 +98,22 @@ config::BrokerKind rabbit_kind() {
   config::BrokerKind kind;
   kind.type = "rabbitmq";
   kind.keys = {"url", "options", "tls"};
+  // Routes say to: {exchange, routing_key} and from: {queue, bind, key_header}.
+  kind.words.destination = "exchange";
+  kind.words.key = "routing_key";
+  kind.words.source = "queue";
+  kind.words.groups = false;
+  kind.words.bindings = true;
+  kind.words.empty_destination = true;
+  kind.words.message_variables = {"topic", "key", "exchange", "routing_key", "queue"};
+  kind.words.name_problem = [](std::string_view name) -> std::optional<std::string> {
+    // AMQP short strings; RabbitMQ reserves the amq. prefix for its own.
+    const bool printable = std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+    if (name.empty() || name.size() > 255 || !printable) {
+      return "expected a name of 1 to 255 printable bytes";
+    }
+    return std::nullopt;
+  };
   kind.parse = [](const Mapping& map, const config::Broker&) {
     auto settings = std::make_shared<RabbitSettings>();
     settings->url = parse_url(map.required("url"));

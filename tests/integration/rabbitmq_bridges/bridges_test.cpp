@@ -1,0 +1,206 @@
+// Every bridge over RabbitMQ, end to end: the causeway binary, a real rabbitmq-server
+// on loopback, and pika (Debian's python3-pika) as the independent client that shows
+// what is on the wire and plays the other services.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "harness.h"
+#include "harness_delivery.h"
+#include "harness_rabbitmq.h"
+#include "harness_service.h"
+
+namespace causeway::testing {
+namespace {
+
+using rabbit::rabbit_server;
+
+std::string config_with(const std::string& routes, const std::string& more_brokers = "",
+                        const std::string& upstreams = "") {
+  return "admin: { listen: 127.0.0.1:0 }\n"
+         "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+         "brokers:\n  rabbit:\n    type: rabbitmq\n    url: " +
+         rabbit_server().url() + "\n    options: { prefetch: 16 }\n" + more_brokers + upstreams + "routes:\n" + routes;
+}
+
+// Runs pika code and returns its last stdout line, failing the test on an error.
+std::string pika(const std::string& script) {
+  auto result = rabbit_server().pika(script);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  auto end = result.output.find_last_not_of('\n');
+  auto start = result.output.rfind('\n', end);
+  return result.output.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+// Declares a queue bound to a topic exchange, both durable.
+void bound_queue(const std::string& exchange, const std::string& queue, const std::string& key) {
+  pika("ch.exchange_declare('" + exchange + "', 'topic', durable=True)\n"
+       "ch.queue_declare('" + queue + "', durable=True)\n"
+       "ch.queue_bind('" + queue + "', '" + exchange + "', '" + key + "')\nprint('ok')");
+}
+
+TEST(RabbitEvent, A202ComesAfterTheConfirmAndTheMessageCarriesItsProperties) {
+  bound_queue("orders-a", "orders-a.all", "created.*");
+  CausewayProcess causeway(config_with(
+      "  - name: order-created\n"
+      "    from: { listener: public, method: POST, path: \"/orders/{customer}\" }\n"
+      "    to: { broker: rabbit, exchange: orders-a, routing_key: \"created.{customer}\" }\n"
+      "    headers: [x-tenant]\n"));
+  std::set<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto response = http(causeway.listener(), "POST", "/orders/c" + std::to_string(i),
+                         {{"Content-Type", "application/json"}, {"X-Tenant", "t1"}}, R"({"n":)" + std::to_string(i) + "}");
+    ASSERT_EQ(response.status, 202) << response.body << "\n" << causeway.log();
+    ids.insert(std::string(response.json().at("id").as_string()));
+  }
+  auto seen = pika(
+      "out = []\n"
+      "for _ in range(5):\n"
+      "  m, p, b = ch.basic_get('orders-a.all', auto_ack=True)\n"
+      "  out.append({'key': m.routing_key, 'id': p.correlation_id, 'mid': p.message_id, 'type': p.content_type,\n"
+      "              'mode': p.delivery_mode, 'tenant': (p.headers or {}).get('x-tenant'),\n"
+      "              'trace': (p.headers or {}).get('traceparent'), 'body': b.decode()})\n"
+      "print(json.dumps(out))");
+  auto messages = boost::json::parse(seen).as_array();
+  ASSERT_EQ(messages.size(), 5u);
+  for (const auto& value : messages) {
+    const auto& message = value.as_object();
+    EXPECT_TRUE(ids.contains(std::string(message.at("id").as_string()))) << message;
+    EXPECT_EQ(message.at("mid"), message.at("id"));
+    EXPECT_EQ(message.at("type"), "application/json");
+    EXPECT_EQ(message.at("mode"), 2);
+    EXPECT_EQ(message.at("tenant"), "t1");
+    EXPECT_TRUE(message.at("trace").is_string());
+    EXPECT_TRUE(std::string(message.at("key").as_string()).starts_with("created.c"));
+  }
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_produced_total", {{"broker", "rabbit"}, {"result", "ok"}}), 5);
+}
+
+TEST(RabbitEvent, AMessageNoQueueIsBoundForIs502UnroutableNever202) {
+  pika("ch.exchange_declare('nowhere', 'topic', durable=True)\nprint('ok')");
+  CausewayProcess causeway(config_with(
+      "  - name: order-created\n"
+      "    from: { listener: public, method: POST, path: \"/orders/{customer}\" }\n"
+      "    to: { broker: rabbit, exchange: nowhere, routing_key: \"created.{customer}\" }\n"));
+  auto response = http(causeway.listener(), "POST", "/orders/c1", {}, "{}");
+  EXPECT_EQ(response.status, 502) << response.body;
+  EXPECT_EQ(response.error(), "unroutable") << response.body;
+}
+
+// A pika service answering requests on `queue` with their body and status 201, to the
+// request's reply_to with its correlation_id.
+std::unique_ptr<Subprocess> responder(const std::string& queue) {
+  auto script =
+      "import pika\n"
+      "conn = pika.BlockingConnection(pika.ConnectionParameters('127.0.0.1', " +
+      std::to_string(rabbit_server().port()) +
+      "))\n"
+      "ch = conn.channel()\n"
+      "ch.queue_declare('" + queue + "', durable=True)\n"
+      "def on(ch, m, p, body):\n"
+      "  ch.basic_publish('', p.reply_to, body, pika.BasicProperties(correlation_id=p.correlation_id,\n"
+      "                   content_type='text/plain', headers={'status': '201'}))\n"
+      "  ch.basic_ack(m.delivery_tag)\n"
+      "ch.basic_consume('" + queue + "', on)\n"
+      "print('consuming', flush=True)\n"
+      "ch.start_consuming()\n";
+  auto process = std::make_unique<Subprocess>(std::vector<std::string>{"/usr/bin/python3", "-u", "-c", script});
+  EXPECT_TRUE(process->wait_for_line(std::regex("consuming"), 20s)) << process->output();
+  return process;
+}
+
+class RabbitRequestReply : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RabbitRequestReply, TheRepliesOfConcurrentCallersComeBackToEachByCorrelationId) {
+  const std::string queue = "quotes-" + GetParam();
+  auto service = responder(queue);
+  CausewayProcess causeway(config_with(
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: rabbit, exchange: \"\", routing_key: " + queue + ", reply: " + GetParam() + ", timeout: 10s }\n"));
+  std::vector<std::thread> callers;
+  std::atomic<int> right{0};
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&, i] {
+      for (int n = 0; n < 10; ++n) {
+        const std::string body = "q" + std::to_string(i) + "-" + std::to_string(n);
+        auto response = http(causeway.listener(), "POST", "/quotes", {{"Content-Type", "text/plain"}}, body, 15s);
+        if (response.status == 201 && response.body == body) ++right;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(right.load(), 80) << causeway.log();
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_replies_orphaned_total"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, RabbitRequestReply, ::testing::Values("direct", "quotes-replies-shared"),
+                         [](const auto& info) { return info.param == "direct" ? "DirectReplyTo" : "NamedReplyQueue"; });
+
+TEST(RabbitDelivery, QueueToServiceInOrderWithRetriesAndAConfirmedDeadLetter) {
+  bound_queue("dlx-d", "dlx-d.all", "#");
+  std::atomic<int> failures{0};
+  ScriptedService service([&](const ServiceRequest& request) {
+    if (request.body == "poison") return ServiceAnswer{.status = 422};
+    if (request.body == "flaky" && failures++ < 2) return ServiceAnswer{.status = 503};
+    return ServiceAnswer{.status = 200};
+  });
+  CausewayProcess causeway(config_with(
+      "  - name: handle-orders\n"
+      "    from: { broker: rabbit, queue: orders-d.handler, bind: { exchange: orders-d, routing_key: \"created.*\" } }\n"
+      "    to: { upstream: orders, method: POST, path: \"/events/{routing_key}\" }\n"
+      "    retry: { attempts: 5, backoff: 20ms, max_backoff: 100ms }\n"
+      "    dead_letter: { exchange: dlx-d }\n",
+      "", "upstreams:\n  orders: { url: \"" + service.url() + "\", timeout: 2s }\n"));
+  pika("for body in ['a1', 'flaky', 'poison', 'a2']:\n"
+       "  ch.basic_publish('orders-d', 'created.c1', body.encode(), pika.BasicProperties(headers={'x-tenant': 't1'}))\n"
+       "print('ok')");
+  ASSERT_TRUE(service.wait_requests(6, 20s)) << causeway.log();  // a1, flaky x3, poison, a2
+  auto requests = service.requests();
+  std::vector<std::string> bodies;
+  for (const auto& request : requests) bodies.push_back(request.body);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"a1", "flaky", "flaky", "flaky", "poison", "a2"}));  // one key: in order
+  EXPECT_EQ(requests[0].target, "/events/created.c1");
+  EXPECT_EQ(requests[0].header("x-amqp-queue"), "orders-d.handler");
+  EXPECT_EQ(requests[0].header("x-amqp-exchange"), "orders-d");
+  EXPECT_EQ(requests[0].header("x-tenant"), "t1");
+  auto dead = pika(
+      "for _ in range(50):\n"
+      "  m, p, b = ch.basic_get('dlx-d.all', auto_ack=True)\n"
+      "  if m: break\n"
+      "  time.sleep(0.1)\n"
+      "print(json.dumps({'body': b.decode(), 'queue': p.headers.get('dlt-original-queue'),\n"
+      "                  'attempts': p.headers.get('dlt-attempts'), 'key': m.routing_key}))");
+  auto letter = boost::json::parse(dead).as_object();
+  EXPECT_EQ(letter.at("body"), "poison");
+  EXPECT_EQ(letter.at("queue"), "orders-d.handler");
+  EXPECT_EQ(letter.at("attempts"), "1");
+  EXPECT_EQ(letter.at("key"), "created.c1");
+  // Everything acknowledged: the queue is empty once the deliveries are done.
+  EXPECT_TRUE(rabbit::eventually(
+      [] { return pika("q = ch.queue_declare('orders-d.handler', passive=True)\nprint(q.method.message_count)") == "0"; },
+      10s, 200ms));
+}
+
+TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
+  CausewayProcess causeway(config_with(
+      "  - name: queue-to-topic\n"
+      "    from: { broker: rabbit, queue: audit-b, bind: { exchange: orders-b, routing_key: \"#\" } }\n"
+      "    to: { broker: events, topic: audit.from-rabbit }\n",
+      "  events: { bootstrap: embedded, options: { linger.ms: 1 } }\n"));
+  ASSERT_TRUE(causeway.wait_for_log("reading|consuming|queue", 10s)) << causeway.log();
+  pika("for i in range(10):\n"
+       "  ch.basic_publish('orders-b', 'k.' + str(i), ('m' + str(i)).encode())\n"
+       "print('ok')");
+  TopicReader reader(causeway.broker("events"), "audit.from-rabbit");
+  auto messages = reader.read(10, 20s);
+  ASSERT_EQ(messages.size(), 10u) << causeway.log();
+  std::set<std::string> values;
+  for (const auto& message : messages) values.insert(message.value);
+  EXPECT_EQ(values.size(), 10u);
+  EXPECT_EQ(messages[0].key->substr(0, 2), "k.");  // the routing key becomes the message key
+}
+
+}  // namespace
+}  // namespace causeway::testing
