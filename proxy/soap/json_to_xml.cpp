@@ -136,7 +136,10 @@ void append_escaped(std::string& xml, std::string_view text) {
       case '<': xml += "&lt;"; break;
       case '>': xml += "&gt;"; break;
       case '"': xml += "&quot;"; break;
+      // As references, so that attribute-value normalization cannot turn them into spaces.
       case '\r': xml += "&#13;"; break;
+      case '\n': xml += "&#10;"; break;
+      case '\t': xml += "&#9;"; break;
       default: xml += c;
     }
   }
