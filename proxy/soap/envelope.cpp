@@ -24,11 +24,7 @@ const xmlNode* plain_child(const xmlNode* parent, const char* local) {
   return nullptr;
 }
 
-std::string trimmed(std::string text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
+std::string trimmed(const std::string& text) { return std::string(trim_xml_space(text)); }
 
 Fault read_fault(const xmlNode* fault, SoapVersion version) {
   Fault read;

@@ -12,11 +12,7 @@ bool is_xsd(const xmlNode* node, const char* local) {
   return node->type == XML_ELEMENT_NODE && namespace_of(node) == kXsdNamespace && local_name(node) == local;
 }
 
-std::string attribute(const xmlNode* node, const char* name) {
-  std::string value;
-  attribute_value(node, name, nullptr, value);
-  return value;
-}
+std::string attribute(const xmlNode* node, const char* name) { return attribute_text(node, name); }
 
 class SchemaPasses {
  public:

@@ -90,6 +90,18 @@ bool attribute_value(const xmlNode* node, const char* name, const char* ns, std:
   return false;
 }
 
+std::string attribute_text(const xmlNode* node, const char* name) {
+  std::string value;
+  attribute_value(node, name, nullptr, value);
+  return value;
+}
+
+std::string_view trim_xml_space(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 std::string namespace_of(const xmlNode* node) {
   return node->ns && node->ns->href ? reinterpret_cast<const char*>(node->ns->href) : "";
 }

@@ -33,6 +33,10 @@ ParsedXml parse_untrusted_xml(std::string_view text, const XmlLimits& limits = {
 std::string element_text(const xmlNode* node);
 // An attribute without a namespace, or one in `ns`; nullopt-like: `found` false when absent.
 bool attribute_value(const xmlNode* node, const char* name, const char* ns, std::string& value);
+// An unqualified attribute's value, "" when absent (what WSDL and schema attributes need).
+std::string attribute_text(const xmlNode* node, const char* name);
+// Text without the XML whitespace (space, tab, CR, LF) around it.
+std::string_view trim_xml_space(std::string_view text);
 // The element's namespace URI, "" when it has none.
 std::string namespace_of(const xmlNode* node);
 std::string local_name(const xmlNode* node);

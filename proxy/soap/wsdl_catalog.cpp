@@ -21,11 +21,7 @@ bool is_soap(const xmlNode* node, const char* local) {
   return is(node, kSoap11Binding, local) || is(node, kSoap12Binding, local);
 }
 
-std::string attribute(const xmlNode* node, const char* name) {
-  std::string value;
-  attribute_value(node, name, nullptr, value);
-  return value;
-}
+std::string attribute(const xmlNode* node, const char* name) { return attribute_text(node, name); }
 
 template <typename Visit>
 void each_child(const xmlNode* parent, const char* ns, const char* local, Visit visit) {

@@ -11,11 +11,7 @@ namespace {
 
 namespace json = boost::json;
 
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
+std::string_view trimmed(std::string_view text) { return trim_xml_space(text); }
 
 bool simple_value(std::string_view text, ValueKind kind, json::value& out) {
   if (kind == ValueKind::string) {
