@@ -111,6 +111,8 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     const bool grpc_side = from->rpc || (upstream && config_->find_upstream(upstream->upstream)->type == "grpc");
     if (grpc_side) {
       bound.flow = resources.grpc_flow(route, std::move(bound.flow));
+    } else if (upstream && upstream->soap) {
+      bound.flow = resources.soap_flow(route);
     } else if (route.mode == config::Mode::forward) {
       bound.upstream = resources.forward_upstream(std::get<config::UpstreamTarget>(route.to).upstream);
       forwards_ = true;

@@ -41,6 +41,8 @@ struct FlowResources {
   std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;
   // The flow of a route with a gRPC side (grpc/grpc_flows.h), around its plain flow if any.
   std::function<std::unique_ptr<Flow>(const config::Route&, std::unique_ptr<Flow> plain)> grpc_flow;
+  // The flow of a route with a SOAP side (soap/soap_flows.h).
+  std::function<std::unique_ptr<Flow>(const config::Route&)> soap_flow;
   // The bindings of a route without a path (config::HttpSource::annotated).
   std::function<std::vector<AnnotatedBinding>(const config::Route&)> annotated_bindings;
 };

@@ -179,6 +179,15 @@ struct RpcName {
   bool operator==(const RpcName&) const = default;
 };
 
+// A SOAP operation of the loaded WSDLs (`soap:`), named in a route.
+struct SoapOperationName {
+  std::string service;
+  std::string operation;
+  Mark mark;
+  std::string where;  // its key path, "routes[2].to.soap", for errors found with the WSDLs
+  bool operator==(const SoapOperationName&) const = default;
+};
+
 struct HttpSource {
   std::string listener;
   std::optional<std::string> method;  // upper-case; nullopt = any method
@@ -238,6 +247,8 @@ struct UpstreamTarget {
   std::optional<Duration> timeout;  // instead of the upstream's
   // A gRPC upstream's method; from a gRPC listener it may be left out: the call's own.
   std::optional<RpcName> rpc;
+  // A SOAP upstream's operation: the JSON body becomes its envelope (path: its soap:address unless given).
+  std::optional<SoapOperationName> soap;
   bool operator==(const UpstreamTarget&) const = default;
 };
 
@@ -319,6 +330,12 @@ struct Protos {
   Mark mark;
 };
 
+// Where SOAP routes find their operations (WSDL 1.1 files, document/literal).
+struct SoapFiles {
+  std::vector<FileSetting> files;
+  Mark mark;
+};
+
 // Paths under this prefix belong to Causeway on listeners with request-reply routes.
 inline constexpr std::string_view kReplyPathPrefix = "/_causeway/replies/";
 
@@ -328,6 +345,7 @@ struct Config {
   Duration drain_timeout = 15s;
   Replies replies;
   std::optional<Protos> protos;
+  std::optional<SoapFiles> soap;
   std::vector<Listener> listeners;  // in file order
   std::vector<Broker> brokers;
   std::vector<Upstream> upstreams;

@@ -264,6 +264,19 @@ Protos parse_protos(const ConfigNode& node) {
   return protos;
 }
 
+SoapFiles parse_soap_files(const ConfigNode& node) {
+  const Mapping map(node, {"files"});
+  SoapFiles soap;
+  soap.mark = node.mark();
+  for (const ConfigNode& item : map.required("files").list()) {
+    FileSetting file{item.string(), item.mark()};
+    if (file.path.empty()) item.fail("expected a file path");
+    soap.files.push_back(std::move(file));
+  }
+  if (soap.files.empty()) map.fail_at_key("files", "expected at least one WSDL file");
+  return soap;
+}
+
 Admin parse_admin(const ConfigNode& node) {
   const Mapping map(node, {"listen"});
   Admin admin;
@@ -274,12 +287,13 @@ Admin parse_admin(const ConfigNode& node) {
 // Sections are read in this order whatever the file's order: routes refer to the others.
 Config parse_document(const ConfigNode& root) {
   if (!root.yaml().IsMap()) root.fail("expected a mapping at the top level");
-  const Mapping map(root, {"admin", "drain_timeout", "replies", "protos", "listeners", "brokers", "upstreams", "routes"});
+  const Mapping map(root, {"admin", "drain_timeout", "replies", "protos", "soap", "listeners", "brokers", "upstreams", "routes"});
   Config config;
   if (auto admin = map.optional("admin")) config.admin = parse_admin(*admin);
   if (auto drain = map.optional("drain_timeout")) config.drain_timeout = drain->duration();
   if (auto replies = map.optional("replies")) config.replies = parse_replies(*replies);
   if (auto protos = map.optional("protos")) config.protos = parse_protos(*protos);
+  if (auto soap = map.optional("soap")) config.soap = parse_soap_files(*soap);
   AddressBook addresses;
   addresses.add(config.admin.listen, "the admin listener");
   if (auto listeners = map.optional("listeners")) config.listeners = parse_listeners(*listeners, addresses);

@@ -267,6 +267,13 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
   }
 }
 
+// {service, operation}: checked against the WSDLs once they are loaded.
+SoapOperationName parse_soap_operation(const ConfigNode& node) {
+  const Mapping map(node, {"service", "operation"});
+  SoapOperationName name{map.required("service").name(), map.required("operation").name(), node.mark(), node.path()};
+  return name;
+}
+
 UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
                                      const std::variant<HttpSource, TopicSource>& from) {
   reject_keys(map, {"broker", "topic", "key", "exchange", "routing_key", "reply", "status", "body", "content_type"},
@@ -290,6 +297,12 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
     return target;
   }
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC upstreams; '" + target.upstream + "' speaks HTTP");
+  if (auto soap = map.optional("soap")) {
+    const auto* http = std::get_if<HttpSource>(&from);
+    if (!http) map.fail_at_key("soap", "a SOAP upstream is called from routes of an HTTP listener");
+    if (map.has("method")) map.fail_at_key("method", "a SOAP operation is always called with POST");
+    target.soap = parse_soap_operation(*soap);
+  }
   if (auto method = map.optional("method")) target.method = parse_method(*method);
   // A delivery needs a path; a forward passes the request's own path on unless given one.
   const std::optional<ConfigNode> path =
@@ -306,15 +319,15 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
 std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
     const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
   const Mapping map(node, {"broker", "topic", "key", "exchange", "routing_key", "reply", "timeout", "status", "body",
-                           "content_type", "upstream", "method", "path", "rpc"});
+                           "content_type", "upstream", "method", "path", "rpc", "soap"});
   if (map.has("upstream")) return parse_upstream_target(map, config, path);
   if (std::holds_alternative<TopicSource>(path)) {
     // A bridge: messages go on to a topic or exchange, acknowledged once stored there.
-    reject_keys(map, {"method", "path", "rpc", "status", "body", "content_type"}, "does not go with a bridge");
+    reject_keys(map, {"method", "path", "rpc", "soap", "status", "body", "content_type"}, "does not go with a bridge");
     reject_keys(map, {"reply", "timeout"}, "does not go with a route from a broker: replies follow each message's reply-to");
     return parse_topic_target(map, config, path);
   }
-  reject_keys(map, {"method", "path", "rpc"}, "goes with 'upstream'");
+  reject_keys(map, {"method", "path", "rpc", "soap"}, "goes with 'upstream'");
   const auto& http = std::get<HttpSource>(path);
   if (http.rpc && (map.has("status") || map.has("body") || map.has("content_type"))) {
     node.fail("a route from a gRPC listener goes to a topic or an upstream");
@@ -543,7 +556,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
     if (route.topic_source()) {
       route.mode = Mode::delivery;
     } else {
-      route.mode = grpc_upstream == route.http_source()->rpc.has_value() ? Mode::forward : Mode::transcode;
+      route.mode = grpc_upstream == route.http_source()->rpc.has_value() && !upstream->soap ? Mode::forward : Mode::transcode;
     }
   } else {
     route.mode = Mode::direct_response;

@@ -5,6 +5,7 @@
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/proto_catalog.h"
+#include "soap/wsdl_catalog.h"
 #include "routing/route_table.h"
 
 #include <spdlog/spdlog.h>
@@ -118,6 +119,30 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
   return catalog;
 }
 
+// The operations of `soap:`, null when there are none; every operation a route names is
+// checked against them.
+std::shared_ptr<const soap::WsdlCatalog> load_wsdl(const config::Config& config) {
+  std::shared_ptr<const soap::WsdlCatalog> catalog;
+  if (config.soap) {
+    std::vector<std::string> files;
+    for (const auto& file : config.soap->files) files.push_back(file.path);
+    try {
+      catalog = soap::WsdlCatalog::load(files);
+    } catch (const soap::WsdlError& error) {
+      throw config::ConfigError(config.file, config.soap->mark, "soap", error.what());
+    }
+  }
+  for (const auto& route : config.routes) {
+    const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
+    if (!to || !to->soap) continue;
+    const auto& name = *to->soap;
+    auto fail = [&](const std::string& message) { throw config::ConfigError(config.file, name.mark, name.where, message); };
+    if (!catalog) fail("a SOAP route needs 'soap: { files: [...] }' (the WSDL of its operation)");
+    if (!catalog->find(name.service, name.operation)) fail(catalog->why_missing(name.service, name.operation));
+  }
+  return catalog;
+}
+
 }  // namespace
 
 CheckedConfig load_checked_config(const std::string& file) {
@@ -136,7 +161,8 @@ CheckedConfig load_checked_config(const std::string& file) {
     if (upstream.tls) upstream_tls(config, upstream);
   }
   auto catalog = load_catalog(config);
-  return CheckedConfig{std::make_shared<const config::Config>(std::move(config)), std::move(catalog)};
+  auto wsdl = load_wsdl(config);
+  return CheckedConfig{std::make_shared<const config::Config>(std::move(config)), std::move(catalog), std::move(wsdl)};
 }
 
 }  // namespace causeway::server

@@ -13,6 +13,10 @@ namespace causeway::grpc {
 class ProtoCatalog;
 }
 
+namespace causeway::soap {
+class WsdlCatalog;
+}
+
 namespace causeway::server {
 
 // A config that passed every check, with the message types its gRPC routes use, loaded
@@ -20,6 +24,7 @@ namespace causeway::server {
 struct CheckedConfig {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const grpc::ProtoCatalog> catalog;  // null without `protos:`
+  std::shared_ptr<const soap::WsdlCatalog> wsdl;      // null without `soap:`
 };
 
 // Throws config::ConfigError pointing at the refused option or file, or at the protos

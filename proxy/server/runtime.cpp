@@ -19,6 +19,7 @@
 #include "grpc/grpc_server.h"
 #include "grpc/grpc_upstream.h"
 #include "grpc/proto_catalog.h"
+#include "soap/soap_flows.h"
 #include "http/http_server.h"
 #include "http/io_threads.h"
 #include "http/loop_timers.h"
@@ -150,7 +151,8 @@ struct Runtime::ListenerSwitch {
 };
 
 Runtime::Runtime(CheckedConfig config, Services services, Runtime* previous)
-    : config_(std::move(config.config)), catalog_(std::move(config.catalog)), services_(services) {
+    : config_(std::move(config.config)), catalog_(std::move(config.catalog)), wsdl_(std::move(config.wsdl)),
+      services_(services) {
   build_brokers(previous);
   build_upstreams(previous);
   build_deliveries(previous);
@@ -302,6 +304,8 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
+  resources.soap_flow = [soap = soap::SoapFlowResources{wsdl_, grpc_resources().http_upstream, &services_.registry}](
+                            const config::Route& route) { return soap::make_soap_flow(route, soap); };
   resources.annotated_bindings = [grpc = grpc_resources()](const config::Route& route) {
     std::vector<std::string> skipped;  // load_checked_config() logged them
     std::vector<bridge::AnnotatedBinding> entries;

@@ -98,6 +98,7 @@ class Runtime {
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const grpc::ProtoCatalog> catalog_;  // null without protos
+  std::shared_ptr<const soap::WsdlCatalog> wsdl_;      // null without soap
   Services services_;
   std::string summary_;
   std::map<std::string, std::shared_ptr<Broker>> brokers_;
