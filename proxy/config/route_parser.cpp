@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <string_view>
+#include <unordered_map>
 
 #include "config/http_names.h"
 #include "routing/path_template.h"
@@ -32,6 +34,43 @@ struct ParsedRoute {
   ConfigNode path;
 };
 
+// The listeners, brokers and upstreams routes refer to, found by name in constant time:
+// a generated config may define thousands of them, and every route looks some up.
+class Sections {
+ public:
+  explicit Sections(const Config& config) : config(config) {
+    index(config.listeners, listeners_);
+    index(config.brokers, brokers_);
+    index(config.upstreams, upstreams_);
+  }
+
+  const Listener* find_listener(std::string_view name) const { return find(listeners_, name); }
+  const Broker* find_broker(std::string_view name) const { return find(brokers_, name); }
+  const Upstream* find_upstream(std::string_view name) const { return find(upstreams_, name); }
+
+  const Config& config;
+
+ private:
+  template <typename T>
+  using Index = std::unordered_map<std::string_view, const T*>;
+
+  template <typename T>
+  static void index(const std::vector<T>& items, Index<T>& by_name) {
+    by_name.reserve(items.size());
+    for (const T& item : items) by_name.try_emplace(item.name, &item);
+  }
+
+  template <typename T>
+  static const T* find(const Index<T>& by_name, std::string_view name) {
+    const auto found = by_name.find(name);
+    return found == by_name.end() ? nullptr : found->second;
+  }
+
+  Index<Listener> listeners_;
+  Index<Broker> brokers_;
+  Index<Upstream> upstreams_;
+};
+
 // Kafka's alphabet and length limit for topic names.
 bool is_topic_name(std::string_view text) { return is_name(text) && text.size() <= 249; }
 
@@ -55,14 +94,14 @@ std::string parse_method(const ConfigNode& node) {
   return method;
 }
 
-TopicSource parse_topic_source(const Mapping& map, const Config& config) {
+TopicSource parse_topic_source(const Mapping& map, const Sections& sections) {
   for (std::string_view key : {"listener", "method", "path"}) {
     if (map.has(key)) map.fail_at_key(key, "'" + std::string(key) + "' is for HTTP sources; this route reads a topic");
   }
   TopicSource source;
   const ConfigNode broker = map.required("broker");
   source.broker = broker.string();
-  if (!config.find_broker(source.broker)) fail_unknown(broker, "broker", config.brokers);
+  if (!sections.find_broker(source.broker)) fail_unknown(broker, "broker", sections.config.brokers);
   const ConfigNode topic = map.required("topic");
   source.topic = topic.string();
   if (!is_topic_name(source.topic)) topic.fail("expected a topic name of letters, digits, '.', '_', '-' (at most 249)");
@@ -112,17 +151,17 @@ HttpSource parse_rpc_source(const Mapping& map, HttpSource source) {
   return source;
 }
 
-ParsedSource parse_source(const ConfigNode& node, const Config& config) {
+ParsedSource parse_source(const ConfigNode& node, const Sections& sections) {
   const Mapping map(node, {"listener", "method", "path", "rpc", "broker", "topic", "group"});
   if (map.has("broker") || map.has("topic") || map.has("group")) {
     if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; this route reads a topic");
-    return ParsedSource{parse_topic_source(map, config), node};
+    return ParsedSource{parse_topic_source(map, sections), node};
   }
   HttpSource source;
   const ConfigNode listener = map.required("listener");
   source.listener = listener.string();
-  const Listener* from = config.find_listener(source.listener);
-  if (!from) fail_unknown(listener, "listener", config.listeners);
+  const Listener* from = sections.find_listener(source.listener);
+  if (!from) fail_unknown(listener, "listener", sections.config.listeners);
   if (from->protocol == Protocol::grpc) return ParsedSource{parse_rpc_source(map, std::move(source)), map.required("rpc")};
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; '" + source.listener + "' speaks HTTP");
   if (!map.has("path")) {
@@ -182,12 +221,12 @@ std::string parse_reply_topic(const ConfigNode& node) {
   return topic;
 }
 
-TopicTarget parse_topic_target(const Mapping& map, const Config& config,
+TopicTarget parse_topic_target(const Mapping& map, const Sections& sections,
                                const std::variant<HttpSource, TopicSource>& path) {
   TopicTarget target;
   const ConfigNode broker = map.required("broker");
   target.broker = broker.string();
-  if (!config.find_broker(target.broker)) fail_unknown(broker, "broker", config.brokers);
+  if (!sections.find_broker(target.broker)) fail_unknown(broker, "broker", sections.config.brokers);
   target.topic = parse_topic(map.required("topic"), path);
   if (auto key = map.optional("key")) target.key = parse_template(*key, path);
   if (auto reply = map.optional("reply")) target.reply = parse_reply_topic(*reply);
@@ -218,15 +257,15 @@ void reject_keys(const Mapping& map, std::initializer_list<std::string_view> key
   }
 }
 
-UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
+UpstreamTarget parse_upstream_target(const Mapping& map, const Sections& sections,
                                      const std::variant<HttpSource, TopicSource>& from) {
   reject_keys(map, {"broker", "topic", "key", "reply", "status", "body", "content_type"},
               "does not go with 'upstream'");
   UpstreamTarget target;
   const ConfigNode upstream = map.required("upstream");
   target.upstream = upstream.string();
-  const Upstream* to = config.find_upstream(target.upstream);
-  if (!to) fail_unknown(upstream, "upstream", config.upstreams);
+  const Upstream* to = sections.find_upstream(target.upstream);
+  if (!to) fail_unknown(upstream, "upstream", sections.config.upstreams);
   if (auto timeout = map.optional("timeout")) {
     target.timeout = timeout->duration();
     if (*target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
@@ -255,10 +294,10 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
 // The target decides the mode: a topic makes an event (or a request with its reply),
 // a status a direct response, an upstream a delivery.
 std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
-    const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
+    const ConfigNode& node, const Sections& sections, const std::variant<HttpSource, TopicSource>& path) {
   const Mapping map(node, {"broker", "topic", "key", "reply", "timeout", "status", "body", "content_type", "upstream",
                            "method", "path", "rpc"});
-  if (map.has("upstream")) return parse_upstream_target(map, config, path);
+  if (map.has("upstream")) return parse_upstream_target(map, sections, path);
   if (std::holds_alternative<TopicSource>(path)) {
     node.fail("a route from a topic goes to an upstream (topic to topic is not implemented yet)");
   }
@@ -272,7 +311,7 @@ std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
   if (topic && status) node.fail("expected either 'topic' or 'status', not both");
   if (topic || (!status && (map.has("broker") || map.has("key") || map.has("reply")))) {
     reject_keys(map, {"body", "content_type"}, "only goes with 'status'");
-    return parse_topic_target(map, config, path);
+    return parse_topic_target(map, sections, path);
   }
   if (status || map.has("body") || map.has("content_type")) {
     reject_keys(map, {"broker", "key", "reply", "timeout"}, "only goes with 'topic'");
@@ -330,14 +369,14 @@ CloudEvents parse_cloudevents(const std::optional<ConfigNode>& node, const std::
 }
 
 // headers, envelope and cloudevents shape the message, so only routes to a topic take them.
-void parse_message_options(const Mapping& map, Route& route, const Config& config) {
+void parse_message_options(const Mapping& map, Route& route, const Sections& sections) {
   const auto* target = std::get_if<TopicTarget>(&route.to);
   if (!target) {
     reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to routes to a topic only");
     return;
   }
   if (auto headers = map.optional("headers")) {
-    route.headers = parse_headers(*headers, config.find_broker(target->broker)->headers);
+    route.headers = parse_headers(*headers, sections.find_broker(target->broker)->headers);
   }
   if (auto envelope = map.optional("envelope")) {
     route.envelope = envelope->one_of<Envelope>({{"none", Envelope::none}, {"cloudevents", Envelope::cloudevents}});
@@ -445,20 +484,20 @@ void parse_delivery_options(const Mapping& map, Route& route) {
 }
 
 // encoding: how a gRPC message travels on a topic, for routes between the two.
-void parse_encoding(const Mapping& map, Route& route, const Config& config) {
+void parse_encoding(const Mapping& map, Route& route, const Sections& sections) {
   const auto encoding = map.optional("encoding");
   if (!encoding) return;
   const auto* http = route.http_source();
   const auto* upstream = std::get_if<UpstreamTarget>(&route.to);
   const bool grpc_to_topic = http && http->rpc && std::holds_alternative<TopicTarget>(route.to);
-  const bool topic_to_grpc = route.topic_source() && upstream && config.find_upstream(upstream->upstream)->type == "grpc";
+  const bool topic_to_grpc = route.topic_source() && upstream && sections.find_upstream(upstream->upstream)->type == "grpc";
   if (!grpc_to_topic && !topic_to_grpc) {
     map.fail_at_key("encoding", "'encoding' applies to routes from a gRPC listener to a topic, or from a topic to a gRPC upstream");
   }
   route.encoding = encoding->one_of<Encoding>({{"protobuf", Encoding::protobuf}, {"json", Encoding::json}});
 }
 
-ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
+ParsedRoute parse_route(const ConfigNode& node, const Sections& sections) {
   const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "limits", "retry",
                            "dead_letter", "concurrency", "max_buffered", "encoding"});
   Route route;
@@ -467,9 +506,9 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   route.name = name.name();
   const std::optional<ConfigNode> mode_node = map.optional("mode");
   const std::optional<Mode> declared = mode_node ? parse_mode(*mode_node) : std::nullopt;
-  ParsedSource source = parse_source(map.required("from"), config);
+  ParsedSource source = parse_source(map.required("from"), sections);
   route.from = std::move(source.source);
-  route.to = parse_target(map.required("to"), config, route.from);
+  route.to = parse_target(map.required("to"), sections, route.from);
   if (const auto* http = route.http_source(); http && http->annotated) {
     const auto* upstream = std::get_if<UpstreamTarget>(&route.to);
     if (!upstream || !upstream->rpc) source.where.fail("missing required key 'path'");
@@ -478,7 +517,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
     route.mode = target->reply ? Mode::request_reply : Mode::event;
   } else if (const auto* upstream = std::get_if<UpstreamTarget>(&route.to)) {
     // HTTP to HTTP and gRPC to gRPC forward; across the two they transcode.
-    const bool grpc_upstream = config.find_upstream(upstream->upstream)->type == "grpc";
+    const bool grpc_upstream = sections.find_upstream(upstream->upstream)->type == "grpc";
     if (route.topic_source()) {
       route.mode = Mode::delivery;
     } else {
@@ -491,45 +530,42 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
     mode_node->fail("mode is '" + std::string(to_string(*declared)) + "' but from/to make it '" +
                     std::string(to_string(route.mode)) + "'");
   }
-  parse_message_options(map, route, config);
+  parse_message_options(map, route, sections);
   parse_delivery_options(map, route);
-  parse_encoding(map, route, config);
+  parse_encoding(map, route, sections);
   return ParsedRoute{std::move(route), name, source.where};
 }
 
-void check_unique_name(const std::vector<ParsedRoute>& routes) {
-  const ParsedRoute& last = routes.back();
-  for (std::size_t i = 0; i + 1 < routes.size(); ++i) {
-    if (routes[i].route.name != last.route.name) continue;
-    last.name.fail("duplicate route name '" + last.route.name + "' (first at line " +
-                   std::to_string(routes[i].name.mark().line) + ")");
+// The route names seen so far, each with the line it was first given at.
+class RouteNames {
+ public:
+  void add(const ParsedRoute& route) {
+    const auto [first, inserted] = lines_.try_emplace(route.route.name, route.name.mark().line);
+    if (inserted) return;
+    route.name.fail("duplicate route name '" + route.route.name + "' (first at line " + std::to_string(first->second) +
+                    ")");
   }
-}
 
-// The ambiguous pair, as indexes into routes with the later one second, on one listener.
-std::optional<std::pair<std::size_t, std::size_t>> find_ambiguity(const std::vector<ParsedRoute>& routes,
-                                                                   const std::string& listener) {
-  std::vector<routing::RouteEntry> entries;
+ private:
+  std::unordered_map<std::string, int> lines_;
+};
+
+// Reports the clash that appears first in the file, whichever listener it is on: the
+// routes of every listener are compared in one pass each, in file order.
+void check_ambiguity(const std::vector<ParsedRoute>& routes) {
+  std::unordered_map<std::string_view, std::vector<routing::RouteEntry>> by_listener;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const HttpSource* from = routes[i].route.http_source();
     // Annotated routes' paths are known with the protos: config_check.h compares those.
-    if (from && !from->annotated && from->listener == listener) {
-      entries.push_back(routing::RouteEntry{i, from->method, from->path});
-    }
+    if (from && !from->annotated) by_listener[from->listener].push_back(routing::RouteEntry{i, from->method, from->path});
   }
-  const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
-  if (!found) return std::nullopt;
-  const std::size_t a = entries[found->first].route;
-  const std::size_t b = entries[found->second].route;
-  return std::pair{std::min(a, b), std::max(a, b)};
-}
-
-// Reports the clash that appears first in the file, whichever listener it is on.
-void check_ambiguity(const std::vector<ParsedRoute>& routes, const Config& config) {
   std::optional<std::pair<std::size_t, std::size_t>> first;
-  for (const Listener& listener : config.listeners) {
-    const auto found = find_ambiguity(routes, listener.name);
-    if (found && (!first || found->second < first->second)) first = found;
+  for (const auto& [listener, entries] : by_listener) {
+    const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
+    if (!found) continue;
+    const std::size_t earlier = entries[found->first].route;
+    const std::size_t later = entries[found->second].route;
+    if (!first || later < first->second) first = std::pair{earlier, later};
   }
   if (!first) return;
   const auto [earlier, later] = *first;
@@ -540,12 +576,14 @@ void check_ambiguity(const std::vector<ParsedRoute>& routes, const Config& confi
 }  // namespace
 
 std::vector<Route> parse_routes(const ConfigNode& node, const Config& config) {
+  const Sections sections(config);
   std::vector<ParsedRoute> parsed;
+  RouteNames names;
   for (const ConfigNode& item : node.list()) {
-    parsed.push_back(parse_route(item, config));
-    check_unique_name(parsed);
+    parsed.push_back(parse_route(item, sections));
+    names.add(parsed.back());
   }
-  check_ambiguity(parsed, config);
+  check_ambiguity(parsed);
   std::vector<Route> routes;
   for (ParsedRoute& route : parsed) routes.push_back(std::move(route.route));
   return routes;
