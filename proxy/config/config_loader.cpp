@@ -1,7 +1,10 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -314,10 +317,24 @@ Config parse_document(const ConfigNode& root) {
 std::string read_file(const std::string& file) {
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> stream(std::fopen(file.c_str(), "rb"), &std::fclose);
   auto cannot_read = [&] { return ConfigError(file, Mark{}, "", std::string("cannot read file: ") + std::strerror(errno)); };
+  auto too_large = [&](const std::string& size) {
+    return ConfigError(file, Mark{}, "",
+                       "the file is over the limit of " + std::to_string(kMaxConfigFileBytes >> 20) +
+                           " MiB for a config file" + size);
+  };
   if (!stream) throw cannot_read();
+  struct stat status {};
+  if (fstat(fileno(stream.get()), &status) == 0 && S_ISREG(status.st_mode) &&
+      static_cast<std::uintmax_t>(status.st_size) > kMaxConfigFileBytes) {
+    throw too_large(" (" + std::to_string(status.st_size) + " bytes)");
+  }
+  // Counted as it is read too: a pipe or a file that grows has no size to check first.
   std::string text;
   char buffer[1 << 16];
-  while (const std::size_t count = std::fread(buffer, 1, sizeof buffer, stream.get())) text.append(buffer, count);
+  while (const std::size_t count = std::fread(buffer, 1, sizeof buffer, stream.get())) {
+    if (text.size() + count > kMaxConfigFileBytes) throw too_large("");
+    text.append(buffer, count);
+  }
   if (std::ferror(stream.get())) throw cannot_read();
   return text;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,7 +29,12 @@ class ConfigError : public std::runtime_error {
   std::string message_;
 };
 
-// Reads and validates a whole file; throws ConfigError (also for a file that cannot be read).
+// The largest config file read. Real ones are kilobytes; YAML nodes take some 80 times
+// the text's size, so an unbounded file could take gigabytes before it failed.
+inline constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+
+// Reads and validates a whole file; throws ConfigError (also for a file that cannot be
+// read, or one over kMaxConfigFileBytes: "f.yaml: the file is over the limit of 16 MiB ...").
 Config load_config(const std::string& file);
 
 // The same for text already in memory; file is used in messages only.

@@ -106,5 +106,15 @@ TEST(Cli, ValidateFinishesOnTwentyThousandRoutes) {
   EXPECT_NE(result.output.find("OK (1 listener(s), 0 broker(s), 20000 route(s))"), std::string::npos) << result.output;
 }
 
+TEST(Cli, ValidateRefusesAFileOverTheSizeLimit) {
+  TempDir dir;
+  auto file = dir.write("huge.yaml", "admin: {}\n").string();
+  std::filesystem::resize_file(file, 16 * 1024 * 1024 + 1);
+  auto result = run_command({CAUSEWAY_BIN, "validate", file});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find(file + ": the file is over the limit of 16 MiB for a config file"), std::string::npos)
+      << result.output;
+}
+
 }  // namespace
 }  // namespace causeway::testing

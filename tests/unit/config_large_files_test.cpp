@@ -1,14 +1,32 @@
-// Config files far larger than any written by hand, loaded with every check across
-// routes still made (on one pass each).
+// Config files far larger than any written by hand: refused over the size bound, and
+// below it loaded with every check across routes still made (on one pass each).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "config/config_loader.h"
 
 namespace causeway::config {
 namespace {
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / (name + "." + std::to_string(getpid()))) {}
+  ~TempFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 std::string error_of(const std::function<void()>& load) {
   try {
@@ -28,6 +46,47 @@ std::string many_routes(std::size_t count, const std::string& listener = "public
             std::to_string(i) + "/{id}' }, to: { status: 200 } }\n";
   }
   return yaml;
+}
+
+TEST(ConfigLargeFiles, AFileOverTheBoundIsRefusedWithItsNameAndTheLimit) {
+  TempFile file("causeway_too_large.yaml");
+  {
+    std::ofstream out(file.path());
+    out << "admin: {}\n";
+  }
+  std::filesystem::resize_file(file.path(), kMaxConfigFileBytes + 1);  // sparse: nothing is written
+  try {
+    load_config(file.path());
+    FAIL() << "loaded";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.file(), file.path());
+    EXPECT_EQ(error.mark().line, 0);
+    EXPECT_EQ(std::string(error.what()), file.path() + ": the file is over the limit of 16 MiB for a config file (" +
+                                             std::to_string(kMaxConfigFileBytes + 1) + " bytes)");
+  }
+}
+
+TEST(ConfigLargeFiles, APipeIsRefusedOnceItBringsMoreThanTheBound) {
+  TempFile fifo("causeway_too_large.fifo");
+  ASSERT_EQ(mkfifo(fifo.path().c_str(), 0600), 0);
+  std::thread writer([&] {
+    // The reader stops early: EPIPE, not a SIGPIPE that would end the test binary.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+    const int fd = open(fifo.path().c_str(), O_WRONLY);
+    const std::string comment = "#" + std::string(4094, 'x') + "\n";
+    for (std::size_t written = 0; fd >= 0 && written <= kMaxConfigFileBytes + comment.size();) {
+      const ssize_t n = write(fd, comment.data(), comment.size());
+      if (n <= 0) break;
+      written += static_cast<std::size_t>(n);
+    }
+    if (fd >= 0) close(fd);
+  });
+  const std::string error = error_of([&] { load_config(fifo.path()); });
+  writer.join();
+  EXPECT_EQ(error, fifo.path() + ": the file is over the limit of 16 MiB for a config file");
 }
 
 TEST(ConfigLargeFiles, ADuplicateNameFarDownIsFoundWithTheFirstLine) {
