@@ -245,7 +245,8 @@ Upstream parse_upstream(const MapEntry& entry) {
   if (auto value = map.optional("idle_timeout")) upstream.idle_timeout = parse_timeout(*value);
   if (auto value = map.optional("circuit_breaker")) {
     const Mapping breaker(*value, {"failures", "open_for"});
-    upstream.circuit_breaker.emplace();
+    // Assigned, not emplace()d: clang 14 takes the nested struct for not default-constructible.
+    upstream.circuit_breaker = Upstream::Breaker{};
     if (auto failures = breaker.optional("failures")) {
       upstream.circuit_breaker->failures = static_cast<int>(failures->integer(1, 1000000));
     }
