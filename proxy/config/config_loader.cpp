@@ -20,6 +20,24 @@
 namespace causeway::config {
 namespace {
 
+// Keys and values in a message come from the file: control characters but the line
+// breaks between several errors are written as escapes, so a message cannot end early
+// at a NUL or carry terminal escapes into a log.
+std::string printable(std::string text) {
+  auto is_control = [](unsigned char c) { return (c < 0x20 && c != '\n') || c == 0x7f; };
+  if (std::none_of(text.begin(), text.end(), is_control)) return text;
+  std::string escaped;
+  for (const unsigned char c : text) {
+    if (is_control(c)) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      escaped += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    } else {
+      escaped.push_back(static_cast<char>(c));
+    }
+  }
+  return escaped;
+}
+
 std::string describe(const std::string& file, Mark mark, const std::string& path, const std::string& message) {
   std::string text = file + ":";
   if (mark.line > 0) text += std::to_string(mark.line) + ":" + std::to_string(mark.column) + ":";
@@ -343,11 +361,11 @@ std::string read_file(const std::string& file) {
 }  // namespace
 
 ConfigError::ConfigError(std::string file, Mark mark, std::string path, std::string message)
-    : std::runtime_error(describe(file, mark, path, message)),
+    : std::runtime_error(describe(file, mark, printable(path), printable(message))),
       file_(std::move(file)),
       mark_(mark),
-      path_(std::move(path)),
-      message_(std::move(message)) {}
+      path_(printable(std::move(path))),
+      message_(printable(std::move(message))) {}
 
 Config load_config(const std::string& file) { return parse_config(read_file(file), file); }
 

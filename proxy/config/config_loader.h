@@ -13,7 +13,8 @@ namespace causeway::config {
 // "config/causeway.yaml:14:7: routes[1].to.topic: expected a string". Line and column
 // are 1-based. The path is left out for the document itself ("f.yaml:1:1: expected a
 // mapping at the top level"), the position when there is none, mark().line == 0
-// ("f.yaml: cannot read file: No such file or directory").
+// ("f.yaml: cannot read file: No such file or directory"). Control characters other
+// than line breaks are escaped in the path and message ("\x00").
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, Mark mark, std::string path, std::string message);
