@@ -51,8 +51,6 @@ int main(int argc, char** argv) {
   // The broker kinds this binary speaks; the config loader and the runtime know no other.
   causeway::kafka::register_kafka();
   causeway::rabbitmq::register_rabbitmq();
-  // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
-  causeway::server::block_shutdown_signals();
 
   CLI::App app{"Causeway: a sidecar proxy that bridges REST, gRPC and Kafka", "causeway"};
   std::string config_file = "config/causeway.yaml";
@@ -95,7 +93,10 @@ int main(int argc, char** argv) {
     std::cout << "causeway " << CAUSEWAY_VERSION << " (librdkafka " << rd_kafka_version_str() << ")\n";
     return 0;
   }
+  // validate keeps the signals' default action, so Ctrl-C and timeout(1) end it.
   if (*validate_command) return validate(validate_file);
+  // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
+  causeway::server::block_shutdown_signals();
   if (!causeway::server::setup_logging(log_level, log_format)) {
     std::cerr << "--log-level: unknown level '" << log_level << "'\n";
     return 2;

@@ -127,9 +127,13 @@ void ReplyWaiters::poll(const std::string& id, std::optional<SteadyTime> wait_un
   {
     std::lock_guard lock(mutex_);
     forget_kept(now);
-    if (auto kept = kept_.find(id); kept != kept_.end()) {
+    auto kept = kept_.find(id);
+    auto pending = pending_.find(id);
+    // The 504 of an attempt that timed out is stale once a retry with its id waits.
+    if (kept != kept_.end() && kept->second.timed_out && pending != pending_.end()) kept = kept_.end();
+    if (kept != kept_.end()) {
       answer = kept->second.reply;
-    } else if (auto pending = pending_.find(id); pending != pending_.end()) {
+    } else if (pending != pending_.end()) {
       if (wait_until && *wait_until > now) {
         pending->second.pollers.push_back(Poller{deadlines_.emplace(*wait_until, id), std::move(responder)});
         return;

@@ -13,7 +13,8 @@ bool overlaps(const Endpoint& a, const Endpoint& b) {
 }  // namespace
 
 void AddressBook::claim(const Endpoint& endpoint, std::string owner, const ConfigNode& at) {
-  for (const Claim& claim : claims_) {
+  if (endpoint.port == 0) return;  // the kernel picks a free port: nothing to claim
+  for (const Claim& claim : claims_[endpoint.port]) {
     if (!overlaps(endpoint, claim.endpoint)) continue;
     std::string message = "address " + endpoint.text() + " is already used by " + claim.owner;
     if (claim.endpoint.host != endpoint.host) message += " (" + claim.endpoint.text() + ")";
@@ -23,7 +24,7 @@ void AddressBook::claim(const Endpoint& endpoint, std::string owner, const Confi
 }
 
 void AddressBook::add(const Endpoint& endpoint, std::string owner) {
-  claims_.push_back(Claim{endpoint, std::move(owner)});
+  claims_[endpoint.port].push_back(Claim{endpoint, std::move(owner)});
 }
 
 }  // namespace causeway::config

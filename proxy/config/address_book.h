@@ -2,7 +2,9 @@
 // The addresses the admin endpoint and the listeners bind, so a clash fails at load
 // time instead of as EADDRINUSE at startup.
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -22,7 +24,9 @@ class AddressBook {
     Endpoint endpoint;
     std::string owner;
   };
-  std::vector<Claim> claims_;
+  // By port, as only claims of one port can clash: a config with thousands of listeners
+  // is not compared pairwise.
+  std::unordered_map<std::uint16_t, std::vector<Claim>> claims_;
 };
 
 }  // namespace causeway::config

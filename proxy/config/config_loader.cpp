@@ -1,7 +1,10 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -18,6 +21,24 @@
 
 namespace causeway::config {
 namespace {
+
+// Keys and values in a message come from the file: control characters but the line
+// breaks between several errors are written as escapes, so a message cannot end early
+// at a NUL or carry terminal escapes into a log.
+std::string printable(std::string text) {
+  auto is_control = [](unsigned char c) { return (c < 0x20 && c != '\n') || c == 0x7f; };
+  if (std::none_of(text.begin(), text.end(), is_control)) return text;
+  std::string escaped;
+  for (const unsigned char c : text) {
+    if (is_control(c)) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      escaped += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    } else {
+      escaped.push_back(static_cast<char>(c));
+    }
+  }
+  return escaped;
+}
 
 std::string describe(const std::string& file, Mark mark, const std::string& path, const std::string& message) {
   std::string text = file + ":";
@@ -220,7 +241,8 @@ Upstream parse_upstream(const MapEntry& entry) {
   if (auto value = map.optional("idle_timeout")) upstream.idle_timeout = parse_timeout(*value);
   if (auto value = map.optional("circuit_breaker")) {
     const Mapping breaker(*value, {"failures", "open_for"});
-    upstream.circuit_breaker.emplace();
+    // Assigned, not emplace()d: clang 14 takes the nested struct for not default-constructible.
+    upstream.circuit_breaker = Upstream::Breaker{};
     if (auto failures = breaker.optional("failures")) {
       upstream.circuit_breaker->failures = static_cast<int>(failures->integer(1, 1000000));
     }
@@ -306,10 +328,24 @@ Config parse_document(const ConfigNode& root) {
 std::string read_file(const std::string& file) {
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> stream(std::fopen(file.c_str(), "rb"), &std::fclose);
   auto cannot_read = [&] { return ConfigError(file, Mark{}, "", std::string("cannot read file: ") + std::strerror(errno)); };
+  auto too_large = [&](const std::string& size) {
+    return ConfigError(file, Mark{}, "",
+                       "the file is over the limit of " + std::to_string(kMaxConfigFileBytes >> 20) +
+                           " MiB for a config file" + size);
+  };
   if (!stream) throw cannot_read();
+  struct stat status {};
+  if (fstat(fileno(stream.get()), &status) == 0 && S_ISREG(status.st_mode) &&
+      static_cast<std::uintmax_t>(status.st_size) > kMaxConfigFileBytes) {
+    throw too_large(" (" + std::to_string(status.st_size) + " bytes)");
+  }
+  // Counted as it is read too: a pipe or a file that grows has no size to check first.
   std::string text;
   char buffer[1 << 16];
-  while (const std::size_t count = std::fread(buffer, 1, sizeof buffer, stream.get())) text.append(buffer, count);
+  while (const std::size_t count = std::fread(buffer, 1, sizeof buffer, stream.get())) {
+    if (text.size() + count > kMaxConfigFileBytes) throw too_large("");
+    text.append(buffer, count);
+  }
   if (std::ferror(stream.get())) throw cannot_read();
   return text;
 }
@@ -317,11 +353,11 @@ std::string read_file(const std::string& file) {
 }  // namespace
 
 ConfigError::ConfigError(std::string file, Mark mark, std::string path, std::string message)
-    : std::runtime_error(describe(file, mark, path, message)),
+    : std::runtime_error(describe(file, mark, printable(path), printable(message))),
       file_(std::move(file)),
       mark_(mark),
-      path_(std::move(path)),
-      message_(std::move(message)) {}
+      path_(printable(std::move(path))),
+      message_(printable(std::move(message))) {}
 
 Config load_config(const std::string& file) {
   Config config = parse_config(read_file(file), file);

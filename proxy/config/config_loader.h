@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,7 +13,8 @@ namespace causeway::config {
 // "config/causeway.yaml:14:7: routes[1].to.topic: expected a string". Line and column
 // are 1-based. The path is left out for the document itself ("f.yaml:1:1: expected a
 // mapping at the top level"), the position when there is none, mark().line == 0
-// ("f.yaml: cannot read file: No such file or directory").
+// ("f.yaml: cannot read file: No such file or directory"). Control characters other
+// than line breaks are escaped in the path and message ("\x00").
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, Mark mark, std::string path, std::string message);
@@ -28,7 +30,12 @@ class ConfigError : public std::runtime_error {
   std::string message_;
 };
 
-// Reads and validates a whole file; throws ConfigError (also for a file that cannot be read).
+// The largest config file read. Real ones are kilobytes; YAML nodes take some 80 times
+// the text's size, so an unbounded file could take gigabytes before it failed.
+inline constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+
+// Reads and validates a whole file; throws ConfigError (also for a file that cannot be
+// read, or one over kMaxConfigFileBytes: "f.yaml: the file is over the limit of 16 MiB ...").
 // Relative paths in it (TLS files, protos) are resolved from the file's directory.
 Config load_config(const std::string& file);
 

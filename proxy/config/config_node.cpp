@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <string_view>
+#include <unordered_set>
 
 #include "config/config_loader.h"
 #include "config/units.h"
@@ -142,14 +144,16 @@ std::vector<ConfigNode> ConfigNode::list() const {
 std::vector<MapEntry> ConfigNode::entries() const {
   if (!node_.IsMap()) fail("expected a mapping");
   std::vector<MapEntry> entries;
+  // The keys' text lives in the document; a set keeps a mapping of thousands of
+  // upstreams or listeners from comparing every key with every other.
+  std::unordered_set<std::string_view> keys;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const Mark key_mark = to_mark(it->first, mark_);
     if (!it->first.IsScalar()) ConfigNode(it->first, path_, *file_, key_mark).fail("expected a string as the key");
-    const std::string key = it->first.Scalar();
+    const std::string& key = it->first.Scalar();
     const std::string path = path_.empty() ? key : path_ + "." + key;
     ConfigNode key_node(it->first, path, *file_, key_mark);
-    const bool repeated = std::any_of(entries.begin(), entries.end(), [&](const MapEntry& e) { return e.key == key; });
-    if (repeated) key_node.fail("duplicate key");
+    if (!keys.insert(key).second) key_node.fail("duplicate key");
     // yaml-cpp places an empty value at the next token, often a line below: point at its key.
     const Mark value_mark = it->second.IsNull() ? key_mark : to_mark(it->second, key_mark);
     entries.push_back(MapEntry{key, key_node, ConfigNode(it->second, path, *file_, value_mark)});

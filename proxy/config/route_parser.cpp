@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <string_view>
+#include <unordered_map>
 
 #include "config/broker_kinds.h"
 #include "config/config_node.h"
@@ -571,39 +573,36 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   return ParsedRoute{std::move(route), name, source.where};
 }
 
-void check_unique_name(const std::vector<ParsedRoute>& routes) {
-  const ParsedRoute& last = routes.back();
-  for (std::size_t i = 0; i + 1 < routes.size(); ++i) {
-    if (routes[i].route.name != last.route.name) continue;
-    last.name.fail("duplicate route name '" + last.route.name + "' (first at line " +
-                   std::to_string(routes[i].name.mark().line) + ")");
+// The route names seen so far, each with the line it was first given at.
+class RouteNames {
+ public:
+  void add(const ParsedRoute& route) {
+    const auto [first, inserted] = lines_.try_emplace(route.route.name, route.name.mark().line);
+    if (inserted) return;
+    route.name.fail("duplicate route name '" + route.route.name + "' (first at line " + std::to_string(first->second) +
+                    ")");
   }
-}
 
-// The ambiguous pair, as indexes into routes with the later one second, on one listener.
-std::optional<std::pair<std::size_t, std::size_t>> find_ambiguity(const std::vector<ParsedRoute>& routes,
-                                                                   const std::string& listener) {
-  std::vector<routing::RouteEntry> entries;
+ private:
+  std::unordered_map<std::string, int> lines_;
+};
+
+// Reports the clash that appears first in the file, whichever listener it is on: the
+// routes of every listener are compared in one pass each, in file order.
+void check_ambiguity(const std::vector<ParsedRoute>& routes) {
+  std::unordered_map<std::string_view, std::vector<routing::RouteEntry>> by_listener;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const HttpSource* from = routes[i].route.http_source();
     // Annotated routes' paths are known with the protos: config_check.h compares those.
-    if (from && !from->annotated && from->listener == listener) {
-      entries.push_back(routing::RouteEntry{i, from->method, from->path});
-    }
+    if (from && !from->annotated) by_listener[from->listener].push_back(routing::RouteEntry{i, from->method, from->path});
   }
-  const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
-  if (!found) return std::nullopt;
-  const std::size_t a = entries[found->first].route;
-  const std::size_t b = entries[found->second].route;
-  return std::pair{std::min(a, b), std::max(a, b)};
-}
-
-// Reports the clash that appears first in the file, whichever listener it is on.
-void check_ambiguity(const std::vector<ParsedRoute>& routes, const Config& config) {
   std::optional<std::pair<std::size_t, std::size_t>> first;
-  for (const Listener& listener : config.listeners) {
-    const auto found = find_ambiguity(routes, listener.name);
-    if (found && (!first || found->second < first->second)) first = found;
+  for (const auto& [listener, entries] : by_listener) {
+    const std::optional<routing::Ambiguity> found = routing::RouteTable::find_ambiguity(entries);
+    if (!found) continue;
+    const std::size_t earlier = entries[found->first].route;
+    const std::size_t later = entries[found->second].route;
+    if (!first || later < first->second) first = std::pair{earlier, later};
   }
   if (!first) return;
   const auto [earlier, later] = *first;
@@ -615,11 +614,12 @@ void check_ambiguity(const std::vector<ParsedRoute>& routes, const Config& confi
 
 std::vector<Route> parse_routes(const ConfigNode& node, const Config& config) {
   std::vector<ParsedRoute> parsed;
+  RouteNames names;
   for (const ConfigNode& item : node.list()) {
     parsed.push_back(parse_route(item, config));
-    check_unique_name(parsed);
+    names.add(parsed.back());
   }
-  check_ambiguity(parsed, config);
+  check_ambiguity(parsed);
   std::vector<Route> routes;
   for (ParsedRoute& route : parsed) routes.push_back(std::move(route.route));
   return routes;

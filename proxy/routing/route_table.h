@@ -41,7 +41,8 @@ class RouteTable {
   // method is the request's (an entry with its method beats one with none).
   RouteMatch match(std::string_view method, std::string_view raw_path) const;
 
-  // Config validation: the first pair of entries no request could choose between.
+  // Config validation: a pair of entries no request could choose between, the one whose
+  // later entry comes first (with the first entry it clashes with).
   static std::optional<Ambiguity> find_ambiguity(const std::vector<RouteEntry>& entries);
 
  private:

@@ -1,6 +1,9 @@
 #include "server/config_check.h"
 
 
+#include <string_view>
+#include <unordered_map>
+
 #include "config/broker_kinds.h"
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
@@ -55,13 +58,18 @@ void check_rpc(const config::Config& config, const grpc::ProtoCatalog* catalog, 
 // Routes without a path take their methods' google.api.http bindings: each one must
 // bring some, and none may match what another route of the listener matches.
 void check_bindings(const config::Config& config, const grpc::ProtoCatalog& catalog) {
+  // Grouped once, so a config with many listeners is not read once per listener.
+  std::unordered_map<std::string_view, std::vector<const config::Route*>> routes_of;
+  for (const auto& route : config.routes) {
+    if (const auto* from = route.http_source()) routes_of[from->listener].push_back(&route);
+  }
   for (const auto& listener : config.listeners) {
     std::vector<routing::RouteEntry> entries;
     std::vector<std::string> names;             // what each entry is, for the message
     std::vector<const config::Route*> annotated;  // the route of each entry from a binding, else null
-    for (const auto& route : config.routes) {
+    for (const config::Route* listed : routes_of[listener.name]) {
+      const auto& route = *listed;
       const auto* from = route.http_source();
-      if (!from || from->listener != listener.name) continue;
       if (!from->annotated) {
         entries.push_back({entries.size(), from->method, from->path});
         names.push_back("route '" + route.name + "'");

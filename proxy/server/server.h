@@ -28,7 +28,8 @@ class Server {
 };
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread it starts
-// later, so run() can wait for them synchronously. Call first thing in main().
+// later, so run() can wait for them synchronously. Call in main() before any thread
+// starts, and only to serve: a process that never waits for them could not be stopped.
 void block_shutdown_signals();
 
 }  // namespace causeway::server

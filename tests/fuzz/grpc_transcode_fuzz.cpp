@@ -18,7 +18,10 @@ void check(bool condition) {
 }
 
 const ProtoCatalog& catalog() {
-  static const auto loaded = ProtoCatalog::load({std::string(TEST_PROTO_DIR) + "/inventory.proto"}, {TEST_PROTO_DIR});
+  // Imports from proto/ as a config's `include:` gives them: the compiled-in copies are
+  // there only when the linker happened to keep their objects.
+  static const auto loaded =
+      ProtoCatalog::load({std::string(TEST_PROTO_DIR) + "/inventory.proto"}, {TEST_PROTO_DIR, CAUSEWAY_PROTO_DIR});
   return *loaded;
 }
 

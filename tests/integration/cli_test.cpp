@@ -1,5 +1,11 @@
-// The command line: validate, --version, --help, and refusing to start on a bad file.
+// The command line: validate (also on files far larger than written by hand, and ended
+// by a signal), --version, --help, and refusing to start on a bad file.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <unistd.h>
 
@@ -87,6 +93,61 @@ TEST(Cli, ServingABrokenFileExits1WithTheError) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find(file + ":9:"), std::string::npos) << result.output;
 }
+
+// A generated config: `count` routes with direct answers, each on a path of its own.
+std::string many_routes(std::size_t count) {
+  std::string yaml = "admin: { listen: 127.0.0.1:0 }\nlisteners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n";
+  yaml += "routes:\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string n = std::to_string(i);
+    yaml += "  - name: r" + n + "\n    from: { listener: public, method: GET, path: \"/items/" + n + "/{sku}\" }\n";
+    yaml += "    to: { status: 200, body: r" + n + " }\n";
+  }
+  return yaml;
+}
+
+TEST(Cli, ValidateFinishesOnTwentyThousandRoutes) {
+  TempDir dir;
+  auto file = dir.write("generated.yaml", many_routes(20000)).string();
+  // The timeout only keeps a hang from stalling the suite; this takes a second or two.
+  auto result = run_command({CAUSEWAY_BIN, "validate", file}, 120s);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("OK (1 listener(s), 0 broker(s), 20000 route(s))"), std::string::npos) << result.output;
+}
+
+TEST(Cli, ValidateRefusesAFileOverTheSizeLimit) {
+  TempDir dir;
+  auto file = dir.write("huge.yaml", "admin: {}\n").string();
+  std::filesystem::resize_file(file, 16 * 1024 * 1024 + 1);
+  auto result = run_command({CAUSEWAY_BIN, "validate", file});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find(file + ": the file is over the limit of 16 MiB for a config file"), std::string::npos)
+      << result.output;
+}
+
+// validate reads a FIFO that the test holds open after a first part of a file, so it
+// is in the middle of reading when the signal comes; only the signal can end it.
+void expect_signal_ends_validate(int signal) {
+  TempDir dir;
+  const auto fifo = dir.path() / "slow.yaml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  Subprocess validate({CAUSEWAY_BIN, "validate", fifo.string()});
+  int fd = -1;
+  // A non-blocking open of the write end succeeds once causeway has opened the read end.
+  ASSERT_TRUE(eventually([&] { return (fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) >= 0; }, 20s))
+      << validate.output();
+  const std::string head = "admin: { listen: 127.0.0.1:0 }\nroutes:\n";
+  EXPECT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  validate.signal(signal);
+  const std::optional<int> code = validate.wait_exit(20s);
+  close(fd);
+  ASSERT_TRUE(code.has_value()) << "validate went on after signal " << signal << ": " << validate.output();
+  EXPECT_EQ(*code, 128 + signal) << validate.output();
+}
+
+TEST(Cli, SigtermEndsAValidateInProgress) { expect_signal_ends_validate(SIGTERM); }
+
+TEST(Cli, SigintEndsAValidateInProgress) { expect_signal_ends_validate(SIGINT); }
 
 }  // namespace
 }  // namespace causeway::testing

@@ -305,6 +305,26 @@ TEST(Reload, PostReloadAnswers200Or400WithTheReason) {
   EXPECT_TRUE(causeway.wait_for_log(R"(config reload \(POST /reload\) failed.*causeway\.yaml:8:5: )", 1s));
 }
 
+TEST(Reload, AFileOverTheSizeLimitIsRefusedAndTheRunningConfigStays) {
+  CausewayProcess causeway(direct_config({"/a"}));
+  UnwatchedConfig file(causeway);
+  const auto admin = causeway.admin();
+
+  // A valid file but for its size: comments past the 16 MiB a config file may have.
+  const std::string padding = "#" + std::string(1022, '.') + "\n";
+  std::string huge = direct_config({"/b"});
+  while (huge.size() <= 16 * 1024 * 1024) huge += padding;
+  file.write(huge);
+  auto refused = post_reload(admin);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  const std::string message(refused.json().at("message").as_string());
+  EXPECT_NE(message.find(".yaml: the file is over the limit of 16 MiB for a config file ("), std::string::npos)
+      << message;
+  EXPECT_EQ(status_of(causeway.listener(), "/a"), 200);  // the running config stays
+  EXPECT_EQ(status_of(causeway.listener(), "/b"), 404);
+  EXPECT_EQ(reloads_total(admin, "failure"), 1);
+}
+
 TEST(Reload, ChangedBrokerOptionsGetANewProducerWhileUnchangedOnesAreKept) {
   ScriptedService service;
   // A second broker, "audit", with its own event route.

@@ -281,6 +281,20 @@ TEST(ReplyWaiters, ARetryAfterAnAsynchronousTimeoutStartsAgain) {
       << "the new reply took the 504's place, counted once";
 }
 
+TEST(ReplyWaiters, APollWhileARetryWaitsIsPendingNotTheOld504) {
+  ReplyWaiters waiters({});
+  waiters.start(wait_for("k", nullptr, t0 + 5s, true), t0);
+  waiters.expire(t0 + 5s);
+  EXPECT_EQ(waiters.start(wait_for("k", nullptr, t0 + 20s, true), t0 + 6s), ReplyWaiters::Start::waiting);
+  Ear now, long_poll;
+  waiters.poll("k", std::nullopt, t0 + 7s, now.responder());
+  EXPECT_EQ(now.heard.at(0).status, 202);
+  waiters.poll("k", t0 + 9s, t0 + 7s, long_poll.responder());
+  EXPECT_TRUE(long_poll.heard.empty());
+  waiters.deliver("k", reply(200, "second time"), t0 + 8s);
+  EXPECT_EQ(long_poll.heard.at(0).body, "second time");
+}
+
 TEST(ReplyWaiters, AbandonAllAnswersEveryone) {
   ReplyWaiters waiters({});
   Ear a, b, poller;

@@ -59,6 +59,11 @@ const BrokenConfig kDocument[] = {
     {"stray_comma", ",\n", "c.yaml:1:1: expected a single YAML document"},
     {"trailing_document_marker", "admin: {}\n---\n", "c.yaml:2:1: expected a single YAML document"},
     {"key_not_a_string", "? [a]\n: b\n", "c.yaml:1:3: expected a string as the key"},
+    // Control characters from the file are escaped: a NUL used to end what() there (found by config_load_fuzz).
+    {"nul_in_an_escape", std::string("a: \"\\\0\"\n", 8), "c.yaml:1:7: invalid YAML: unknown escape character: \\x00"},
+    {"control_characters_in_a_key", "\"a\\x01b\\x1b[31m\": 1\n",
+     "c.yaml:1:1: a\\x01b\\x1b[31m: unknown key (expected one of: admin, drain_timeout, replies, protos, listeners, "
+     "brokers, upstreams, routes)"},
     {"unknown_top_level_key", "admin: {}\nlistners: {}\n",
      "c.yaml:2:1: listners: unknown key (expected one of: admin, drain_timeout, replies, protos, soap, listeners, brokers, upstreams, routes)"},
     {"protos_empty", "protos:\n  files: []\n",

@@ -148,6 +148,12 @@ INSTANTIATE_TEST_SUITE_P(
         AmbiguityCase{"first pair wins",
                       {{"GET", "/a"}, {"GET", "/b"}, {"GET", "/a"}, {"GET", "/b"}},
                       Pair{0, 2}},
+        AmbiguityCase{"earliest later entry wins",
+                      {{"GET", "/a"}, {"GET", "/b"}, {"GET", "/b"}, {"GET", "/a"}},
+                      Pair{1, 2}},
+        AmbiguityCase{"with the first it clashes with",
+                      {{"GET", "/a/{x}"}, {"GET", "/a/{y}"}, {"GET", "/a/{z}"}},
+                      Pair{0, 1}},
         AmbiguityCase{"no routes", {}, std::nullopt}));
 
 }  // namespace
