@@ -36,6 +36,9 @@ void resolve_relative_paths(Config& config) {
     resolve(base, upstream.tls->cert);
     resolve(base, upstream.tls->key);
   }
+  if (config.soap) {
+    for (auto& file : config.soap->files) resolve(base, file.path);
+  }
   if (config.protos) {
     for (auto& file : config.protos->files) resolve(base, file.path);
     // protoc's default include path is the working directory; here it is the config's.
