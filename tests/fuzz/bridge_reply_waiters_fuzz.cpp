@@ -62,11 +62,6 @@ struct Waiting {
   std::vector<std::pair<std::size_t, SteadyTime>> pollers;  // parked long polls and when they end
 };
 
-std::size_t size_of(const Response& reply) {
-  std::size_t bytes = reply.body.size();
-  for (const auto& header : reply.headers) bytes += header.name.size() + header.value.size();
-  return bytes;
-}
 
 class Run {
  public:
@@ -163,7 +158,7 @@ class Run {
     model_.erase(found);
     answered(waiting, reply.status, reply.status);
     const Response shaped = waiting.reply_headers ? shape_reply(reply, *waiting.reply_headers) : reply;
-    if (waiting.keep && limits_.keep.count() > 0 && size_of(shaped) <= limits_.max_kept_bytes) {
+    if (waiting.keep && limits_.keep.count() > 0 && ReplyWaiters::kept_record_bytes(id, shaped) <= limits_.max_kept_bytes) {
       expect_poll(id, shaped.status);
     }
   }
@@ -218,7 +213,7 @@ class Run {
       // A request nobody waits on synchronously keeps its 504 for its Location.
       const Response timeout = failure_response(Failure::timeout, "no reply before the route's timeout", id);
       if (!waiting.sync_callers && waiting.keep && limits_.keep.count() > 0 &&
-          size_of(timeout) <= limits_.max_kept_bytes) {
+          ReplyWaiters::kept_record_bytes(id, timeout) <= limits_.max_kept_bytes) {
         kept.push_back(id);
       }
     }
@@ -253,7 +248,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ReplyLimits limits;
   limits.max_pending = 1 + (data[0] & 3);
   limits.keep = milliseconds((data[0] >> 2) * 100);  // 0 to 6.3 s
-  limits.max_kept_bytes = data[1];
+  // A kept record counts its whole footprint (some 300 bytes and more): up to 4 KiB.
+  limits.max_kept_bytes = data[1] * 16;
   Run run(limits);
   for (std::size_t i = 2; i + 1 < size; i += 2) run.step(data[i], data[i + 1]);
   run.finish();

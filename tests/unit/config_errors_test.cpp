@@ -62,8 +62,8 @@ const BrokenConfig kDocument[] = {
     // Control characters from the file are escaped: a NUL used to end what() there (found by config_load_fuzz).
     {"nul_in_an_escape", std::string("a: \"\\\0\"\n", 8), "c.yaml:1:7: invalid YAML: unknown escape character: \\x00"},
     {"control_characters_in_a_key", "\"a\\x01b\\x1b[31m\": 1\n",
-     "c.yaml:1:1: a\\x01b\\x1b[31m: unknown key (expected one of: admin, drain_timeout, replies, protos, listeners, "
-     "brokers, upstreams, routes)"},
+     "c.yaml:1:1: a\\x01b\\x1b[31m: unknown key (expected one of: admin, drain_timeout, replies, protos, soap, "
+     "listeners, brokers, upstreams, routes)"},
     {"unknown_top_level_key", "admin: {}\nlistners: {}\n",
      "c.yaml:2:1: listners: unknown key (expected one of: admin, drain_timeout, replies, protos, soap, listeners, brokers, upstreams, routes)"},
     {"protos_empty", "protos:\n  files: []\n",
@@ -127,8 +127,10 @@ const BrokenConfig kListeners[] = {
 
 const BrokenConfig kBrokers[] = {
     {"missing_bootstrap", "brokers:\n  events: { type: kafka }\n", "c.yaml:2:11: brokers.events: missing required key 'bootstrap'"},
-    {"broker_type", "brokers:\n  events: { type: rabbitmq, bootstrap: embedded }\n",
-     "c.yaml:2:19: brokers.events.type: expected one of: kafka"},
+    {"broker_type", "brokers:\n  events: { type: pulsar, bootstrap: embedded }\n",
+     "c.yaml:2:19: brokers.events.type: expected one of: kafka, rabbitmq"},
+    {"kafka_key_on_rabbitmq", "brokers:\n  events: { type: rabbitmq, bootstrap: embedded }\n",
+     "c.yaml:2:29: brokers.events.bootstrap: unknown key (expected one of: type, headers, url, options, tls)"},
     {"bootstrap_list", "brokers:\n  events:\n    bootstrap: k1:9092,k2\n",
      "c.yaml:3:16: brokers.events.bootstrap: expected 'embedded' or host:port[,host:port...]"},
     {"bootstrap_not_a_string", "brokers:\n  events:\n    bootstrap: [k1:9092]\n",
