@@ -204,3 +204,33 @@ TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
 
 }  // namespace
 }  // namespace causeway::testing
+
+namespace causeway::testing {
+namespace {
+
+using rabbit::rabbit_server;
+
+TEST(RabbitRequestReply, NoReplyIs504AtTheTimeoutAndAnIdempotencyKeyJoinsThePendingRequest) {
+  pika("ch.queue_declare('quotes-silent', durable=True)\nprint('ok')");  // nobody answers
+  CausewayProcess causeway(config_with(
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: rabbit, exchange: \"\", routing_key: quotes-silent, reply: direct, timeout: 1s }\n"));
+  auto response = http(causeway.listener(), "POST", "/quotes", {}, "q", 10s);
+  EXPECT_EQ(response.status, 504) << response.body;
+  EXPECT_EQ(response.error(), "timeout");
+  // Two callers with one key: one message on the queue, both hear the same answer.
+  std::vector<std::thread> callers;
+  std::vector<int> statuses(2);
+  for (int i = 0; i < 2; ++i) {
+    callers.emplace_back([&, i] {
+      statuses[i] = http(causeway.listener(), "POST", "/quotes", {{"Idempotency-Key", "k-1"}}, "same", 10s).status;
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(statuses, (std::vector<int>{504, 504}));
+  EXPECT_EQ(pika("q = ch.queue_declare('quotes-silent', passive=True)\nprint(q.method.message_count)"), "2");
+}
+
+}  // namespace
+}  // namespace causeway::testing
