@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -82,19 +83,23 @@ void kill_group(pid_t pid) {
   waitpid(pid, &status, 0);
 }
 
+// A port below the ephemeral range (Linux: 32768 and up), free when asked: the broker
+// binds it seconds later, and a port the kernel handed out could meanwhile be taken as
+// the source port of any outgoing loopback connection (that made its listener fail).
 std::uint16_t free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+  static std::mt19937 generator{std::random_device{}()};
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(std::uniform_int_distribution<int>(20000, 32000)(generator));
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     close(fd);
-    throw std::runtime_error("cannot find a free port");
+    if (free) return port;
   }
-  close(fd);
-  return ntohs(address.sin_port);
+  throw std::runtime_error("cannot find a free port");
 }
 
 // Answers the AMQP protocol header: the broker has booted and its listener is up.
@@ -136,7 +141,13 @@ std::unique_ptr<RabbitServer>& the_server() {
 class RabbitEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    the_server() = std::make_unique<RabbitServer>();
+    // Once more on other ports if a listener could not be had (another test took one).
+    try {
+      the_server() = std::make_unique<RabbitServer>();
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "rabbitmq-server did not start, trying other ports: %s\n", error.what());
+      the_server() = std::make_unique<RabbitServer>();
+    }
     std::fprintf(stderr, "rabbitmq-server ready after %lld ms\n",
                  static_cast<long long>(the_server()->last_start_time().count()));
   }
