@@ -21,7 +21,8 @@ inline bool is_field_value(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
 }
 
-// Header names compare without regard to case.
+// Header names (and words of values, like "chunked") compare without regard to case.
+// Not Beast's iequals: 1.81's reads a byte past both strings once a letter differs in case.
 inline bool same_name(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
            return std::tolower(x) == std::tolower(y);

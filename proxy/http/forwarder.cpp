@@ -164,7 +164,7 @@ class Forwarding {
 
     const auto length = client_.parser.content_length();
     const bool has_body = (length && *length > 0) || client_.parser.chunked();
-    if (has_body && head.version() >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+    if (has_body && head.version() >= 11 && config::same_name(head[bhttp::field::expect], "100-continue")) {
       // The body is asked for here, as the buffered path does, and never by the upstream.
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
       client_.stream.expires_after(client_.limits.body_timeout);

@@ -345,7 +345,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         }
       }
       if (!parser.is_done()) {
-        if (version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+        if (version >= 11 && config::same_name(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
           stream.expires_after(limits_in_force.body_timeout);
           auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);

@@ -1,12 +1,12 @@
 #include "http/request_checks.h"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
 #include <cctype>
+
+#include "config/http_names.h"
 
 namespace causeway::http {
 
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using bridge::Failure;
 
@@ -24,7 +24,7 @@ bool is_reg_name_char(char c) {
 }
 
 bool starts_absolute(std::string_view target) {
-  return beast::iequals(target.substr(0, 7), "http://") || beast::iequals(target.substr(0, 8), "https://");
+  return config::same_name(target.substr(0, 7), "http://") || config::same_name(target.substr(0, 8), "https://");
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ std::optional<Rejection> check_request_head(const bhttp::request_header<>& head,
     if (content_lengths > 0) return Rejection{Failure::bad_request, "both Content-Length and Transfer-Encoding"};
     if (transfer_encodings > 1) return Rejection{Failure::bad_request, "more than one Transfer-Encoding"};
     if (head.version() < 11) return Rejection{Failure::bad_request, "Transfer-Encoding in an HTTP/1.0 request"};
-    if (!beast::iequals(trim(transfer_encoding), "chunked")) {
+    if (!config::same_name(trim(transfer_encoding), "chunked")) {
       return Rejection{Failure::bad_request, "unsupported Transfer-Encoding '" + std::string(transfer_encoding) + "'"};
     }
   }

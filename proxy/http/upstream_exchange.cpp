@@ -32,7 +32,7 @@ constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool set_by_client(std::string_view name) {
   for (std::string_view ours : {"host", "content-length", "transfer-encoding", "connection"}) {
-    if (beast::iequals(name, ours)) return true;
+    if (config::same_name(name, ours)) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <memory>
 #include <optional>
 
 #include "http/request_checks.h"
@@ -97,6 +98,18 @@ TEST(RequestChecks, OriginFormAndHosts) {
   for (std::string_view bad : {"", "a b", "a:b", "[::1", "[::1]x", "a/b", "a\tb", "a@b:1:2"}) {
     EXPECT_FALSE(valid_host(bad)) << bad;
   }
+}
+
+// A target of exactly "Http://": Beast's iequals read the byte after it (found by
+// http_request_fuzz under ASan), so the target sits alone in its allocation here.
+TEST(RequestChecks, AnAbsoluteTargetOfOnlyTheSchemeIsReadWithinItself) {
+  for (std::string_view scheme : {"Http://", "HTTPS://"}) {
+    const auto bytes = std::make_unique<char[]>(scheme.size());
+    std::copy(scheme.begin(), scheme.end(), bytes.get());
+    EXPECT_EQ(origin_form(std::string_view(bytes.get(), scheme.size())), "/");
+  }
+  // The parser keeps the target in an allocation of its own size too.
+  EXPECT_EQ(rejection_of("GET Http:// HTTP/1.1\r\nHost: a\r\n\r\n"), "ok");
 }
 
 TEST(RequestChecks, FieldCountLimit) {
