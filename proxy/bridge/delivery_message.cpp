@@ -52,18 +52,21 @@ std::optional<std::int32_t> read_partition(const std::string& text, config::Wire
 
 }  // namespace
 
-ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message) {
-  ServiceCall call;
-  call.method = target.method.value_or("POST");
-  // Path variables: the topic (or queue), the key, and where the broker says it came
-  // from ("routing-key" is written {routing_key}).
-  routing::Captures variables{{"topic", percent_encode(message.topic)},
-                              {"key", percent_encode(message.key.value_or(""))}};
+routing::Captures message_variables(const InboundMessage& message) {
+  routing::Captures variables{{"topic", message.topic}, {"key", message.key.value_or("")}};
   for (const auto& [name, value] : message.origin) {
     std::string variable = name;
     std::replace(variable.begin(), variable.end(), '-', '_');
-    if (variable != "topic") variables.push_back({std::move(variable), percent_encode(value)});
+    if (variable != "topic") variables.push_back({std::move(variable), value});
   }
+  return variables;
+}
+
+ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message) {
+  ServiceCall call;
+  call.method = target.method.value_or("POST");
+  routing::Captures variables = message_variables(message);
+  for (auto& variable : variables) variable.value = percent_encode(variable.value);
   if (target.rpc) {
     call.target = "/" + target.rpc->name;  // a gRPC upstream's method, as its :path
   } else {
@@ -72,18 +75,16 @@ ServiceCall service_call(const config::UpstreamTarget& target, const InboundMess
   // Set below from the message itself: a producer cannot forge them.
   Headers ours;
   for (const auto& [name, value] : message.origin) ours.push_back({message.origin_prefix + name, value});
-  if (message.key && is_field_value(*message.key)) ours.push_back({message.origin_prefix + "key", *message.key});
-  const auto is_ours = [&](const std::string& name) {
-    return std::any_of(ours.begin(), ours.end(), [&](const Header& header) { return same_name(header.name, name); }) ||
-           (!message.origin_prefix.empty() && same_name(name, message.origin_prefix + "key"));
-  };
+  ours.push_back({message.origin_prefix + "key", message.key.value_or("")});
   for (const auto& header : message.headers) {
     if (!is_token(header.name) || !is_field_value(header.value)) continue;  // binary headers stay on the broker
-    if (is_ours(header.name)) continue;
+    const bool forged = std::any_of(ours.begin(), ours.end(), [&](const Header& own) { return same_name(own.name, header.name); });
+    if (forged) continue;
     std::string name = header.name;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     call.headers.push_back({std::move(name), header.value});
   }
+  if (!message.key) ours.pop_back();  // no key: no key header
   for (auto& header : ours) {
     if (is_field_value(header.value)) call.headers.push_back(std::move(header));
   }

@@ -12,8 +12,13 @@
 #include "bridge/message_producer.h"
 #include "bridge/service_caller.h"
 #include "config/config.h"
+#include "routing/captures.h"
 
 namespace causeway::bridge {
+
+// What a message offers a template: topic, key, and its origin ("routing-key" is
+// written routing_key), as they are.
+routing::Captures message_variables(const InboundMessage& message);
 
 // The call for a message: the route's method and path (variables topic, key and the
 // message's origin: partition and offset on Kafka, exchange, routing_key and queue on

@@ -1,7 +1,5 @@
 #include "bridge/delivery_target.h"
 
-#include <algorithm>
-
 #include "bridge/delivery_message.h"
 
 namespace causeway::bridge {
@@ -25,16 +23,6 @@ int status_of(Outcome outcome) {
     case Outcome::rejected: return 502;
   }
   return 502;
-}
-
-routing::Captures message_variables(const InboundMessage& message) {
-  routing::Captures variables{{"topic", message.topic}, {"key", message.key.value_or("")}};
-  for (const auto& [name, value] : message.origin) {
-    std::string variable = name;
-    std::replace(variable.begin(), variable.end(), '-', '_');
-    if (variable != "topic") variables.push_back({std::move(variable), value});
-  }
-  return variables;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ using testing::AckCounter;
 using testing::FakeProducer;
 using testing::FakeService;
 using testing::FakeTimers;
+using testing::HoldingService;
 using Outcome = DeliveryReport::Outcome;
 
 config::Config delivery_config(const std::string& route_extra) {
@@ -53,28 +54,29 @@ struct RecordingControl : LaneControl {
   void release(const std::string& lane) override { events.push_back("release " + lane); }
 };
 
+// A flow of route "handle" (and `route_extra`) calling `service`, its lane "orders/0" open.
 struct Fixture {
-  explicit Fixture(const std::string& route_extra, FakeService::Script script)
-      : config(delivery_config(route_extra)), service(std::move(script)) {
+  Fixture(const std::string& route_extra, ServiceCaller& service)
+      : config(delivery_config(route_extra)), target(service, std::get<config::UpstreamTarget>(config.routes[0].to)) {
     flow = std::make_shared<DeliveryFlow>(config.routes[0], config.brokers[0].headers, target, producer, timers,
                                           registry);
     flow->lane_opened("orders/0");
   }
   config::Config config;
   metrics::Registry registry;
-  FakeService service;
-  ServiceTarget target{service, std::get<config::UpstreamTarget>(config.routes[0].to)};
+  ServiceTarget target;
   std::shared_ptr<FakeProducer> producer = std::make_shared<FakeProducer>();
   FakeTimers timers;
   std::shared_ptr<DeliveryFlow> flow;
 };
 
 TEST(DeliveryFlow, ASuccessIsAcknowledgedOnceAndTheCallCarriesWhereItCameFrom) {
-  Fixture f("", [](const ServiceCall&, int) { return answer(200); });
+  FakeService service([](const ServiceCall&, int) { return answer(200); });
+  Fixture f("", service);
   AckCounter ack;
   f.flow->deliver(message("orders/0", 7, "k1", ack, {{"x-kafka-offset", "forged"}, {"x-tenant", "t1"}}));
-  ASSERT_EQ(f.service.calls().size(), 1u);
-  const auto call = f.service.calls()[0];
+  ASSERT_EQ(service.calls().size(), 1u);
+  const auto call = service.calls()[0];
   EXPECT_EQ(call.target, "/events");
   EXPECT_EQ(call.body, "v7");
   EXPECT_EQ(*find_header(call.headers, "x-kafka-offset"), "7");  // not the producer's forged value
@@ -85,13 +87,13 @@ TEST(DeliveryFlow, ASuccessIsAcknowledgedOnceAndTheCallCarriesWhereItCameFrom) {
 }
 
 TEST(DeliveryFlow, RetriesWithBackoffThenDeadLettersAndOnlyThenAcknowledges) {
-  Fixture f("    retry: { attempts: 3, backoff: 100ms, max_backoff: 1s }\n    dead_letter: orders.dlq\n",
-            [](const ServiceCall&, int) { return answer(503); });
+  FakeService service([](const ServiceCall&, int) { return answer(503); });
+  Fixture f("    retry: { attempts: 3, backoff: 100ms, max_backoff: 1s }\n    dead_letter: orders.dlq\n", service);
   AckCounter ack;
   f.flow->deliver(message("orders/0", 1, "k", ack));
   EXPECT_EQ(ack.handled.load(), 0);
   f.timers.run_all();
-  EXPECT_EQ(f.service.calls().size(), 3u);
+  EXPECT_EQ(service.calls().size(), 3u);
   ASSERT_EQ(f.timers.delays.size(), 2u);
   EXPECT_GE(f.timers.delays[0].count(), 50);  // jittered: half to all of backoff * 2^(n-1)
   EXPECT_LE(f.timers.delays[0].count(), 100);
@@ -107,7 +109,8 @@ TEST(DeliveryFlow, RetriesWithBackoffThenDeadLettersAndOnlyThenAcknowledges) {
 }
 
 TEST(DeliveryFlow, ADeadLetterTheBrokerDidNotStoreIsTriedAgainAndTheMessageStaysUnacknowledged) {
-  Fixture f("    dead_letter: orders.dlq\n", [](const ServiceCall&, int) { return answer(400); });
+  FakeService service([](const ServiceCall&, int) { return answer(400); });
+  Fixture f("    dead_letter: orders.dlq\n", service);
   f.producer->outcome = Outcome::not_stored;
   AckCounter ack;
   f.flow->deliver(message("orders/0", 1, "k", ack));
@@ -120,7 +123,8 @@ TEST(DeliveryFlow, ADeadLetterTheBrokerDidNotStoreIsTriedAgainAndTheMessageStays
 }
 
 TEST(DeliveryFlow, AMessageAskingForAReplyGetsTheServicesAnswerPublishedToItsReplyAddress) {
-  Fixture f("", [](const ServiceCall&, int) { return answer(201, "quoted"); });
+  FakeService service([](const ServiceCall&, int) { return answer(201, "quoted"); });
+  Fixture f("", service);
   AckCounter ack;
   f.flow->deliver(message("orders/0", 3, "k", ack, {{"correlation-id", "c-1"}, {"reply-to", "quotes.replies"}}));
   const auto sent = f.producer->sent();
@@ -135,10 +139,11 @@ TEST(DeliveryFlow, AMessageAskingForAReplyGetsTheServicesAnswerPublishedToItsRep
 
 TEST(DeliveryFlow, OneKeyAtATimeInOrderAcrossRetries) {
   std::vector<std::string> order;
-  Fixture f("    retry: { attempts: 5, backoff: 10ms }\n", [&](const ServiceCall& call, int index) {
+  FakeService service([&](const ServiceCall& call, int index) {
     order.push_back(call.body);
     return index == 0 ? answer(500) : answer(200);  // the first call of all fails once
   });
+  Fixture f("    retry: { attempts: 5, backoff: 10ms }\n", service);
   AckCounter first, second, other;
   f.flow->deliver(message("orders/0", 1, "a", first));
   f.flow->deliver(message("orders/0", 2, "a", second));
@@ -154,21 +159,11 @@ TEST(DeliveryFlow, OneKeyAtATimeInOrderAcrossRetries) {
 }
 
 TEST(DeliveryFlow, ALaneRunningAheadIsHeldAndReleasedAtHalf) {
-  std::vector<std::function<void()>> answers;
-  struct Holding : ServiceCaller {
-    std::vector<std::function<void(ServiceResult)>> pending;
-    void call(ServiceCall, std::function<void(ServiceResult)> done) override { pending.push_back(std::move(done)); }
-  } holding;
-  auto config = delivery_config("    max_buffered: 4\n    concurrency: 16\n");
-  metrics::Registry registry;
-  auto producer = std::make_shared<FakeProducer>();
-  FakeTimers timers;
-  ServiceTarget target(holding, std::get<config::UpstreamTarget>(config.routes[0].to));
-  auto flow = std::make_shared<DeliveryFlow>(config.routes[0], config.brokers[0].headers, target, producer, timers,
-                                             registry);
+  HoldingService holding;
+  Fixture f("    max_buffered: 4\n    concurrency: 16\n", holding);
+  auto& flow = f.flow;
   RecordingControl control;
   flow->set_control(&control);
-  flow->lane_opened("orders/0");
   std::vector<AckCounter> acks(4);
   for (int i = 0; i < 4; ++i) flow->deliver(message("orders/0", i, std::to_string(i), acks[i]));
   EXPECT_EQ(control.events, (std::vector<std::string>{"hold orders/0"}));
@@ -179,18 +174,9 @@ TEST(DeliveryFlow, ALaneRunningAheadIsHeldAndReleasedAtHalf) {
 }
 
 TEST(DeliveryFlow, AClosedLaneDropsWhatWaitsUnacknowledgedAndARedeliveryIsCounted) {
-  struct Holding : ServiceCaller {
-    std::vector<std::function<void(ServiceResult)>> pending;
-    void call(ServiceCall, std::function<void(ServiceResult)> done) override { pending.push_back(std::move(done)); }
-  } holding;
-  auto config = delivery_config("");
-  metrics::Registry registry;
-  auto producer = std::make_shared<FakeProducer>();
-  FakeTimers timers;
-  ServiceTarget target(holding, std::get<config::UpstreamTarget>(config.routes[0].to));
-  auto flow = std::make_shared<DeliveryFlow>(config.routes[0], config.brokers[0].headers, target, producer, timers,
-                                             registry);
-  flow->lane_opened("orders/0");
+  HoldingService holding;
+  Fixture f("", holding);
+  auto& flow = f.flow;
   AckCounter first, queued;
   flow->deliver(message("orders/0", 1, "a", first));
   flow->deliver(message("orders/0", 2, "a", queued));  // waits behind the first
@@ -209,8 +195,8 @@ TEST(DeliveryFlow, AClosedLaneDropsWhatWaitsUnacknowledgedAndARedeliveryIsCounte
   auto redelivered = message("orders/0", 2, "a", again);
   redelivered.redelivered = true;
   flow->deliver(std::move(redelivered));
-  EXPECT_NE(registry.render().find("causeway_deliveries_redelivered_total{route=\"handle\"} 1"), std::string::npos)
-      << registry.render();
+  EXPECT_NE(f.registry.render().find("causeway_deliveries_redelivered_total{route=\"handle\"} 1"), std::string::npos)
+      << f.registry.render();
 }
 
 }  // namespace

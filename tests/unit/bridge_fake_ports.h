@@ -87,6 +87,13 @@ class FakeService : public ServiceCaller {
   std::vector<ServiceCall> calls_;
 };
 
+// Keeps every call's `done` until the test answers it, in `pending`.
+class HoldingService : public ServiceCaller {
+ public:
+  void call(ServiceCall, std::function<void(ServiceResult)> done) override { pending.push_back(std::move(done)); }
+  std::vector<std::function<void(ServiceResult)>> pending;
+};
+
 // Keeps tasks until run_all(); records the delays asked for.
 class FakeTimers : public Timers {
  public:

@@ -15,15 +15,7 @@ using testing::inventory_catalog;
 using testing::test_proto;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string load_error(const std::vector<std::string>& files, const std::vector<std::string>& includes) {
-  try {
-    ProtoCatalog::load(files, includes);
-  } catch (const CatalogError& error) {
-    return error.what();
-  }
-  return "(loaded)";
-}
+using testing::load_error;
 
 TEST(GrpcCatalog, LoadsProtoFilesWithImportsAndWellKnownTypes) {
   const auto& catalog = *inventory_catalog();

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -49,5 +50,15 @@ class ScratchDir {
   }
   std::filesystem::path path_;
 };
+
+// What loading these files says when it fails; "(loaded)" when it does not.
+inline std::string load_error(const std::vector<std::string>& files, const std::vector<std::string>& includes) {
+  try {
+    ProtoCatalog::load(files, includes);
+  } catch (const CatalogError& error) {
+    return error.what();
+  }
+  return "(loaded)";
+}
 
 }  // namespace causeway::grpc::testing

@@ -13,15 +13,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string load_error(const std::vector<std::string>& files, const std::vector<std::string>& includes) {
-  try {
-    ProtoCatalog::load(files, includes);
-  } catch (const CatalogError& error) {
-    return error.what();
-  }
-  return "(loaded)";
-}
+using testing::load_error;
 
 TEST(GrpcUnreadableFile, AMissingProtoFileGivesTheOsReason) {
   testing::ScratchDir dir;
