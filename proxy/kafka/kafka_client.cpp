@@ -1,7 +1,6 @@
 #include "kafka/kafka_client.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -14,22 +13,6 @@
 namespace causeway::kafka {
 
 using namespace std::chrono_literals;
-
-namespace {
-
-std::int32_t resolve_reply_partition(const std::string& broker, const ReplyPartition& setting) {
-  if (!setting.ordinal) return setting.partition;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  auto ordinal = host_ordinal(host);
-  if (!ordinal) {
-    throw std::runtime_error("broker '" + broker + "': reply_partition is 'ordinal' but the host name '" + host +
-                             "' does not end in a number");
-  }
-  return *ordinal;
-}
-
-}  // namespace
 
 // librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
 // data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
@@ -51,7 +34,9 @@ std::string encode_partition(std::int32_t partition, config::WireHeaders::Partit
 
 KafkaClient::KafkaClient(const config::Broker& broker, const KafkaSettings& settings)
     : name_(broker.name), wire_(broker.headers), settings_(settings), address_(settings.bootstrap) {
-  reply_partition_ = resolve_reply_partition(name_, settings.reply_partition);
+  auto partition = reply_partition_here(settings.reply_partition);
+  if (auto* problem = std::get_if<std::string>(&partition)) throw std::runtime_error("broker '" + name_ + "': " + *problem);
+  reply_partition_ = std::get<std::int32_t>(partition);
   if (settings.embedded) {
     embedded_ = std::make_unique<EmbeddedBroker>();
     address_ = embedded_->bootstrap();

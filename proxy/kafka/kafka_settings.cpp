@@ -92,6 +92,14 @@ boost::json::object KafkaSettings::describe() const {
   return out;
 }
 
+std::variant<std::int32_t, std::string> reply_partition_here(const ReplyPartition& setting) {
+  if (!setting.ordinal) return setting.partition;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  if (auto ordinal = host_ordinal(host)) return *ordinal;
+  return std::string("reply_partition is 'ordinal' but this host's name '") + host + "' does not end in a number";
+}
+
 config::BrokerKind kafka_kind() {
   config::BrokerKind kind;
   kind.type = "kafka";
@@ -117,11 +125,10 @@ config::BrokerKind kafka_kind() {
   };
   kind.host_check = [](const config::Broker& broker) -> std::optional<std::string> {
     const auto* settings = broker.settings_as<KafkaSettings>();
-    if (!settings || !settings->reply_partition.ordinal) return std::nullopt;
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    if (host_ordinal(host)) return std::nullopt;
-    return std::string("reply_partition is 'ordinal' but this host's name '") + host + "' does not end in a number";
+    if (!settings) return std::nullopt;
+    auto partition = reply_partition_here(settings->reply_partition);
+    if (auto* problem = std::get_if<std::string>(&partition)) return *problem;
+    return std::nullopt;
   };
   return kind;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/broker_settings.h"
@@ -32,6 +33,10 @@ struct KafkaSettings : config::BrokerSettings {
   bool equals(const config::BrokerSettings& other) const override;
   boost::json::object describe() const override;
 };
+
+// The partition this instance reads on this host, or why there is none (ordinal on a
+// host name without a number).
+std::variant<std::int32_t, std::string> reply_partition_here(const ReplyPartition& setting);
 
 // type: kafka. Registered by register_kafka() (kafka_adapter.h).
 config::BrokerKind kafka_kind();

@@ -1,7 +1,6 @@
 #include "server/runtime.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <future>
@@ -10,26 +9,26 @@
 #include <thread>
 
 #include "bridge/admission.h"
+#include "bridge/broker_client.h"
 #include "bridge/delivery_flow.h"
 #include "bridge/dispatcher.h"
 #include "bridge/flow_metrics.h"
+#include "bridge/guarded_producer.h"
 #include "bridge/reply_message.h"
 #include "bridge/reply_waiters.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/grpc_server.h"
 #include "grpc/grpc_upstream.h"
 #include "grpc/proto_catalog.h"
-#include "soap/soap_flows.h"
 #include "http/http_server.h"
 #include "http/io_threads.h"
 #include "http/loop_timers.h"
 #include "http/upstream_client.h"
 #include "http/upstream_service.h"
-#include "bridge/broker_client.h"
-#include "bridge/guarded_producer.h"
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/retired_piece.h"
+#include "soap/soap_flows.h"
 
 namespace causeway::server {
 
