@@ -321,9 +321,15 @@ void DeliveryFlow::finish(Id id) {
     if (delivery.stuck) metrics_.stuck.add(-1);
     starts = scheduler_.finish(id, scheduling_key(delivery));
     deliveries_.erase(found);
+    if (ack) ++acknowledging_;
     idle_.notify_all();
   }
-  if (ack) ack->handled();
+  if (ack) {
+    ack->handled();
+    std::lock_guard lock(mutex_);
+    --acknowledging_;
+    idle_.notify_all();
+  }
   start(starts);
 }
 
@@ -335,6 +341,7 @@ void DeliveryFlow::stop_starting() {
 bool DeliveryFlow::wait_idle(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   return idle_.wait_until(lock, deadline, [&] {
+    if (acknowledging_ > 0) return false;
     for (const auto& [id, delivery] : deliveries_) {
       if (delivery.active) return false;
     }

@@ -97,6 +97,9 @@ class DeliveryFlow : public MessageSink, public std::enable_shared_from_this<Del
   std::map<std::string, Lane> lanes_;
   std::uint64_t generation_ = 0;  // tells a lane opened again from the one before
   bool stopping_ = false;
+  // Acks handed to the source outside the lock: wait_idle waits for them too, or a
+  // source stopped right after would close its channel before the ack reached it.
+  std::size_t acknowledging_ = 0;
   std::mt19937 random_{std::random_device{}()};
 };
 

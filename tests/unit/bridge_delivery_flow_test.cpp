@@ -2,6 +2,9 @@
 // and asks its source to hold, whatever the broker behind the source.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "bridge/delivery_flow.h"
 #include "bridge_fake_ports.h"
 #include "config/config_loader.h"
@@ -197,6 +200,36 @@ TEST(DeliveryFlow, AClosedLaneDropsWhatWaitsUnacknowledgedAndARedeliveryIsCounte
   flow->deliver(std::move(redelivered));
   EXPECT_NE(f.registry.render().find("causeway_deliveries_redelivered_total{route=\"handle\"} 1"), std::string::npos)
       << f.registry.render();
+}
+
+// Draining waits for a finished delivery's ack to be handed over, not only for its call:
+// a source that closes its channel as soon as the flow is idle would lose that ack.
+TEST(DeliveryFlow, IdleWaitsUntilTheLastAckWasHandedToTheSource) {
+  HoldingService service;
+  Fixture f("", service);
+  std::promise<void> entered, release;
+  struct SlowAck : Acknowledger {
+    std::promise<void>& entered;
+    std::shared_future<void> release;
+    SlowAck(std::promise<void>& e, std::shared_future<void> r) : entered(e), release(std::move(r)) {}
+    void handled() override {
+      entered.set_value();
+      release.wait();
+    }
+  };
+  AckCounter unused;
+  auto sourced = message("orders/0", 1, "k1", unused);
+  sourced.ack = std::make_unique<SlowAck>(entered, release.get_future().share());
+  f.flow->deliver(std::move(sourced));
+  ASSERT_EQ(service.pending.size(), 1u);
+  f.flow->stop_starting();
+  std::thread answering([&] { service.pending[0](answer(200)); });
+  entered.get_future().wait();
+  EXPECT_FALSE(f.flow->wait_idle(std::chrono::steady_clock::now() + std::chrono::milliseconds(50)))
+      << "idle while the ack was still on its way";
+  release.set_value();
+  EXPECT_TRUE(f.flow->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+  answering.join();
 }
 
 }  // namespace
