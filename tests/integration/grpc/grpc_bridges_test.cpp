@@ -23,89 +23,12 @@
 #include "harness_replies.h"
 #include "harness_service.h"
 #include "inventory.grpc.pb.h"
+#include "inventory_server.h"
 
 namespace causeway::testing {
 namespace {
 
 namespace inv = inventory::v1;
-
-// What the gRPC service saw of one call.
-struct SeenCall {
-  std::string method;
-  std::string sku;
-  int quantity = 0;
-  bool include_history = false;
-  std::multimap<std::string, std::string> metadata;
-  std::chrono::system_clock::time_point deadline;
-};
-
-// inventory.v1.Inventory as a real service: sku "missing" is NOT_FOUND.
-class InventoryService final : public inv::Inventory::Service {
- public:
-  grpc::Status GetItem(grpc::ServerContext* context, const inv::GetItemRequest* request, inv::Item* item) override {
-    record(context, "GetItem", request->sku(), 0, request->include_history());
-    if (request->sku() == "missing") return {grpc::StatusCode::NOT_FOUND, "no item missing"};
-    item->set_sku(request->sku());
-    item->set_name("Widget");
-    item->set_quantity(3);
-    item->add_tags("blue");
-    return grpc::Status::OK;
-  }
-  grpc::Status ReserveItem(grpc::ServerContext* context, const inv::ReserveRequest* request,
-                           inv::Reservation* reservation) override {
-    record(context, "ReserveItem", request->sku(), request->quantity(), false);
-    // "flaky" is UNAVAILABLE the first two times; "gone" is NOT_FOUND, always.
-    if (request->sku() == "flaky" && flaky_calls_.fetch_add(1) < 2) return {grpc::StatusCode::UNAVAILABLE, "try later"};
-    if (request->sku() == "gone") return {grpc::StatusCode::NOT_FOUND, "no item gone"};
-    reservation->set_id("r-" + request->sku());
-    reservation->set_sku(request->sku());
-    reservation->set_quantity(request->quantity());
-    return grpc::Status::OK;
-  }
-
-  std::vector<SeenCall> calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
-  bool wait_calls(std::size_t count, Duration timeout) const {
-    return eventually([&] { return calls().size() >= count; }, timeout);
-  }
-
- private:
-  void record(grpc::ServerContext* context, std::string method, std::string sku, int quantity, bool history) {
-    SeenCall call{std::move(method), std::move(sku), quantity, history, {}, context->deadline()};
-    for (const auto& [name, value] : context->client_metadata()) {
-      call.metadata.emplace(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
-    }
-    std::lock_guard lock(mutex_);
-    calls_.push_back(std::move(call));
-  }
-  mutable std::mutex mutex_;
-  std::vector<SeenCall> calls_;
-  std::atomic<int> flaky_calls_{0};
-};
-
-class InventoryServer {
- public:
-  InventoryServer() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-  }
-  ~InventoryServer() { stop(); }
-  void stop() {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 1s);
-    server_.reset();
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  InventoryService& service() { return service_; }
-
- private:
-  InventoryService service_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
 
 std::string proto_dir() { return TEST_PROTO_DIR; }
 

@@ -10,39 +10,15 @@
 #include "harness_delivery.h"
 #include "harness_rabbitmq.h"
 #include "harness_service.h"
+#include "rabbit_bridge_fixture.h"
 
 namespace causeway::testing {
 namespace {
 
-using rabbit::rabbit_server;
-
-std::string config_with(const std::string& routes, const std::string& more_brokers = "",
-                        const std::string& upstreams = "") {
-  return "admin: { listen: 127.0.0.1:0 }\n"
-         "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
-         "brokers:\n  rabbit:\n    type: rabbitmq\n    url: " +
-         rabbit_server().url() + "\n    options: { prefetch: 16 }\n" + more_brokers + upstreams + "routes:\n" + routes;
-}
-
-// Runs pika code and returns its last stdout line, failing the test on an error.
-std::string pika(const std::string& script) {
-  auto result = rabbit_server().pika(script);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  auto end = result.output.find_last_not_of('\n');
-  auto start = result.output.rfind('\n', end);
-  return result.output.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
-// Declares a queue bound to a topic exchange, both durable.
-void bound_queue(const std::string& exchange, const std::string& queue, const std::string& key) {
-  pika("ch.exchange_declare('" + exchange + "', 'topic', durable=True)\n"
-       "ch.queue_declare('" + queue + "', durable=True)\n"
-       "ch.queue_bind('" + queue + "', '" + exchange + "', '" + key + "')\nprint('ok')");
-}
 
 TEST(RabbitEvent, A202ComesAfterTheConfirmAndTheMessageCarriesItsProperties) {
   bound_queue("orders-a", "orders-a.all", "created.*");
-  CausewayProcess causeway(config_with(
+  CausewayProcess causeway(rabbit_config(
       "  - name: order-created\n"
       "    from: { listener: public, method: POST, path: \"/orders/{customer}\" }\n"
       "    to: { broker: rabbit, exchange: orders-a, routing_key: \"created.{customer}\" }\n"
@@ -79,7 +55,7 @@ TEST(RabbitEvent, A202ComesAfterTheConfirmAndTheMessageCarriesItsProperties) {
 
 TEST(RabbitEvent, AMessageNoQueueIsBoundForIs502UnroutableNever202) {
   pika("ch.exchange_declare('nowhere', 'topic', durable=True)\nprint('ok')");
-  CausewayProcess causeway(config_with(
+  CausewayProcess causeway(rabbit_config(
       "  - name: order-created\n"
       "    from: { listener: public, method: POST, path: \"/orders/{customer}\" }\n"
       "    to: { broker: rabbit, exchange: nowhere, routing_key: \"created.{customer}\" }\n"));
@@ -88,34 +64,12 @@ TEST(RabbitEvent, AMessageNoQueueIsBoundForIs502UnroutableNever202) {
   EXPECT_EQ(response.error(), "unroutable") << response.body;
 }
 
-// A pika service answering requests on `queue` with their body and status 201, to the
-// request's reply_to with its correlation_id.
-std::unique_ptr<Subprocess> responder(const std::string& queue) {
-  auto script =
-      "import pika\n"
-      "conn = pika.BlockingConnection(pika.ConnectionParameters('127.0.0.1', " +
-      std::to_string(rabbit_server().port()) +
-      "))\n"
-      "ch = conn.channel()\n"
-      "ch.queue_declare('" + queue + "', durable=True)\n"
-      "def on(ch, m, p, body):\n"
-      "  ch.basic_publish('', p.reply_to, body, pika.BasicProperties(correlation_id=p.correlation_id,\n"
-      "                   content_type='text/plain', headers={'status': '201'}))\n"
-      "  ch.basic_ack(m.delivery_tag)\n"
-      "ch.basic_consume('" + queue + "', on)\n"
-      "print('consuming', flush=True)\n"
-      "ch.start_consuming()\n";
-  auto process = std::make_unique<Subprocess>(std::vector<std::string>{"/usr/bin/python3", "-u", "-c", script});
-  EXPECT_TRUE(process->wait_for_line(std::regex("consuming"), 20s)) << process->output();
-  return process;
-}
-
 class RabbitRequestReply : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RabbitRequestReply, TheRepliesOfConcurrentCallersComeBackToEachByCorrelationId) {
   const std::string queue = "quotes-" + GetParam();
-  auto service = responder(queue);
-  CausewayProcess causeway(config_with(
+  auto service = rabbit_responder(queue);
+  CausewayProcess causeway(rabbit_config(
       "  - name: quote\n"
       "    from: { listener: public, method: POST, path: /quotes }\n"
       "    to: { broker: rabbit, exchange: \"\", routing_key: " + queue + ", reply: " + GetParam() + ", timeout: 10s }\n"));
@@ -146,7 +100,7 @@ TEST(RabbitDelivery, QueueToServiceInOrderWithRetriesAndAConfirmedDeadLetter) {
     if (request.body == "flaky" && failures++ < 2) return ServiceAnswer{.status = 503};
     return ServiceAnswer{.status = 200};
   });
-  CausewayProcess causeway(config_with(
+  CausewayProcess causeway(rabbit_config(
       "  - name: handle-orders\n"
       "    from: { broker: rabbit, queue: orders-d.handler, bind: { exchange: orders-d, routing_key: \"created.*\" } }\n"
       "    to: { upstream: orders, method: POST, path: \"/events/{routing_key}\" }\n"
@@ -178,13 +132,11 @@ TEST(RabbitDelivery, QueueToServiceInOrderWithRetriesAndAConfirmedDeadLetter) {
   EXPECT_EQ(letter.at("attempts"), "1");
   EXPECT_EQ(letter.at("key"), "created.c1");
   // Everything acknowledged: the queue is empty once the deliveries are done.
-  EXPECT_TRUE(rabbit::eventually(
-      [] { return pika("q = ch.queue_declare('orders-d.handler', passive=True)\nprint(q.method.message_count)") == "0"; },
-      10s, 200ms));
+  EXPECT_TRUE(rabbit::eventually([] { return queue_depth("orders-d.handler") == 0; }, 10s, 200ms));
 }
 
 TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
-  CausewayProcess causeway(config_with(
+  CausewayProcess causeway(rabbit_config(
       "  - name: queue-to-topic\n"
       "    from: { broker: rabbit, queue: audit-b, bind: { exchange: orders-b, routing_key: \"#\" } }\n"
       "    to: { broker: events, topic: audit.from-rabbit }\n",
@@ -202,17 +154,9 @@ TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
   EXPECT_EQ(messages[0].key->substr(0, 2), "k.");  // the routing key becomes the message key
 }
 
-}  // namespace
-}  // namespace causeway::testing
-
-namespace causeway::testing {
-namespace {
-
-using rabbit::rabbit_server;
-
 TEST(RabbitRequestReply, NoReplyIs504AtTheTimeoutAndAnIdempotencyKeyJoinsThePendingRequest) {
   pika("ch.queue_declare('quotes-silent', durable=True)\nprint('ok')");  // nobody answers
-  CausewayProcess causeway(config_with(
+  CausewayProcess causeway(rabbit_config(
       "  - name: quote\n"
       "    from: { listener: public, method: POST, path: /quotes }\n"
       "    to: { broker: rabbit, exchange: \"\", routing_key: quotes-silent, reply: direct, timeout: 1s }\n"));
@@ -229,7 +173,7 @@ TEST(RabbitRequestReply, NoReplyIs504AtTheTimeoutAndAnIdempotencyKeyJoinsThePend
   }
   for (auto& caller : callers) caller.join();
   EXPECT_EQ(statuses, (std::vector<int>{504, 504}));
-  EXPECT_EQ(pika("q = ch.queue_declare('quotes-silent', passive=True)\nprint(q.method.message_count)"), "2");
+  EXPECT_EQ(queue_depth("quotes-silent"), 2);
 }
 
 }  // namespace
