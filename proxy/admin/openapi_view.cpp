@@ -103,11 +103,15 @@ json::object components() {
                      {"properties", {{"error", {{"type", "string"}}},
                                      {"message", {{"type", "string"}}},
                                      {"route", {{"type", "string"}}}}}};
+  // Kafka names topic, partition and offset; RabbitMQ exchange and routing key.
   json::object accepted{{"type", "object"},
+                        {"required", json::array{"id"}},
                         {"properties", {{"id", {{"type", "string"}}},
                                         {"topic", {{"type", "string"}}},
                                         {"partition", {{"type", "integer"}}},
-                                        {"offset", {{"type", "integer"}}}}}};
+                                        {"offset", {{"type", "integer"}}},
+                                        {"exchange", {{"type", "string"}}},
+                                        {"routing_key", {{"type", "string"}}}}}};
   return {{"schemas", {{"Error", std::move(error)}, {"Accepted", std::move(accepted)}}}};
 }
 

@@ -19,7 +19,7 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
   switch (route.mode) {
     case config::Mode::event: {
       const auto& target = std::get<config::TopicTarget>(route.to);
-      return std::make_unique<EventFlow>(route, config.find_broker(target.broker)->headers,
+      return std::make_unique<EventFlow>(route, *config.find_broker(target.broker),
                                          resources.producer(target.broker), *resources.metrics);
     }
     case config::Mode::request_reply: {

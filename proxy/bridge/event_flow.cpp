@@ -5,6 +5,7 @@
 
 #include "bridge/event_message.h"
 #include "bridge/failure.h"
+#include "config/broker_kinds.h"
 
 namespace causeway::bridge {
 
@@ -34,17 +35,30 @@ struct EventFlow::Shared {
   }
 };
 
-Response event_response(const DeliveryReport& report, std::string_view id, std::string_view topic,
+const config::RouteWords& route_words(const config::Broker& broker) {
+  static const config::RouteWords kafka_words;
+  const config::BrokerKind* kind = config::find_broker_kind(broker.type);
+  return kind ? kind->words : kafka_words;
+}
+
+Response event_response(const DeliveryReport& report, std::string_view id, const EventPlace& place,
                         std::string_view route) {
+  if (report.outcome != Outcome::stored) return produce_failure(report, route);
+  boost::json::object body;
+  body["id"] = id;
+  body[place.words.destination] = place.destination;
+  if (report.partition >= 0) {
+    body["partition"] = report.partition;
+    body["offset"] = report.offset;
+  } else if (place.key) {
+    body[place.words.key] = *place.key;
+  }
+  return Response{202, {{"content-type", "application/json"}}, boost::json::serialize(body)};
+}
+
+Response produce_failure(const DeliveryReport& report, std::string_view route) {
   switch (report.outcome) {
-    case Outcome::stored: {
-      boost::json::object body;
-      body["id"] = id;
-      body["topic"] = topic;
-      body["partition"] = report.partition;
-      body["offset"] = report.offset;
-      return Response{202, {{"content-type", "application/json"}}, boost::json::serialize(body)};
-    }
+    case Outcome::stored: break;
     case Outcome::not_stored:
       return failure_response(Failure::broker_unavailable, "the broker did not store the message: " + report.error,
                               route);
@@ -65,11 +79,12 @@ Response event_response(const DeliveryReport& report, std::string_view id, std::
   return failure_response(Failure::internal, "unknown delivery outcome", route);
 }
 
-EventFlow::EventFlow(const config::Route& route, const config::WireHeaders& wire, std::shared_ptr<MessageProducer> producer,
+EventFlow::EventFlow(const config::Route& route, const config::Broker& broker, std::shared_ptr<MessageProducer> producer,
                      FlowMetrics& metrics)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
-      wire_(wire),
+      wire_(broker.headers),
+      words_(route_words(broker)),
       producer_(std::move(producer)),
       shared_(std::make_shared<Shared>(
           Shared{metrics, target_.broker, metrics.produce_duration.with({target_.broker})})) {}
@@ -82,15 +97,15 @@ void EventFlow::handle(Request request, routing::Captures captures, Responder re
     return;
   }
   auto& message = std::get<OutboundMessage>(built);
-  std::string topic = message.topic;
+  EventPlace place{words_, message.topic, message.key};
   auto started = std::chrono::steady_clock::now();
   producer_->produce(std::move(message), [shared = shared_, respond, id = std::move(stamp.correlation_id),
-                                         topic = std::move(topic), route = route_.name,
+                                         place = std::move(place), route = route_.name,
                                          started](const DeliveryReport& report) {
     shared->produce_duration.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    shared->produced(topic, report.outcome).inc();
-    respond(event_response(report, id, topic, route));
+    shared->produced(place.destination, report.outcome).inc();
+    respond(event_response(report, id, place, route));
   });
 }
 

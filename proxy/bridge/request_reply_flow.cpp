@@ -92,7 +92,7 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
       if (async) respond(accepted_async(id));
       return;
     }
-    auto failure = event_response(report, id, topic, route);
+    auto failure = produce_failure(report, route);
     waiters->abandon(id, failure);
     if (async) respond(std::move(failure));
   });

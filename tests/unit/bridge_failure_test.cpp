@@ -24,12 +24,13 @@ TEST(Failure, JsonBodyStatusAndRetryAfter) {
 
 TEST(Failure, EveryDeliveryOutcomeHasItsStatus) {
   using Outcome = DeliveryReport::Outcome;
-  auto status_for = [](Outcome outcome) {
+  const config::RouteWords kafka;
+  auto status_for = [&](Outcome outcome) {
     DeliveryReport report;
     report.outcome = outcome;
     report.partition = 2;
     report.offset = 41;
-    return event_response(report, "id-1", "orders.created", "r").status;
+    return event_response(report, "id-1", EventPlace{kafka, "orders.created", "k1"}, "r").status;
   };
   EXPECT_EQ(status_for(Outcome::stored), 202);
   EXPECT_EQ(status_for(Outcome::not_stored), 503);
@@ -42,8 +43,16 @@ TEST(Failure, EveryDeliveryOutcomeHasItsStatus) {
   stored.outcome = Outcome::stored;
   stored.partition = 2;
   stored.offset = 41;
-  EXPECT_EQ(event_response(stored, "id-1", "orders.created", "r").body,
+  EXPECT_EQ(event_response(stored, "id-1", EventPlace{kafka, "orders.created", "k1"}, "r").body,
             R"({"id":"id-1","topic":"orders.created","partition":2,"offset":41})");
+  // A broker without positions (RabbitMQ) names where it went in its own words.
+  config::RouteWords rabbit;
+  rabbit.destination = "exchange";
+  rabbit.key = "routing_key";
+  DeliveryReport confirmed;
+  confirmed.outcome = Outcome::stored;
+  EXPECT_EQ(event_response(confirmed, "id-1", EventPlace{rabbit, "orders", "created.c1"}, "r").body,
+            R"({"id":"id-1","exchange":"orders","routing_key":"created.c1"})");
 }
 
 TEST(Responder, AnswersOnceAndAnswers500WhenDropped) {

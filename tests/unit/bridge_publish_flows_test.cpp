@@ -56,7 +56,7 @@ struct Fixture {
 
 TEST(EventFlow, StoredIs202WithWhereItWentAndTheMessageCarriesTheContract) {
   Fixture f;
-  EventFlow flow(f.config.routes[0], f.config.brokers[0].headers, f.producer, f.metrics);
+  EventFlow flow(f.config.routes[0], f.config.brokers[0], f.producer, f.metrics);
   Answer answer;
   flow.handle(post("/orders/c1", R"({"sku":"A1"})"), {{"customer", "c1"}}, answer.responder());
   ASSERT_TRUE(answer.got->has_value());
@@ -86,7 +86,7 @@ TEST(EventFlow, EachOutcomeThatIsNotStoredHasItsOwnStatusAndNeverA202) {
     SCOPED_TRACE(error);
     Fixture f;
     f.producer->outcome = outcome;
-    EventFlow flow(f.config.routes[0], f.config.brokers[0].headers, f.producer, f.metrics);
+    EventFlow flow(f.config.routes[0], f.config.brokers[0], f.producer, f.metrics);
     Answer answer;
     flow.handle(post("/orders/c1", "{}"), {{"customer", "c1"}}, answer.responder());
     ASSERT_TRUE(answer.got->has_value());
@@ -98,7 +98,7 @@ TEST(EventFlow, EachOutcomeThatIsNotStoredHasItsOwnStatusAndNeverA202) {
 TEST(EventFlow, ANameTheBrokerRefusesIs400AndNothingIsPublished) {
   Fixture f;
   f.producer->refuse_names_with = "..";
-  EventFlow flow(f.config.routes[0], f.config.brokers[0].headers, f.producer, f.metrics);
+  EventFlow flow(f.config.routes[0], f.config.brokers[0], f.producer, f.metrics);
   Answer answer;
   flow.handle(post("/orders/..", "{}"), {{"customer", ".."}}, answer.responder());
   ASSERT_TRUE(answer.got->has_value());

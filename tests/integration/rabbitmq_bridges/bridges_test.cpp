@@ -29,6 +29,9 @@ TEST(RabbitEvent, A202ComesAfterTheConfirmAndTheMessageCarriesItsProperties) {
                          {{"Content-Type", "application/json"}, {"X-Tenant", "t1"}}, R"({"n":)" + std::to_string(i) + "}");
     ASSERT_EQ(response.status, 202) << response.body << "\n" << causeway.log();
     ids.insert(std::string(response.json().at("id").as_string()));
+    EXPECT_EQ(response.json().at("exchange"), "orders-a");
+    EXPECT_EQ(response.json().at("routing_key").as_string(), "created.c" + std::to_string(i));
+    EXPECT_FALSE(response.json().as_object().contains("partition")) << "RabbitMQ has no partitions";
   }
   auto seen = pika(
       "out = []\n"
