@@ -116,6 +116,7 @@ config::BrokerKind kafka_kind() {
       // librdkafka says now, at the option, what it would refuse when the client starts.
       try {
         rd_kafka_conf_destroy(producer_conf("check", settings->bootstrap, settings->options));
+        rd_kafka_conf_destroy(group_consumer_conf("check", settings->bootstrap, "check", settings->options));
       } catch (const KafkaOptionError& error) {
         options->entries().at(error.index).key_node.fail(error.what());
       }

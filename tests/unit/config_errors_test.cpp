@@ -143,6 +143,9 @@ const BrokenConfig kBrokers[] = {
      "c.yaml:6:7: brokers.events.options.linger.ms: duplicate key"},
     {"bootstrap_option", "brokers:\n  events:\n    bootstrap: embedded\n    options: { bootstrap.servers: k:9092 }\n",
      "c.yaml:4:16: brokers.events.options.bootstrap.servers: set by 'bootstrap', not by an option"},
+    // Consumer options are checked too, though producers are not given them.
+    {"bad_consumer_option", "brokers:\n  events:\n    bootstrap: embedded\n    options: { fetch.wait.max.ms: soon }\n",
+     "c.yaml:4:16: brokers.events.options.fetch.wait.max.ms: Invalid value for configuration property \"fetch.wait.max.ms\""},
 };
 
 const BrokenConfig kRoutes[] = {
