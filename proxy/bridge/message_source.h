@@ -71,6 +71,9 @@ class MessageSource {
   virtual void stop(std::chrono::steady_clock::time_point deadline) = 0;
   // Null when the broker's own window (a prefetch) is the back-pressure.
   virtual LaneControl* control() = 0;
+  // True once it reads: the group gave its first assignment (Kafka, even of no partition)
+  // or the broker took the consumer (RabbitMQ). Readiness waits for it.
+  virtual bool reading() const = 0;
 
   struct Lag {
     std::string lane;       // "3" for a Kafka partition, the queue's name

@@ -90,6 +90,7 @@ struct GroupConsumer::Impl {
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
   std::thread reader;
+  std::atomic<bool> assigned_once{false};  // the first rebalance is over
   std::mutex assigned_mutex;
   std::set<std::int32_t> assigned;
 
@@ -170,6 +171,7 @@ struct GroupConsumer::Impl {
       queues[partition.partition].queue = queue;
     }
     spdlog::info("route '{}': assigned {} partition(s) of {}", route, partitions->cnt, source.topic);
+    assigned_once.store(true);
   }
 
   void on_revoke(rd_kafka_topic_partition_list_t* partitions) {
@@ -390,6 +392,8 @@ void GroupConsumer::release(const std::string& lane) {
   const auto slash = lane.rfind('/');
   impl_->set_paused({lane.substr(0, slash), std::stoi(lane.substr(slash + 1))}, false);
 }
+
+bool GroupConsumer::reading() const { return impl_->assigned_once.load(); }
 
 std::vector<GroupConsumer::Lag> GroupConsumer::lag() {
   std::set<std::int32_t> partitions;

@@ -26,6 +26,7 @@ class GroupConsumer : public bridge::MessageSource, public bridge::LaneControl {
   void start(bridge::MessageSink& sink) override;
   void stop(std::chrono::steady_clock::time_point deadline) override;
   bridge::LaneControl* control() override { return this; }
+  bool reading() const override;
   std::vector<Lag> lag() override;
 
   void hold(const std::string& lane) override;

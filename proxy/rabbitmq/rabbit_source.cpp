@@ -46,7 +46,10 @@ void RabbitSource::start(bridge::MessageSink& sink) {
   const std::string lane = spec_.queue;
   auto consumer_slot = std::make_shared<std::weak_ptr<QueueConsumer>>();
   QueueConsumer::Events events;
-  events.opened = [&sink, lane] { sink.lane_opened(lane); };
+  events.opened = [&sink, lane, consuming = consuming_] {
+    sink.lane_opened(lane);
+    consuming->store(true);
+  };
   events.closed = [&sink, lane](const std::string&) { sink.lane_closed(lane, 0ms); };
   events.delivered = [&sink, lane, consumer_slot, key_header = key_header_,
                       weak_connection = std::weak_ptr<RabbitConnection>(connection_)](Delivery delivery) {

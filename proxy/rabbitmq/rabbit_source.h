@@ -26,6 +26,7 @@ class RabbitSource : public bridge::MessageSource {
   // go out, and the channel closes: the broker gives what was not acked to others.
   void stop(std::chrono::steady_clock::time_point deadline) override;
   bridge::LaneControl* control() override { return nullptr; }
+  bool reading() const override { return consuming_->load(); }
   // The queue's ready messages, from the last passive declare; asks again at most once a second.
   std::vector<Lag> lag() override;
 
@@ -36,6 +37,8 @@ class RabbitSource : public bridge::MessageSource {
   bridge::MessageSink* sink_ = nullptr;
   std::shared_ptr<QueueConsumer> consumer_;  // set by start(), kept: lag() may still ask
   std::atomic<std::int64_t> last_count_request_{0};
+  // Set by the I/O thread at the first consume-ok; stays set across reconnects.
+  std::shared_ptr<std::atomic<bool>> consuming_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace causeway::rabbitmq

@@ -437,6 +437,13 @@ std::optional<std::string> Runtime::broker_problem() {
   return std::nullopt;
 }
 
+std::optional<std::string> Runtime::source_problem() {
+  for (auto& [name, delivery] : deliveries_) {
+    if (!delivery->source->reading()) return "route '" + name + "': not reading yet (no partition assignment or consumer)";
+  }
+  return std::nullopt;
+}
+
 std::map<std::string, std::optional<std::string>> Runtime::broker_problems() {
   std::map<std::string, std::optional<std::string>> problems;
   for (auto& [name, broker] : brokers_) problems[name] = broker->client->problem();

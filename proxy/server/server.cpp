@@ -249,7 +249,17 @@ struct Server::Impl {
       }
       readiness_checked = Clock::now();
     }
-    return broker_problem;
+    if (broker_problem) return broker_problem;
+    return current()->source_problem();
+  }
+
+  // After a start that was not ready: says "ready" once it is (probes may never ask).
+  void log_when_ready() {
+    timers.after(std::chrono::milliseconds(500), [this] {
+      if (draining.load()) return;
+      if (readiness()) return log_when_ready();
+      spdlog::info("ready");
+    });
   }
 
   // Serves SIGHUP as a reload; returns the shutdown signal.
@@ -346,6 +356,7 @@ int Server::run() {
   s.started.store(true);
   if (auto problem = s.readiness()) {
     spdlog::warn("started, not ready: {} (/readyz answers 503 until it is)", *problem);
+    s.log_when_ready();
   } else {
     spdlog::info("ready");
   }

@@ -20,6 +20,34 @@ TEST(Admin, HealthzAndReadyzAnswer200OnceReady) {
       << "/readyz last answered " << ready_status;
 }
 
+// The first message must not wait for a group join that a probe already called ready:
+// /readyz is 503, naming the route, until the delivery route has its first assignment.
+TEST(Admin, ReadyzWaitsUntilEveryDeliveryRouteReads) {
+  CausewayProcess causeway(
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "brokers:\n  events: { bootstrap: embedded, options: { linger.ms: 1 } }\n"
+      "upstreams:\n  svc: { url: \"http://127.0.0.1:9\" }\n"
+      "routes:\n"
+      "  - name: handle\n"
+      "    from: { broker: events, topic: orders, group: handlers }\n"
+      "    to: { upstream: svc, path: /orders }\n");
+  std::string first_refusal;
+  bool ready = eventually(
+      [&] {
+        auto answer = http(causeway.admin(), "GET", "/readyz");
+        if (answer.status != 200 && first_refusal.empty()) first_refusal = answer.body;
+        return answer.status == 200;
+      },
+      20s, 10ms);
+  ASSERT_TRUE(ready) << causeway.log();
+  EXPECT_NE(first_refusal.find("route 'handle'"), std::string::npos)
+      << "/readyz said 200 before the route read: " << first_refusal;
+  // Logged just before the flag readiness reads; the pipe may take a moment.
+  EXPECT_TRUE(causeway.wait_for_log("route 'handle': assigned", 2s)) << causeway.log();
+  EXPECT_TRUE(causeway.wait_for_log("started, not ready: route 'handle'", 2s)) << causeway.log();
+  EXPECT_TRUE(causeway.wait_for_log(" info ready($|\n)", 5s)) << "the log says when it turns ready\n" << causeway.log();
+}
+
 TEST(Admin, ConfigShowsTheEmbeddedBrokerAddressAndRedactsSecrets) {
   TestConfig config;
   // librdkafka accepts sasl.password whatever the security.protocol, so this config starts.
