@@ -56,16 +56,15 @@
 #include <thread>
 #include <vector>
 
+#include "latency.h"
+
 namespace {
 
-using Nanos = std::int64_t;
-constexpr Nanos kSecond = 1'000'000'000;
-
-Nanos now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // system-wide, so a stamp means the same in another process
-  return Nanos(ts.tv_sec) * kSecond + ts.tv_nsec;
-}
+using bench::kSecond;
+using bench::ms;
+using bench::Nanos;
+using bench::now_ns;
+using bench::percentiles;
 
 [[noreturn]] void die(const std::string& message) {
   std::fprintf(stderr, "loadgen: %s\n", message.c_str());
@@ -87,20 +86,15 @@ void install_stop_handler() {
 // ---- command line -------------------------------------------------------------------
 
 Nanos parse_duration(std::string_view text) {
-  double value = 0;
-  auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || value < 0) die("not a duration: " + std::string(text));
-  std::string_view unit(rest, text.data() + text.size() - rest);
-  double scale = unit == "ms" ? 1e6 : unit == "us" ? 1e3 : unit == "m" ? 60e9 : (unit == "s" || unit.empty()) ? 1e9 : -1;
-  if (scale < 0) die("unknown duration unit in " + std::string(text));
-  return Nanos(value * scale);
+  auto value = bench::parse_duration(text);
+  if (!value) die("not a duration: " + std::string(text));
+  return *value;
 }
 
 double parse_number(std::string_view text) {
-  double value = 0;
-  auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || rest != text.data() + text.size()) die("not a number: " + std::string(text));
-  return value;
+  auto value = bench::parse_number(text);
+  if (!value) die("not a number: " + std::string(text));
+  return *value;
 }
 
 struct Options {
@@ -356,27 +350,6 @@ RequestTemplate make_request(const Options& o, const Url& url) {
 }
 
 // ---- results ------------------------------------------------------------------------
-
-std::string ms(Nanos value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", double(value) / 1e6);
-  return text;
-}
-
-// p50 ... max of the samples, exact (they are all kept: a few MB even at 100k req/s for a minute).
-std::string percentiles(std::vector<Nanos>& samples) {
-  if (samples.empty()) return "p50_ms=nan";
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    auto rank = std::size_t(std::ceil(q * double(samples.size())));  // nearest rank
-    return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
-  };
-  std::string out;
-  for (auto [name, q] : {std::pair{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p999", 0.999}}) {
-    out += std::string(name) + "_ms=" + ms(at(q)) + " ";
-  }
-  return out + "max_ms=" + ms(samples.back());
-}
 
 std::string status_list(const std::map<int, long>& statuses) {
   std::string out;
