@@ -1,6 +1,7 @@
 // What bench/run's own programs (loadgen, amqp_direct, kafka_direct) share: the clock they
-// time with, the way they read durations, and the one key=value line of percentiles that
-// bench/lib/common.sh reads, so that a direct client's figures line up with loadgen's.
+// time with, the way they read their arguments and fail, and the one key=value line of
+// percentiles that bench/lib/common.sh reads, so that a direct client's figures line up
+// with loadgen's.
 #pragma once
 
 #include <sys/resource.h>
@@ -10,7 +11,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +24,9 @@ namespace bench {
 
 using Nanos = std::int64_t;
 constexpr Nanos kSecond = 1'000'000'000;
+
+// The request body of every scenario: the 44 bytes of bench/post.lua.
+constexpr std::string_view kBody = R"({"sku":"A1","quantity":2,"note":"benchmark"})";
 
 inline Nanos now_ns() {
   timespec ts;
@@ -44,6 +50,12 @@ inline Nanos own_cpu_ns() {
   return ns(usage.ru_utime) + ns(usage.ru_stime);
 }
 
+// A usage or setup error: exit status 1 (2 is left for "the run saw failures").
+[[noreturn]] inline void die(const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, message.c_str());
+  std::exit(1);
+}
+
 // "1.5s", "250ms", "20us", "2m"; a bare number is seconds.
 inline std::optional<Nanos> parse_duration(std::string_view text) {
   double value = 0;
@@ -60,6 +72,18 @@ inline std::optional<double> parse_number(std::string_view text) {
   auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || rest != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+inline Nanos duration_or_die(std::string_view text) {
+  auto value = parse_duration(text);
+  if (!value) die("not a duration: " + std::string(text));
+  return *value;
+}
+
+inline double number_or_die(std::string_view text) {
+  auto value = parse_number(text);
+  if (!value) die("not a number: " + std::string(text));
+  return *value;
 }
 
 inline std::string ms(Nanos value) {

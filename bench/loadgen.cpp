@@ -66,10 +66,7 @@ using bench::Nanos;
 using bench::now_ns;
 using bench::percentiles;
 
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "loadgen: %s\n", message.c_str());
-  std::exit(1);
-}
+using bench::die;
 
 std::atomic<bool> g_stop{false};
 
@@ -84,18 +81,6 @@ void install_stop_handler() {
 }
 
 // ---- command line -------------------------------------------------------------------
-
-Nanos parse_duration(std::string_view text) {
-  auto value = bench::parse_duration(text);
-  if (!value) die("not a duration: " + std::string(text));
-  return *value;
-}
-
-double parse_number(std::string_view text) {
-  auto value = bench::parse_number(text);
-  if (!value) die("not a number: " + std::string(text));
-  return *value;
-}
 
 struct Options {
   std::string mode, url, method, body, stamp, listen;
@@ -114,13 +99,13 @@ Options parse_options(int argc, char** argv) {
   Options o;
   o.mode = argv[1];
   std::map<std::string, std::function<void(std::string_view)>> flags = {
-      {"--rate", [&](auto v) { o.rate = parse_number(v); }},
-      {"--duration", [&](auto v) { o.duration = parse_duration(v); }},
-      {"--requests", [&](auto v) { o.requests = long(parse_number(v)); }},
-      {"--connections", [&](auto v) { o.connections = int(parse_number(v)); }},
-      {"--threads", [&](auto v) { o.threads = int(parse_number(v)); }},
-      {"--warmup", [&](auto v) { o.warmup = parse_duration(v); }},
-      {"--drain", [&](auto v) { o.drain = parse_duration(v); }},
+      {"--rate", [&](auto v) { o.rate = bench::number_or_die(v); }},
+      {"--duration", [&](auto v) { o.duration = bench::duration_or_die(v); }},
+      {"--requests", [&](auto v) { o.requests = long(bench::number_or_die(v)); }},
+      {"--connections", [&](auto v) { o.connections = int(bench::number_or_die(v)); }},
+      {"--threads", [&](auto v) { o.threads = int(bench::number_or_die(v)); }},
+      {"--warmup", [&](auto v) { o.warmup = bench::duration_or_die(v); }},
+      {"--drain", [&](auto v) { o.drain = bench::duration_or_die(v); }},
       {"--method", [&](auto v) { o.method = v; }},
       {"--body", [&](auto v) { o.body = v; }},
       {"--body-file",
@@ -132,9 +117,9 @@ Options parse_options(int argc, char** argv) {
       {"--header", [&](auto v) { o.headers.emplace_back(v); }},
       {"--stamp", [&](auto v) { o.stamp = v; }},
       {"--listen", [&](auto v) { o.listen = v; }},
-      {"--expect", [&](auto v) { o.expect = long(parse_number(v)); }},
-      {"--idle", [&](auto v) { o.idle = parse_duration(v); }},
-      {"--timeout", [&](auto v) { o.timeout = parse_duration(v); }},
+      {"--expect", [&](auto v) { o.expect = long(bench::number_or_die(v)); }},
+      {"--idle", [&](auto v) { o.idle = bench::duration_or_die(v); }},
+      {"--timeout", [&](auto v) { o.timeout = bench::duration_or_die(v); }},
   };
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
