@@ -16,6 +16,8 @@ RR_DURATION=${RR_DURATION:-10s}            # wrk run for the request-reply maxim
 RR_ONE_DURATION=${RR_ONE_DURATION:-10s}    # one request in flight: Causeway (wrk -c1) and kafka_direct
 RABBIT_CONNECTIONS=${RABBIT_CONNECTIONS:-$CONNECTIONS}  # wrk connections and amqp_direct's window, RabbitMQ events
 RABBIT_MAX_LENGTH=${RABBIT_MAX_LENGTH:-100000}  # x-max-length of the event queue nobody consumes
+RABBIT_KEY_HEADER=${RABBIT_KEY_HEADER:-}    # B's key_header (order per key); empty: the routing key,
+                                           # which every request shares
 TUNE=${TUNE:-1}                            # 0 skips the librdkafka tuning rows of the rr scenario
 TUNE_MAX_DURATION=${TUNE_MAX_DURATION:-5s} # wrk run for each tuning row's maximum
 DELIVERY_MESSAGES=${DELIVERY_MESSAGES:-50000}

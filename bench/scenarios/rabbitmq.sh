@@ -96,7 +96,7 @@ upstreams:
   service: { url: "http://127.0.0.1:$RB_SERVICE", timeout: 5s }
 routes:
   - name: serve
-    from: { broker: rabbit, queue: bench.rr }
+    from: { broker: rabbit, queue: bench.rr${RABBIT_KEY_HEADER:+, key_header: $RABBIT_KEY_HEADER} }
     to:   { upstream: service, method: POST, path: /rr }
 YAML
   start_causeway rabbit-a "$WORK/rabbit-a.yaml" "$RB_A_ADMIN"
@@ -176,6 +176,12 @@ YAML
     echo "queue bench.rr) calls nginx \`return 200 '{\"ok\":true}'\` and publishes its answer to the reply-to. The direct client"
     echo "(\`amqp_direct rr\`) publishes the same requests (confirmed, mandatory, persistent, \`reply_to: amq.rabbitmq.reply-to\`,"
     echo "a correlation id) on a channel that consumes amq.rabbitmq.reply-to, through the same queue, B and nginx."
+    if [ -n "$RABBIT_KEY_HEADER" ]; then
+      echo "B's route has \`key_header: $RABBIT_KEY_HEADER\` (RABBIT_KEY_HEADER): messages are kept in order per that header."
+    else
+      echo "B's route has no \`key_header\`, so B keeps messages in order per routing key, and every request here has the"
+      echo "same one: B calls nginx for one at a time (RABBIT_KEY_HEADER=correlation-id gives each request a key of its own)."
+    fi
     echo "Causeway's maximum, \`wrk -c${RR_CONNECTIONS%% *} -d$RR_DURATION\`: $(round "${R[rabbit-rr-max.rps]}") req/s (p50 ${R[rabbit-rr-max.p50_ms]} ms, p99 ${R[rabbit-rr-max.p99_ms]} ms, CPU"
     echo "${R[rabbit-rr-max.cpu_us]} µs/req A + B + nginx). One in flight: \`wrk -t1 -c1 -d$RR_ONE_DURATION\` against"
     echo "\`amqp_direct rr --in-flight 1 --duration $RR_ONE_DURATION\`. At half the maximum, $rate/s: loadgen (as in section 2)"
