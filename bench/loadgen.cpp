@@ -56,21 +56,17 @@
 #include <thread>
 #include <vector>
 
+#include "latency.h"
+
 namespace {
 
-using Nanos = std::int64_t;
-constexpr Nanos kSecond = 1'000'000'000;
+using bench::kSecond;
+using bench::ms;
+using bench::Nanos;
+using bench::now_ns;
+using bench::percentiles;
 
-Nanos now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // system-wide, so a stamp means the same in another process
-  return Nanos(ts.tv_sec) * kSecond + ts.tv_nsec;
-}
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "loadgen: %s\n", message.c_str());
-  std::exit(1);
-}
+using bench::die;
 
 std::atomic<bool> g_stop{false};
 
@@ -85,23 +81,6 @@ void install_stop_handler() {
 }
 
 // ---- command line -------------------------------------------------------------------
-
-Nanos parse_duration(std::string_view text) {
-  double value = 0;
-  auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || value < 0) die("not a duration: " + std::string(text));
-  std::string_view unit(rest, text.data() + text.size() - rest);
-  double scale = unit == "ms" ? 1e6 : unit == "us" ? 1e3 : unit == "m" ? 60e9 : (unit == "s" || unit.empty()) ? 1e9 : -1;
-  if (scale < 0) die("unknown duration unit in " + std::string(text));
-  return Nanos(value * scale);
-}
-
-double parse_number(std::string_view text) {
-  double value = 0;
-  auto [rest, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || rest != text.data() + text.size()) die("not a number: " + std::string(text));
-  return value;
-}
 
 struct Options {
   std::string mode, url, method, body, stamp, listen;
@@ -120,13 +99,13 @@ Options parse_options(int argc, char** argv) {
   Options o;
   o.mode = argv[1];
   std::map<std::string, std::function<void(std::string_view)>> flags = {
-      {"--rate", [&](auto v) { o.rate = parse_number(v); }},
-      {"--duration", [&](auto v) { o.duration = parse_duration(v); }},
-      {"--requests", [&](auto v) { o.requests = long(parse_number(v)); }},
-      {"--connections", [&](auto v) { o.connections = int(parse_number(v)); }},
-      {"--threads", [&](auto v) { o.threads = int(parse_number(v)); }},
-      {"--warmup", [&](auto v) { o.warmup = parse_duration(v); }},
-      {"--drain", [&](auto v) { o.drain = parse_duration(v); }},
+      {"--rate", [&](auto v) { o.rate = bench::number_or_die(v); }},
+      {"--duration", [&](auto v) { o.duration = bench::duration_or_die(v); }},
+      {"--requests", [&](auto v) { o.requests = long(bench::number_or_die(v)); }},
+      {"--connections", [&](auto v) { o.connections = int(bench::number_or_die(v)); }},
+      {"--threads", [&](auto v) { o.threads = int(bench::number_or_die(v)); }},
+      {"--warmup", [&](auto v) { o.warmup = bench::duration_or_die(v); }},
+      {"--drain", [&](auto v) { o.drain = bench::duration_or_die(v); }},
       {"--method", [&](auto v) { o.method = v; }},
       {"--body", [&](auto v) { o.body = v; }},
       {"--body-file",
@@ -138,9 +117,9 @@ Options parse_options(int argc, char** argv) {
       {"--header", [&](auto v) { o.headers.emplace_back(v); }},
       {"--stamp", [&](auto v) { o.stamp = v; }},
       {"--listen", [&](auto v) { o.listen = v; }},
-      {"--expect", [&](auto v) { o.expect = long(parse_number(v)); }},
-      {"--idle", [&](auto v) { o.idle = parse_duration(v); }},
-      {"--timeout", [&](auto v) { o.timeout = parse_duration(v); }},
+      {"--expect", [&](auto v) { o.expect = long(bench::number_or_die(v)); }},
+      {"--idle", [&](auto v) { o.idle = bench::duration_or_die(v); }},
+      {"--timeout", [&](auto v) { o.timeout = bench::duration_or_die(v); }},
   };
   for (int i = 2; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -356,27 +335,6 @@ RequestTemplate make_request(const Options& o, const Url& url) {
 }
 
 // ---- results ------------------------------------------------------------------------
-
-std::string ms(Nanos value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", double(value) / 1e6);
-  return text;
-}
-
-// p50 ... max of the samples, exact (they are all kept: a few MB even at 100k req/s for a minute).
-std::string percentiles(std::vector<Nanos>& samples) {
-  if (samples.empty()) return "p50_ms=nan";
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    auto rank = std::size_t(std::ceil(q * double(samples.size())));  // nearest rank
-    return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
-  };
-  std::string out;
-  for (auto [name, q] : {std::pair{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p999", 0.999}}) {
-    out += std::string(name) + "_ms=" + ms(at(q)) + " ";
-  }
-  return out + "max_ms=" + ms(samples.back());
-}
 
 std::string status_list(const std::map<int, long>& statuses) {
   std::string out;

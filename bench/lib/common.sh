@@ -5,6 +5,7 @@
 DURATION=${DURATION:-15s}                  # closed-loop wrk runs of the event scenario
 CONNECTIONS=${CONNECTIONS:-64}             # wrk connections, event scenario
 EVENT_MORE_CONNECTIONS=${EVENT_MORE_CONNECTIONS:-256}  # one more event run with this many
+FORWARD_CONNECTIONS=${FORWARD_CONNECTIONS:-32 256}  # wrk connections, forward scenario (each count)
 THREADS=${THREADS:-2}                      # wrk threads
 LINGER_MS=${LINGER_MS:-1}                  # producer linger.ms of the event scenario's route
 FIXED_DURATION=${FIXED_DURATION:-10s}      # every open-loop (fixed-rate) run, after a 2 s warm-up
@@ -12,6 +13,11 @@ FIXED_CONNECTIONS=${FIXED_CONNECTIONS:-256}  # loadgen connections: enough for r
 RR_CONNECTIONS=${RR_CONNECTIONS:-128 512}  # wrk connections for the request-reply maximum (the best
                                            # counts; tuning rows use the first)
 RR_DURATION=${RR_DURATION:-10s}            # wrk run for the request-reply maximum
+RR_ONE_DURATION=${RR_ONE_DURATION:-10s}    # one request in flight: Causeway (wrk -c1) and kafka_direct
+RABBIT_CONNECTIONS=${RABBIT_CONNECTIONS:-$CONNECTIONS}  # wrk connections and amqp_direct's window, RabbitMQ events
+RABBIT_MAX_LENGTH=${RABBIT_MAX_LENGTH:-100000}  # x-max-length of the event queue nobody consumes
+RABBIT_KEY_HEADER=${RABBIT_KEY_HEADER:-}    # B's key_header (order per key); empty: the routing key,
+                                           # which every request shares
 TUNE=${TUNE:-1}                            # 0 skips the librdkafka tuning rows of the rr scenario
 TUNE_MAX_DURATION=${TUNE_MAX_DURATION:-5s} # wrk run for each tuning row's maximum
 DELIVERY_MESSAGES=${DELIVERY_MESSAGES:-50000}
@@ -31,6 +37,8 @@ BODY='{"sku":"A1","quantity":2,"note":"benchmark"}'  # the same 44 bytes as benc
 CAUSEWAY=$PWD/$BUILD_DIR/causeway
 LOADGEN=$PWD/$BUILD_DIR/bench/loadgen
 GRPC_BENCH=$PWD/$BUILD_DIR/bench/grpc_bench
+KAFKA_DIRECT=$PWD/$BUILD_DIR/bench/kafka_direct
+AMQP_DIRECT=$PWD/$BUILD_DIR/bench/amqp_direct
 RESULTS_DIR=$PWD/bench/results
 
 declare -A R  # results of this run: R[label.field], filled by wrk_run, loadgen_rate, store
@@ -112,6 +120,17 @@ start_causeway() {
   die "causeway '$name' not ready after 30 s: $(tail -5 "$WORK/$name.log")"
 }
 
+# first_round_trip URL TRIES: true once a POST of $BODY to URL is answered 2xx (each try
+# waits up to 12 s: a responder's first assignment takes seconds), false after TRIES.
+first_round_trip() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    curl -sf --max-time 12 -XPOST -H 'content-type: application/json' -d "$BODY" "$1" > /dev/null && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 # The embedded broker's address, from the startup log of the Causeway that runs it.
 embedded_bootstrap() {
   grep -o 'embedded Kafka broker listening on [^ ]*' "$WORK/$1.log" | awk '{ print $NF }' | head -1
@@ -167,8 +186,24 @@ metric() {
 
 # cpu_seconds PID...: CPU time (user + system) of the processes and their children so far
 # (nginx: master and workers), from /proc.
+#   PID/PREFIX counts only the threads of PID whose name starts with PREFIX, and PID/-PREFIX
+#   the others, e.g. 123/rdk:mock: the embedded broker's thread inside a Causeway.
 cpu_seconds() {
-  local pid children=() ticks=0 fields
+  local pid children=() ticks=0 fields spec pids=() task prefix keep match
+  for spec in "$@"; do
+    [[ $spec == */* ]] || { pids+=("$spec"); continue; }
+    pid=${spec%%/*} prefix=${spec#*/} keep=1
+    [[ $prefix != -* ]] || { prefix=${prefix#-}; keep=0; }
+    for task in /proc/"$pid"/task/*/stat; do
+      read -ra fields < "$task" 2> /dev/null || continue
+      # Field 2 is "(name)"; the thread names here have no spaces.
+      match=0
+      [[ ${fields[1]#(} != "$prefix"* ]] || match=1
+      [ "$match" = "$keep" ] || continue
+      ticks=$((ticks + fields[13] + fields[14]))
+    done
+  done
+  set -- "${pids[@]}"
   for pid in "$@"; do
     read -ra fields <<< "$(cat "/proc/$pid/task/"*/children 2> /dev/null | tr '\n' ' ' || true)"
     children+=("${fields[@]}")
@@ -197,15 +232,32 @@ store() {
   for pair in $2; do R[$label.${pair%%=*}]=${pair#*=}; done
 }
 
-# MEASURE_PIDS: the servers (pids, space-separated) whose CPU time per request wrk_run and
-# loadgen_rate record in R[LABEL.cpu_us], when set.
+# MEASURE_PIDS: the servers (pids, space-separated) whose CPU time per request wrk_run,
+# loadgen_rate and direct_run record in R[LABEL.cpu_us], when set.
+# MEASURE_EACH: "NAME=PID[,PID...] ..." (cpu_seconds' forms): each group's CPU time per
+# request goes to R[LABEL.cpu_us_NAME] as well, one figure per process (proxy, backend, broker).
 MEASURE_PIDS=""
-cpu_mark() {
-  # shellcheck disable=SC2086 # a list of pids
-  if [ -n "$MEASURE_PIDS" ]; then cpu_seconds $MEASURE_PIDS; else echo 0; fi
+MEASURE_EACH=""
+cpu_mark() {  # "TOTAL NAME=SECONDS ..."
+  local out=0 group pids
+  # shellcheck disable=SC2086 # lists of pids
+  [ -z "$MEASURE_PIDS" ] || out=$(cpu_seconds $MEASURE_PIDS)
+  for group in $MEASURE_EACH; do
+    pids=${group#*=}
+    # shellcheck disable=SC2086
+    out+=" ${group%%=*}=$(cpu_seconds ${pids//,/ })"
+  done
+  echo "$out"
 }
-cpu_per_request() {  # LABEL BEFORE AFTER REQUESTS
-  [ -z "$MEASURE_PIDS" ] || R[$1.cpu_us]=$(awk -v a="$2" -v b="$3" -v n="$4" 'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / n : 0) }')
+per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / n : 0) }'; }
+cpu_per_request() {  # LABEL "BEFORE" "AFTER" REQUESTS (two cpu_marks)
+  local before after i
+  read -ra before <<< "$2"
+  read -ra after <<< "$3"
+  [ -z "$MEASURE_PIDS" ] || R[$1.cpu_us]=$(per_request "${before[0]}" "${after[0]}" "$4")
+  for ((i = 1; i < ${#before[@]}; i++)); do
+    R[$1.cpu_us_${before[i]%%=*}]=$(per_request "${before[i]#*=}" "${after[i]#*=}" "$4")
+  done
 }
 
 # wrk_run LABEL URL CONNECTIONS DURATION [WARMUP]: closed loop with $WRK_SCRIPT
@@ -266,6 +318,23 @@ loadgen_rate() {
   store "$label" "$line"
   cpu_per_request "$label" "$cpu_before" "$cpu_after" "${R[$label.ok]}"
   R[$label.cmd]="bench/loadgen ${args[*]}"
+}
+
+# direct_run LABEL COMMAND...: one of bench/run's direct clients (bench/amqp_direct,
+# bench/kafka_direct) with its key=value line in R[LABEL.*] and, per its "ok" count, the CPU
+# of MEASURE_PIDS / MEASURE_EACH; the client's own is in R[LABEL.self_cpu_us]. Any failed
+# request fails the run, as for loadgen.
+direct_run() {
+  local label=$1 line cpu_before cpu_after
+  shift
+  say "$label: ${*#"$PWD/"}"
+  cpu_before=$(cpu_mark)
+  line=$("$@" 2> "$WORK/$label.direct.log") || die "$label: $1 failed: $(tail -5 "$WORK/$label.direct.log") $line"
+  cpu_after=$(cpu_mark)
+  echo "$line" > "$WORK/$label.direct"
+  store "$label" "$line"
+  cpu_per_request "$label" "$cpu_before" "$cpu_after" "${R[$label.ok]}"
+  R[$label.cmd]="${*#"$PWD/$BUILD_DIR/"}"
 }
 
 # ---- tables -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-# Scenarios 2 and 3: request-reply round trip through two Causeways, and librdkafka
-# settings tried on it.
+# Scenarios 2 and 3: request-reply round trip through two Causeways beside the same round trip
+# made directly with librdkafka (bench/kafka_direct), and librdkafka settings tried on it.
 #
 #   loadgen/wrk -> A (POST /rr: produce to rr.requests on A's embedded broker, wait)
 #               -> B (delivery route from rr.requests, bootstrap: ${KAFKA_BOOTSTRAP} = A's broker)
@@ -20,7 +20,7 @@ rr_options() { [ -z "$1" ] || echo ", options: { $1 }"; }
 
 # rr_start LABEL A_OPTIONS B_OPTIONS: starts A and B and waits until a round trip works.
 rr_start() {
-  local label=$1 a_options=$2 b_options=$3 bootstrap i
+  local label=$1 a_options=$2 b_options=$3 bootstrap
   cat > "$WORK/rr-a-$label.yaml" <<YAML
 admin: { listen: 127.0.0.1:$RR_A_ADMIN }
 drain_timeout: 2s
@@ -55,11 +55,8 @@ YAML
   start_causeway "rr-b-$label" "$WORK/rr-b-$label.yaml" "$RR_B_ADMIN" KAFKA_BOOTSTRAP="$bootstrap"
   RR_B_PID=$LAST_PID
   # B's first group assignment takes a few seconds; until then A's requests time out.
-  for ((i = 0; i < 6; i++)); do
-    curl -sf --max-time 12 -XPOST -H 'content-type: application/json' -d "$BODY" \
-      "http://127.0.0.1:$RR_A/rr" > /dev/null && return 0
-  done
-  die "rr $label: no round trip within a minute: $(tail -5 "$WORK/rr-b-$label.log")"
+  first_round_trip "http://127.0.0.1:$RR_A/rr" 6 ||
+    die "rr $label: no round trip within a minute: $(tail -5 "$WORK/rr-b-$label.log")"
 }
 
 rr_stop() {
@@ -68,12 +65,13 @@ rr_stop() {
 }
 
 # Counters that should not move while measuring: reply timeouts and orphaned replies on A,
-# delivery retries and dead letters on B.
+# delivery retries and dead letters on B. [A_ADMIN B_ADMIN]: another pair than this scenario's.
 rr_counters() {
-  echo "$(metric "$RR_A_ADMIN" '^causeway_reply_timeouts_total')" \
-       "$(metric "$RR_A_ADMIN" '^causeway_replies_orphaned_total')" \
-       "$(metric "$RR_B_ADMIN" '^causeway_deliveries_total\{.*result="retry"')" \
-       "$(metric "$RR_B_ADMIN" '^causeway_deliveries_total\{.*result="dead_letter"')"
+  local a=${1:-$RR_A_ADMIN} b=${2:-$RR_B_ADMIN}
+  echo "$(metric "$a" '^causeway_reply_timeouts_total')" \
+       "$(metric "$a" '^causeway_replies_orphaned_total')" \
+       "$(metric "$b" '^causeway_deliveries_total\{.*result="retry"')" \
+       "$(metric "$b" '^causeway_deliveries_total\{.*result="dead_letter"')"
 }
 
 # rr_problems "BEFORE" "AFTER" [LOADGEN_LABEL]: what moved between two rr_counters, and
@@ -101,6 +99,49 @@ fixed_rate_row() {  # LABEL WHAT CPU_OF
 
 tuning_row() {  # WHAT A_OPTIONS B_OPTIONS MAX_LABEL FIXED_LABEL PROBLEMS
   echo "| $1 | $2 | $3 | $(round "${R[$4.rps]}") | ${R[$4.p50_ms]} | $(round "${R[$5.achieved_rate]}") | ${R[$5.p50_ms]} | ${R[$5.p99_ms]} | ${R[$5.p999_ms]} | ${R[$5.cpu_us]} | ${R[$5.idle_cpu]} | $6 |"
+}
+
+# The round trip of A's route made directly by bench/kafka_direct: a librdkafka producer and a
+# reply consumer with the settings A has (Causeway's producer defaults from
+# proxy/kafka/kafka_conf.cpp plus A's options), against the same embedded broker and the same
+# responder (B + nginx). Replies go to a topic of its own, so that A's reply consumer does not
+# see them.
+rr_direct_command() {  # BOOTSTRAP
+  echo "$KAFKA_DIRECT" --bootstrap "$1" --topic rr.requests --reply-topic rr.direct-replies --body "$BODY" \
+    --producer enable.idempotence=true --producer partitioner=murmur2_random --producer message.timeout.ms=5000 \
+    --producer socket.nagle.disable=true --producer "linger.ms=$LINGER_MS" \
+    --consumer fetch.wait.max.ms=5 --consumer enable.auto.commit=false --consumer enable.partition.eof=false \
+    --consumer allow.auto.create.topics=true --consumer socket.nagle.disable=true
+}
+
+# rr_compare SERVICE_PID: Causeway's round trip beside kafka_direct's, one in flight and at
+# half of Causeway's maximum, with fetch.wait.max.ms 5 on both A and B (as sidecar-b.yaml has
+# it) so that the broker's fetch waits do not hide what Causeway adds.
+rr_compare() {
+  local service_pid=$1 bootstrap before direct
+  say "rr: Causeway against a direct librdkafka client"
+  rr_start compare "linger.ms: $LINGER_MS, fetch.wait.max.ms: 5" "fetch.wait.max.ms: 5"
+  bootstrap=$(embedded_bootstrap rr-a-compare)
+  read -ra direct <<< "$(rr_direct_command "$bootstrap")"
+  before=$(rr_counters)
+  MEASURE_PIDS="$RR_A_PID $RR_B_PID $service_pid"
+  # The embedded broker is a thread of A (rdk:mock): counted apart, as the broker.
+  MEASURE_EACH="a=$RR_A_PID/-rdk:mock broker=$RR_A_PID/rdk:mock b=$RR_B_PID nginx=$service_pid"
+  wrk_run rrc-max "http://127.0.0.1:$RR_A/rr" "${RR_CONNECTIONS%% *}" "$RR_DURATION"
+  RR_COMPARE_RATE=$(awk -v m="${R[rrc-max.rps]}" 'BEGIN { printf "%d", m / 2 }')
+  [ "$RR_COMPARE_RATE" -ge 1 ] || die "rr: the measured maximum (${R[rrc-max.rps]} req/s) is too low to go on"
+  wrk_run rrc-one "http://127.0.0.1:$RR_A/rr" 1 "$RR_ONE_DURATION"
+  R["rrc-one.achieved_rate"]=${R[rrc-one.rps]}
+  direct_run rrd-one "${direct[@]}" --in-flight 1 --duration "$RR_ONE_DURATION"
+  loadgen_rate rrc-rate "http://127.0.0.1:$RR_A/rr" "$RR_COMPARE_RATE"
+  direct_run rrd-rate "${direct[@]}" --rate "$RR_COMPARE_RATE" --duration "$FIXED_DURATION" --warmup 2s
+  MEASURE_PIDS="" MEASURE_EACH=""
+  RR_COMPARE_HEALTH=$(rr_problems "$before" "$(rr_counters)")
+  rr_stop
+}
+
+compare_row() {  # LOAD WHAT LABEL DIRECT_LABEL CLIENT_CPU
+  echo "| $1 | $2 | $(round "${R[$3.achieved_rate]}") | $(latency_cells "$3") | $(ratio "${R[$3.p50_ms]}" "${R[$4.p50_ms]}") | $(ratio "${R[$3.p99_ms]}" "${R[$4.p99_ms]}") | $5 | ${R[$3.cpu_us_broker]} | ${R[$3.cpu_us_b]} | ${R[$3.cpu_us_nginx]} |"
 }
 
 scenario_rr() {
@@ -136,6 +177,7 @@ scenario_rr() {
   local health
   health=$(rr_problems "$before" "$(rr_counters)")
   rr_stop
+  rr_compare "$service_pid"
 
   # label | A's options | B's options | what changes
   local variants=(
@@ -194,6 +236,31 @@ scenario_rr() {
     echo "Round trip minus nginx: p50 $(minus "${R[rr.p50_ms]}" "${R[rr-nginx.p50_ms]}") ms, p99 $(minus "${R[rr.p99_ms]}" "${R[rr-nginx.p99_ms]}") ms."
     echo "Reply timeouts, orphaned replies, delivery retries or dead letters during these runs: $health."
     echo "Without requests, A and B together use ${R[rr.idle_cpu]} % of one core (consumers polling the broker)."
+    echo
+    echo "### Causeway against the same round trip made directly with librdkafka"
+    echo
+    echo "A and B restarted with \`fetch.wait.max.ms: 5\` on both (A also \`linger.ms: $LINGER_MS\`). The direct client is"
+    echo "\`bench/kafka_direct\`: it produces each request to rr.requests with the headers A writes (correlation-id,"
+    echo "reply-to, reply-partition, content-type, traceparent) and reads the reply that B sends to rr.direct-replies"
+    echo "partition 0, with A's settings: producer \`enable.idempotence=true partitioner=murmur2_random"
+    echo "message.timeout.ms=5000 socket.nagle.disable=true linger.ms=$LINGER_MS\`, consumer \`fetch.wait.max.ms=5\`; the"
+    echo "same embedded broker (a thread of A) and the same responder (B -> nginx). One in flight: Causeway through"
+    echo "\`wrk -t1 -c1 -d$RR_ONE_DURATION\` (2 s warm-up), direct \`kafka_direct --in-flight 1 --duration $RR_ONE_DURATION\`."
+    echo "At half of Causeway's maximum here (\`wrk -c${RR_CONNECTIONS%% *} -d$RR_DURATION\`: $(round "${R[rrc-max.rps]}") req/s, p50 ${R[rrc-max.p50_ms]} ms), $RR_COMPARE_RATE/s:"
+    echo "Causeway through loadgen as above, direct \`kafka_direct --rate $RR_COMPARE_RATE --duration $FIXED_DURATION --warmup 2s\`,"
+    echo "both open loop with latency from the due time."
+    echo
+    echo "| load | round trip made by | achieved /s | p50 ms | p99 ms | p99.9 ms | p50 vs direct | p99 vs direct | CPU µs/req: client | broker (rdk:mock) | B | nginx |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    compare_row "one in flight" "Causeway A (HTTP in, Kafka out)" rrc-one rrd-one "${R[rrc-one.cpu_us_a]} (A)"
+    compare_row "one in flight" "kafka_direct" rrd-one rrd-one "${R[rrd-one.self_cpu_us]} (+ ${R[rrd-one.cpu_us_a]} A idle)"
+    compare_row "$RR_COMPARE_RATE/s" "Causeway A (HTTP in, Kafka out)" rrc-rate rrd-rate "${R[rrc-rate.cpu_us_a]} (A)"
+    compare_row "$RR_COMPARE_RATE/s" "kafka_direct" rrd-rate rrd-rate "${R[rrd-rate.self_cpu_us]} (+ ${R[rrd-rate.cpu_us_a]} A idle)"
+    echo
+    echo "Client CPU: A's own threads (all but rdk:mock), or kafka_direct's own time (getrusage) with A's idle"
+    echo "threads beside it (its reply consumer and the embedded broker's owner keep polling). A's figure includes"
+    echo "serving the HTTP request, which the direct client has no need of. Reply timeouts, orphaned replies,"
+    echo "delivery retries or dead letters during these runs: $RR_COMPARE_HEALTH."
     if [ "$TUNE" = 1 ]; then
       echo
       echo "## 3. librdkafka settings on the request-reply round trip"
