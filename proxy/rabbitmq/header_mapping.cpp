@@ -86,7 +86,9 @@ bridge::InboundMessage to_inbound(MessageProperties properties, std::string body
                                   const config::WireHeaders& wire) {
   bridge::InboundMessage message;
   message.topic = arrival.queue;
-  message.key = arrival.routing_key;
+  // Through the default exchange the routing key is the queue's own name, the same for
+  // every message: as an ordering key it would make the queue one line (requests come so).
+  if (!arrival.exchange.empty()) message.key = arrival.routing_key;
   message.value = std::move(body);
   bridge::Headers& headers = message.headers;
   add(headers, wire.correlation_id, properties.correlation_id);

@@ -42,7 +42,8 @@ struct Arrival {
   std::string routing_key;
   std::string queue;
 };
-// topic = the queue, key = the routing key, origin = {exchange, routing-key, queue};
+// topic = the queue, key = the routing key (none through the default exchange, where it
+// only names the queue), origin = {exchange, routing-key, queue};
 // properties first, then the table's headers.
 bridge::InboundMessage to_inbound(MessageProperties properties, std::string body, const Arrival& arrival,
                                   const config::WireHeaders& wire);

@@ -131,6 +131,8 @@ TEST(HeaderMapping, AMessageReadAndPublishedAgainKeepsItsProperties) {
   properties.expiration = "60000";
   properties.headers = {{"x-tenant", "acme"}};
   const bridge::InboundMessage in = to_inbound(properties, "body", Arrival{"", "q", "q"}, config::WireHeaders{});
+  EXPECT_EQ(in.key, std::nullopt) << "the default exchange's routing key only names the queue: no order key";
+  EXPECT_EQ(header(in.origin, "routing-key")->value, "q");
   bridge::OutboundMessage again;
   again.topic = "orders.dlx";
   again.headers = in.headers;
