@@ -61,6 +61,21 @@ YAML
                                  print substr($0, 1, 160); if (++n == 25) exit }' "$WORK/perf.txt")
   fi
   stop "$causeway_pid"
+
+  # The producer's linger against callers that wait for their 202: the same event route
+  # with the broker entry's options as a user would write them, one Causeway each.
+  local lingers=("" "linger.ms: 0" "linger.ms: 5" "linger.ms: 5, batch.num.messages: 32" "linger.ms: 20")
+  local linger_rows="" i=0
+  for options in "${lingers[@]}"; do
+    sed "s/options: { linger.ms: $LINGER_MS }/options: { $options }/" "$WORK/event.yaml" > "$WORK/event-linger.yaml"
+    start_causeway "event-linger-$i" "$WORK/event-linger.yaml" "$admin"
+    MEASURE_PIDS=$LAST_PID
+    wrk_run "linger-$i" "http://127.0.0.1:$http/events/c42" "$CONNECTIONS" "$DURATION"
+    MEASURE_PIDS=""
+    stop "$LAST_PID"
+    linger_rows+="| \`{ ${options:-(none: the default, linger.ms 1)} }\` | $(round "${R[linger-$i.rps]}") | $(latency_cells "linger-$i") | $(ratio "${R[linger-$i.rps]}" "${R[direct.rps]}") | $(minus "${R[linger-$i.p99_ms]}" "${R[direct.p99_ms]}") | ${R[linger-$i.cpu_us]} |"$'\n'
+    i=$((i + 1))
+  done
   stop "$nginx_pid"
 
   {
@@ -81,6 +96,15 @@ YAML
     echo "/proc), divided by the requests answered; less sensitive than req/s to other load on the machine."
     echo
     echo "Messages the broker acknowledged during the event runs and their warm-ups: $produced."
+    echo
+    echo "### The producer's linger for callers that wait"
+    echo
+    echo "The event route again, one Causeway per broker \`options:\` below, the same wrk run (the direct"
+    echo "route's figures above are the baseline). Each 202 waits for the batch its message is sent in."
+    echo
+    echo "| broker options | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs direct | p99 − direct's (ms) | server CPU µs/req |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$linger_rows"
     if [ -n "$profile" ]; then
       echo
       echo "### Profile of the event route"
