@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   causeway::kafka::register_kafka();
   causeway::rabbitmq::register_rabbitmq();
 
-  CLI::App app{"Causeway: a sidecar proxy that bridges REST, gRPC and Kafka", "causeway"};
+  CLI::App app{"Causeway: a sidecar proxy that bridges REST, gRPC and SOAP with Kafka and RabbitMQ", "causeway"};
   std::string config_file = "config/causeway.yaml";
   std::string log_level = "info";
   std::string log_format = "text";
@@ -64,9 +64,11 @@ int main(int argc, char** argv) {
   bool show_version = false;
   app.add_flag("-V,--version", show_version, "Print the version and exit");
 
+  // `causeway validate FILE`, `causeway validate --config FILE` and `causeway -c FILE validate`
+  // all check FILE: people type the option they start the server with.
   std::string validate_file;
   auto* validate_command = app.add_subcommand("validate", "Check a configuration file without starting anything");
-  validate_command->add_option("file", validate_file, "Configuration file")->required();
+  validate_command->add_option("file,-c,--config", validate_file, "Configuration file (default: the --config before it)");
 
   // `causeway help [command]`, since people type it as often as --help. Listed as a
   // subcommand for the usage, but answered before parsing: CLI11 would take the topic
@@ -93,13 +95,14 @@ int main(int argc, char** argv) {
     std::cout << "causeway " << CAUSEWAY_VERSION << " (librdkafka " << rd_kafka_version_str() << ")\n";
     return 0;
   }
-  // validate keeps the signals' default action, so Ctrl-C and timeout(1) end it.
-  if (*validate_command) return validate(validate_file);
-  // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
-  causeway::server::block_shutdown_signals();
+  // What validate logs (warnings while loading) looks like the server's log.
   if (!causeway::server::setup_logging(log_level, log_format)) {
     std::cerr << "--log-level: unknown level '" << log_level << "'\n";
     return 2;
   }
+  // validate keeps the signals' default action, so Ctrl-C and timeout(1) end it.
+  if (*validate_command) return validate(validate_file.empty() ? config_file : validate_file);
+  // Before any thread exists, so every thread inherits the mask and signals wait for sigwait.
+  causeway::server::block_shutdown_signals();
   return serve(config_file);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <regex>
 
 #include "harness.h"
 
@@ -67,6 +68,40 @@ TEST(Cli, ValidateAcceptsAGoodFileAndTheShippedDefault) {
 
   auto shipped = run_command({CAUSEWAY_BIN, "validate", std::string(SOURCE_DIR) + "/config/causeway.yaml"});
   EXPECT_EQ(shipped.exit_code, 0) << shipped.output;
+}
+
+// People validate with the option they start the server with.
+TEST(Cli, ValidateTakesTheFileAsArgumentAsConfigOptionOrFromTheConfigBeforeIt) {
+  TempDir dir;
+  auto file = dir.write("good.yaml", TestConfig{}.yaml()).string();
+  for (const auto& argv : std::vector<std::vector<std::string>>{{CAUSEWAY_BIN, "validate", file},
+                                                                {CAUSEWAY_BIN, "validate", "--config", file},
+                                                                {CAUSEWAY_BIN, "-c", file, "validate"}}) {
+    auto result = run_command(argv);
+    EXPECT_EQ(result.exit_code, 0) << argv.back() << ": " << result.output;
+    EXPECT_NE(result.output.find(file + ": OK"), std::string::npos) << result.output;
+  }
+}
+
+// A warning while validating reads like the server's log, in either format: the test
+// protos have a binding (POST .../{sku}:reserve) that Causeway leaves out with a warning.
+TEST(Cli, ValidateLogsItsWarningsInTheServersFormat) {
+  TempDir dir;
+  const std::string protos = std::string(SOURCE_DIR) + "/tests/proto";
+  auto file = dir.write("grpc.yaml",
+                        "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+                        "protos:\n  files: [" + protos + "/inventory.proto]\n  include: [" + protos + "]\n"
+                        "upstreams:\n  inventory: { type: grpc, address: \"127.0.0.1:9\" }\n"
+                        "routes:\n  - name: inventory-rest\n    from: { listener: public }\n"
+                        "    to: { upstream: inventory, rpc: \"inventory.v1.Inventory/*\" }\n")
+                  .string();
+  auto text = run_command({CAUSEWAY_BIN, "validate", file});
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_TRUE(std::regex_search(text.output, std::regex(R"((^|\n)\d{4}-\d\d-\d\dT\S+ warning route 'inventory-rest': binding)")))
+      << text.output;
+  auto json = run_command({CAUSEWAY_BIN, "--log-format", "json", "validate", file});
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find(R"("level":"warning")"), std::string::npos) << json.output;
 }
 
 TEST(Cli, ValidateNamesAMissingFile) {
