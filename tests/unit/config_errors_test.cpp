@@ -156,7 +156,7 @@ const BrokenConfig kRoutes[] = {
     {"unknown_from_key", kHead + "  - name: a\n    from: { listener: public, path: /a, foo: 1 }\n",
      "c.yaml:7:41: routes[0].from.foo: unknown key (expected one of: listener, method, path, rpc, broker, topic, group, queue, bind, key_header)"},
     {"unknown_route_key", kHead + kRoute + "    timeout: 5s\n",
-     "c.yaml:9:5: routes[0].timeout: unknown key (expected one of: name, mode, from, to, headers, envelope, cloudevents, limits, retry, dead_letter, concurrency, max_buffered, encoding)"},
+     "c.yaml:9:5: routes[0].timeout: unknown key (expected one of: name, mode, from, to, headers, envelope, cloudevents, limits, retry, dead_letter, concurrency, max_buffered, encoding, callback)"},
     {"from_missing", kHead + "  - name: a\n    to: { broker: events, topic: t }\n", "c.yaml:6:5: routes[0]: missing required key 'from'"},
     {"missing_path", kHead + "  - name: a\n    from: { listener: public }\n    to: { status: 200 }\n", "c.yaml:7:11: routes[0].from: missing required key 'path'"},
     {"unknown_listener", kHead + "  - name: a\n    from: { listener: pub, path: /a }\n",
