@@ -55,6 +55,9 @@ RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Bro
 }
 
 std::optional<std::variant<policy::CallbackUrl, Response>> RequestReplyFlow::callback_url(const Request& request) const {
+  // Callbacks are an HTTP listener's: gRPC metadata of that name means nothing here.
+  const auto* http = route_.http_source();
+  if (!callback_ && (!http || http->rpc)) return std::nullopt;
   const std::string* value =
       find_header(request.headers, route_.callback ? route_.callback->header : config::Callback{}.header);
   if (!value) return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include "http/tls_context.h"
 #include "http/upstream_client.h"
+#include "http/upstream_service.h"
 
 namespace causeway::http {
 
@@ -71,14 +72,9 @@ void WebhookClient::post(bridge::WebhookPost post, std::function<void(bridge::We
   auto client = client_for(post);
   UpstreamRequest request{"POST", post.url.target(), std::move(post.headers), std::move(post.body)};
   client->send(std::move(request), [client, done = std::move(done)](UpstreamResult result) {
-    bridge::WebhookResult outcome;
-    outcome.failure = failure_of(result.error);
-    if (result.error == UpstreamResult::Error::none) {
-      outcome.response = std::move(result.response);
-    } else {
-      outcome.error = std::move(result.detail);
-    }
-    done(std::move(outcome));
+    const auto failure = failure_of(result.error);
+    auto answer = service_result(std::move(result));
+    done(bridge::WebhookResult{std::move(answer.response), failure, std::move(answer.error)});
   });
 }
 

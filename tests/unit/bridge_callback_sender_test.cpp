@@ -1,8 +1,13 @@
 // The callback sender against fake ports: what it POSTs, how it retries, what it
-// dead-letters, and what shutdown does to callbacks still pending.
+// dead-letters, and what shutdown does to callbacks still pending; and the
+// request-reply flow handing it callback requests.
 #include <gtest/gtest.h>
 
 #include "bridge/callback_sender.h"
+#include "bridge/flow_metrics.h"
+#include "bridge/reply_waiters.h"
+#include "bridge/request_reply_flow.h"
+#include "config/config_loader.h"
 #include "bridge_fake_ports.h"
 #include "metrics/registry.h"
 
@@ -216,6 +221,79 @@ TEST_F(CallbackSenderTest, AnAttemptInFlightAtShutdownIsNotRetried) {
 TEST_F(CallbackSenderTest, ARefusedUrlIsCountedAsRejected) {
   sender->count_rejected("quote");
   EXPECT_EQ(results("rejected"), 1u);
+}
+
+// The request-reply flow with a callback block, on the same fakes.
+struct CallbackFlowTest : CallbackSenderTest {
+  config::Config config = config::parse_config(R"(
+listeners:
+  public: { protocol: http, listen: "127.0.0.1:0" }
+brokers:
+  events: { bootstrap: "127.0.0.1:9092" }
+routes:
+  - name: quote
+    from: { listener: public, method: POST, path: /quotes }
+    to: { broker: events, topic: quotes.requests, reply: quotes.replies, timeout: 5s }
+    callback: { allow: ["http://127.0.0.1:9000/hooks/*"], secret: whsec_a2V5 }
+)",
+                                               "test.yaml");
+  FlowMetrics flow_metrics{registry};
+  ReplyWaiters waiters{ReplyLimits{}};
+  RequestReplyFlow flow{config.routes[0], config.brokers[0], ReplyChannel{"quotes.replies", {}}, producer, waiters,
+                        flow_metrics, sender.get()};
+
+  // What the flow answered a POST with these headers.
+  Response handle(Headers headers, std::string body = "{}") {
+    auto got = std::make_shared<std::optional<Response>>();
+    flow.handle(Request{"POST", "/quotes", "", std::move(headers), std::move(body)}, {},
+                Responder([got](Response response) { *got = std::move(response); }));
+    EXPECT_TRUE(got->has_value()) << "answered at once";
+    return got->value_or(Response{0, {}, ""});
+  }
+};
+
+TEST_F(CallbackFlowTest, AnAllowedUrlIs202AtOnceAndTheReplyIsPosted) {
+  auto accepted = handle({{"callback-url", "http://127.0.0.1:9000/hooks/q"}});
+  EXPECT_EQ(accepted.status, 202);
+  ASSERT_EQ(producer->sent().size(), 1u);
+  const std::string id = *find_header(producer->sent()[0].headers, "correlation-id");
+  EXPECT_EQ(*find_header(accepted.headers, "location"), "/_causeway/replies/" + id);
+  EXPECT_EQ(sender->pending(), 1u);
+  EXPECT_TRUE(waiters.deliver(id, Response{200, {}, "quoted"}, std::chrono::steady_clock::now()));
+  ASSERT_EQ(receiver.posts.size(), 1u);
+  EXPECT_EQ(receiver.posts[0].body, "quoted");
+  EXPECT_EQ(header(receiver.posts[0], "webhook-id"), id);
+  receiver.answer(200);
+  EXPECT_EQ(sender->pending(), 0u);
+}
+
+TEST_F(CallbackFlowTest, ARefusedUrlIs400AndNothingIsProduced) {
+  for (auto url : {"http://127.0.0.1:9001/hooks/q", "http://127.0.0.1:9000@169.254.169.254/hooks/q", "hooks"}) {
+    auto refused = handle({{"callback-url", url}});
+    EXPECT_EQ(refused.status, 400) << url;
+    EXPECT_NE(refused.body.find("callback_refused"), std::string::npos) << refused.body;
+  }
+  EXPECT_TRUE(producer->sent().empty());
+  EXPECT_EQ(sender->pending(), 0u);
+  EXPECT_EQ(waiters.pending(), 0u);
+  EXPECT_EQ(results("rejected"), 3u);
+}
+
+TEST_F(CallbackFlowTest, ARequestNotStoredIs503AndSchedulesNoCallback) {
+  producer->outcome = DeliveryReport::Outcome::not_stored;
+  EXPECT_EQ(handle({{"callback-url", "http://127.0.0.1:9000/hooks/q"}}).status, 503);
+  EXPECT_EQ(sender->pending(), 0u);
+}
+
+TEST_F(CallbackFlowTest, AnIdempotencyKeyDuplicateJoinsTheFirstCallback) {
+  const Headers headers{{"callback-url", "http://127.0.0.1:9000/hooks/q"}, {"idempotency-key", "k1"}};
+  EXPECT_EQ(handle(headers).status, 202);
+  EXPECT_EQ(handle(headers).status, 202);
+  ASSERT_EQ(producer->sent().size(), 1u) << "the duplicate produced nothing";
+  EXPECT_EQ(sender->pending(), 1u) << "and scheduled no second callback";
+  const std::string id = *find_header(producer->sent()[0].headers, "correlation-id");
+  waiters.deliver(id, Response{200, {}, "once"}, std::chrono::steady_clock::now());
+  EXPECT_EQ(receiver.posts.size(), 1u);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The callback: block of request-reply routes: what it reads, its defaults, and the
-// errors that point at the setting.
+// The callback: block of request-reply routes: what it reads and its defaults (its
+// errors are in config_errors_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,7 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Lines 1-8; a case's callback block starts on line 9.
+// Lines 1-8; the callback block starts on line 9.
 const std::string kHead =
     "listeners:\n"
     "  public: { protocol: http, listen: 0.0.0.0:8080 }\n"
@@ -21,15 +21,6 @@ const std::string kHead =
     "  - name: quote\n"
     "    from: { listener: public, method: POST, path: /quotes }\n"
     "    to: { broker: events, topic: q, reply: r, timeout: 5s }\n";
-
-std::string error_of(const std::string& yaml) {
-  try {
-    parse_config(yaml, "c.yaml");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "(no error)";
-}
 
 TEST(ConfigCallback, ReadsEverySetting) {
   const Config config = parse_config(kHead +
@@ -74,55 +65,6 @@ TEST(ConfigCallback, FillsDefaultsAndReadsTheSecretFromTheEnvironment) {
   EXPECT_EQ(callback.timeout, 10s);
   EXPECT_FALSE(callback.dead_letter);
   EXPECT_FALSE(parse_config(kHead, "c.yaml").routes.at(0).callback) << "no block, no callbacks";
-}
-
-TEST(ConfigCallback, AnAllowListIsRequired) {
-  EXPECT_EQ(error_of(kHead + "    callback: { secret: whsec_a2V5 }\n"),
-            "c.yaml:9:15: routes[0].callback: a callback needs 'allow': the URLs it may call (nothing else is called)");
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [], secret: whsec_a2V5 }\n"),
-            "c.yaml:9:24: routes[0].callback.allow: expected at least one URL pattern");
-}
-
-TEST(ConfigCallback, AllowEntriesAreChecked) {
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://user@host/\"], secret: whsec_a2V5 }\n"),
-            "c.yaml:9:25: routes[0].callback.allow[0]: a URL with user info ('@') is not accepted");
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://ho*st/\"], secret: whsec_a2V5 }\n"),
-            "c.yaml:9:25: routes[0].callback.allow[0]: '*' may only open the host (*.example.com) or end the path "
-            "(/hooks/*), and no query is taken");
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [example.com], secret: whsec_a2V5 }\n"),
-            "c.yaml:9:25: routes[0].callback.allow[0]: expected scheme://host[:port][/path], like "
-            "https://*.example.com/hooks/*");
-}
-
-TEST(ConfigCallback, ASecretIsAStandardWebhooksSecret) {
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://h/\"] }\n"),
-            "c.yaml:9:15: routes[0].callback: a callback needs 'secret': whsec_<base64>, or a list of them during a "
-            "rotation");
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://h/\"], secret: hunter2 }\n"),
-            "c.yaml:9:47: routes[0].callback.secret: expected a Standard Webhooks secret, whsec_<base64 of the key>");
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://h/\"], secret: [] }\n"),
-            "c.yaml:9:47: routes[0].callback.secret: expected at least one secret");
-}
-
-TEST(ConfigCallback, OnlyRequestReplyRoutesFromAnHttpListenerTakeOne) {
-  const std::string event =
-      "listeners:\n"
-      "  public: { protocol: http, listen: 0.0.0.0:8080 }\n"
-      "brokers:\n"
-      "  events: { bootstrap: embedded }\n"
-      "routes:\n"
-      "  - name: e\n"
-      "    from: { listener: public, path: /e }\n"
-      "    to: { broker: events, topic: q }\n"
-      "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5 }\n";
-  EXPECT_EQ(error_of(event),
-            "c.yaml:9:5: routes[0].callback: 'callback' applies to request-reply routes from an HTTP listener");
-}
-
-TEST(ConfigCallback, UnknownKeysAreErrors) {
-  EXPECT_EQ(error_of(kHead + "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5, url: x }\n"),
-            "c.yaml:9:59: routes[0].callback.url: unknown key (expected one of: header, allow, secret, retry, "
-            "timeout, dead_letter)");
 }
 
 }  // namespace

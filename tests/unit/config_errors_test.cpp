@@ -421,5 +421,56 @@ TEST(ConfigErrors, FormatWithoutPathOrPosition) {
   EXPECT_STREQ(ConfigError("f.yaml", Mark{1, 2}, "a.b", "boom").what(), "f.yaml:1:2: a.b: boom");
 }
 
+// A request-reply route on lines 6-8, for the callback cases (its block starts on line 9).
+const std::string kReplyRoute =
+    "  - name: quote\n"
+    "    from: { listener: public, method: POST, path: /quotes }\n"
+    "    to: { broker: events, topic: q, reply: r, timeout: 5s }\n";
+
+TEST(ConfigCallback, AnAllowListIsRequired) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { secret: whsec_a2V5 }\n"),
+            "c.yaml:9:15: routes[0].callback: a callback needs 'allow': the URLs it may call (nothing else is called)");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:24: routes[0].callback.allow: expected at least one URL pattern");
+}
+
+TEST(ConfigCallback, AllowEntriesAreChecked) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://user@host/\"], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: a URL with user info ('@') is not accepted");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://ho*st/\"], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: '*' may only open the host (*.example.com) or end the path "
+            "(/hooks/*), and no query is taken");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [example.com], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: expected scheme://host[:port][/path], like "
+            "https://*.example.com/hooks/*");
+}
+
+TEST(ConfigCallback, ASecretIsAStandardWebhooksSecret) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"] }\n"),
+            "c.yaml:9:15: routes[0].callback: a callback needs 'secret': whsec_<base64>, or a list of them during a "
+            "rotation");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: hunter2 }\n"),
+            "c.yaml:9:47: routes[0].callback.secret: expected a Standard Webhooks secret, whsec_<base64 of the key>");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: [] }\n"),
+            "c.yaml:9:47: routes[0].callback.secret: expected at least one secret");
+}
+
+TEST(ConfigCallback, OnlyRequestReplyRoutesFromAnHttpListenerTakeOne) {
+  const std::string event =
+      kHead +
+      "  - name: e\n"
+      "    from: { listener: public, path: /e }\n"
+      "    to: { broker: events, topic: q }\n"
+      "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5 }\n";
+  EXPECT_EQ(error_of(event),
+            "c.yaml:9:5: routes[0].callback: 'callback' applies to request-reply routes from an HTTP listener");
+}
+
+TEST(ConfigCallback, UnknownKeysAreErrors) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5, url: x }\n"),
+            "c.yaml:9:59: routes[0].callback.url: unknown key (expected one of: header, allow, secret, retry, "
+            "timeout, dead_letter)");
+}
+
 }  // namespace
 }  // namespace causeway::config

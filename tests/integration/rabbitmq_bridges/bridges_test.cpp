@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "harness_delivery.h"
 #include "harness_rabbitmq.h"
+#include "harness_replies.h"
 #include "harness_service.h"
 
 namespace causeway::testing {
@@ -200,6 +201,60 @@ TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
   for (const auto& message : messages) values.insert(message.value);
   EXPECT_EQ(values.size(), 10u);
   EXPECT_EQ(messages[0].key->substr(0, 2), "k.");  // the routing key becomes the message key
+}
+
+// Reply callbacks over RabbitMQ, as on Kafka (callback_test.cpp), with the dead letter
+// confirmed on an exchange.
+TEST(RabbitCallback, TheReplyIsPostedAndARefusedOneIsDeadLetteredOnTheExchange) {
+  pika("ch.exchange_declare('cb-dlx', 'topic', durable=True)\n"
+       "ch.queue_declare('cb-dlx.all', durable=True)\n"
+       "ch.queue_bind('cb-dlx.all', 'cb-dlx', '#')\nprint('ok')");
+  ScriptedService receiver([](const ServiceRequest& request) {
+    return ServiceAnswer{.status = request.body == "refuse me" ? 400 : 200};
+  });
+  auto service = responder("quotes-cb");
+  CausewayProcess causeway(
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+      "brokers:\n  rabbit:\n    type: rabbitmq\n    url: " + rabbit_server().url() + "\n"
+      "routes:\n"
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: rabbit, exchange: \"\", routing_key: quotes-cb, reply: direct, timeout: 10s }\n"
+      "    callback:\n"
+      "      allow: [\"" + receiver.url() + "/hooks/*\"]\n"
+      "      secret: whsec_Y2FsbGJhY2sgdGVzdCBrZXk=\n"
+      "      dead_letter: { exchange: cb-dlx }\n");
+
+  auto accepted = post_quote(causeway.listener(), "hello", {{"Callback-Url", receiver.url() + "/hooks/a"}});
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const std::string id(accepted.json().at("id").as_string());
+  ASSERT_TRUE(receiver.wait_requests(1, 15s)) << causeway.log();
+  auto hook = receiver.requests().at(0);
+  EXPECT_EQ(hook.body, "hello");
+  EXPECT_EQ(hook.header("reply-status"), "201");
+  EXPECT_EQ(hook.header("content-type"), "text/plain");
+  EXPECT_EQ(hook.header("webhook-id"), id);
+  EXPECT_TRUE(hook.header("webhook-signature").value_or("").starts_with("v1,"));
+
+  auto refused = post_quote(causeway.listener(), "refuse me", {{"Callback-Url", receiver.url() + "/hooks/b"}});
+  ASSERT_EQ(refused.status, 202) << refused.body;
+  const std::string refused_id(refused.json().at("id").as_string());
+  auto dead = pika(
+      "for _ in range(100):\n"
+      "  m, p, b = ch.basic_get('cb-dlx.all', auto_ack=True)\n"
+      "  if m: break\n"
+      "  time.sleep(0.1)\n"
+      "print(json.dumps({'body': b.decode(), 'url': p.headers.get('callback-url'), 'key': m.routing_key,\n"
+      "                  'status': p.headers.get('reply-status'), 'error': p.headers.get('dlt-error')}))");
+  auto letter = boost::json::parse(dead).as_object();
+  EXPECT_EQ(letter.at("body"), "refuse me");
+  EXPECT_EQ(letter.at("url").as_string(), receiver.url() + "/hooks/b");
+  EXPECT_EQ(letter.at("key").as_string(), refused_id);
+  EXPECT_EQ(letter.at("status"), "201");
+  EXPECT_EQ(letter.at("error"), "400 from the receiver");
+  EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_callbacks_total", 1, {{"route", "quote"}, {"result", "delivered"}}), 1);
+  EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_callbacks_total", 1, {{"route", "quote"}, {"result", "dead_letter"}}), 1);
 }
 
 }  // namespace
