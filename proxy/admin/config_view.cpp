@@ -66,6 +66,24 @@ json::object to_json(const config::Route& route) {
   return {{"status", direct.status}, {"body", direct.body}, {"content_type", direct.content_type}};
 }
 
+// The secrets are shown as how many there are, never their values.
+json::object callback_json(const config::Callback& callback) {
+  json::array allow;
+  for (const auto& rule : callback.allow) allow.push_back(json::value(rule.text));
+  json::array secrets;
+  for (std::size_t i = 0; i < callback.secrets.size(); ++i) secrets.push_back("<redacted>");
+  json::object out{{"header", callback.header},
+                   {"allow", std::move(allow)},
+                   {"secret", std::move(secrets)},
+                   {"retry",
+                    {{"attempts", callback.retry.attempts},
+                     {"backoff", config::format_duration(callback.retry.backoff)},
+                     {"max_backoff", config::format_duration(callback.retry.max_backoff)}}},
+                   {"timeout", config::format_duration(callback.timeout)}};
+  if (callback.dead_letter) out["dead_letter"] = *callback.dead_letter;
+  return out;
+}
+
 json::object route_json(const config::Route& route) {
   json::object out{{"name", route.name}, {"mode", config::to_string(route.mode)}, {"from", from_json(route)},
                    {"to", to_json(route)}};
@@ -93,6 +111,7 @@ json::object route_json(const config::Route& route) {
     out["concurrency"] = route.concurrency;
     out["max_buffered"] = route.max_buffered;
   }
+  if (route.callback) out["callback"] = callback_json(*route.callback);
   return out;
 }
 

@@ -27,7 +27,7 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
       return std::make_unique<RequestReplyFlow>(route, *config.find_broker(target.broker),
                                                 resources.reply_channel(target.broker, *target.reply),
                                                 resources.producer(target.broker), *resources.waiters,
-                                                *resources.metrics);
+                                                *resources.metrics, resources.callbacks);
     }
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));

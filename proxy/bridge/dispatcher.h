@@ -21,6 +21,8 @@
 
 namespace causeway::bridge {
 
+class CallbackSender;
+
 // A route-table entry of a route whose paths come with its protos (a google.api.http binding).
 struct AnnotatedBinding {
   std::string method;
@@ -36,6 +38,7 @@ struct FlowResources {
   // the route's `reply:` (opened when the runtime was built).
   std::function<ReplyChannel(const std::string& broker, const std::string& reply)> reply_channel;
   ReplyWaiters* waiters = nullptr;
+  CallbackSender* callbacks = nullptr;  // reply callbacks of request-reply routes
   FlowMetrics* metrics = nullptr;
   // The client and breaker of an upstream, for forward routes.
   std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;

@@ -7,7 +7,8 @@ namespace causeway::bridge {
 
 int status_of(Failure failure) {
   switch (failure) {
-    case Failure::bad_request: return 400;
+    case Failure::bad_request:
+    case Failure::callback_refused: return 400;
     case Failure::not_found: return 404;
     case Failure::method_not_allowed: return 405;
     case Failure::request_timeout: return 408;
@@ -33,6 +34,7 @@ int status_of(Failure failure) {
 std::string_view code_of(Failure failure) {
   switch (failure) {
     case Failure::bad_request: return "bad_request";
+    case Failure::callback_refused: return "callback_refused";
     case Failure::not_found: return "not_found";
     case Failure::method_not_allowed: return "method_not_allowed";
     case Failure::request_timeout: return "request_timeout";

@@ -9,6 +9,7 @@ namespace causeway::bridge {
 
 enum class Failure {
   bad_request,         // 400
+  callback_refused,    // 400: a callback URL that is malformed or not in the route's allow list
   not_found,           // 404
   method_not_allowed,  // 405
   request_timeout,     // 408

@@ -41,7 +41,8 @@ Response key_reused_response(std::string_view route) {
 ReplyWaiters::ReplyWaiters(ReplyLimits limits) : limits_(limits) {}
 
 void ReplyWaiters::send(Answers& answers) {
-  for (auto& [responder, response] : answers) responder(std::move(response));
+  for (auto& [responder, response] : answers.responses) responder(std::move(response));
+  for (auto& [notify, response] : answers.notices) notify(std::move(response));
 }
 
 ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
@@ -76,6 +77,7 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
       entry.keep_reply = wait.keep_reply;
       entry.reply_headers = std::move(wait.reply_headers);
       entry.digest = wait.digest;
+      entry.notify = std::move(wait.notify);
       if (wait.caller) entry.callers.push_back(std::move(*wait.caller));
       entry.deadline = deadlines_.emplace(wait.deadline, wait.id);
       pending_.emplace(std::move(wait.id), std::move(entry));
@@ -87,8 +89,9 @@ ReplyWaiters::Start ReplyWaiters::start(Wait wait, SteadyTime now) {
 }
 
 void ReplyWaiters::finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer,
-                          Answers& answers) {
+                          Answers& answers, bool notify) {
   auto& pending = entry->second;
+  if (notify && pending.notify) answers.notices.emplace_back(std::move(pending.notify), answer);
   deadlines_.erase(pending.deadline);
   for (auto& caller : pending.callers) answers.emplace_back(std::move(caller), answer);
   for (auto& poller : pending.pollers) {
@@ -102,7 +105,7 @@ void ReplyWaiters::abandon(const std::string& id, const Response& answer) {
   Answers answers;
   {
     std::lock_guard lock(mutex_);
-    if (auto entry = pending_.find(id); entry != pending_.end()) finish(entry, answer, answers);
+    if (auto entry = pending_.find(id); entry != pending_.end()) finish(entry, answer, answers, false);
   }
   send(answers);
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,9 @@ class ReplyWaiters {
     std::shared_ptr<const std::vector<std::string>> reply_headers;
     // With an Idempotency-Key: the request the key stands for while its id is pending or kept.
     std::optional<RequestDigest> digest;
+    // Told the reply (or the 504 at the deadline, or the shutdown answer) besides the
+    // callers: a reply callback. A duplicate that joins keeps the first one's.
+    std::function<void(Response)> notify;
   };
 
   enum class Start {
@@ -53,6 +57,7 @@ class ReplyWaiters {
   Start start(Wait wait, SteadyTime now);
 
   // The request could not be produced: its callers get this answer and nothing is kept.
+  // Its notify is not told: the client heard the failure itself.
   void abandon(const std::string& id, const Response& answer);
 
   // A reply from the topic; false when nobody waits for it (late, unknown, duplicate).
@@ -88,6 +93,7 @@ class ReplyWaiters {
     bool keep_reply = false;
     std::shared_ptr<const std::vector<std::string>> reply_headers;
     std::optional<RequestDigest> digest;
+    std::function<void(Response)> notify;
     std::vector<Responder> callers;
     std::vector<Poller> pollers;
   };
@@ -98,7 +104,14 @@ class ReplyWaiters {
     bool timed_out = false;  // told to a poller, never replayed to a new request
     std::optional<RequestDigest> digest;
   };
-  using Answers = std::vector<std::pair<Responder, Response>>;
+  // Responders, and the notify of a finished wait.
+  struct Answers {
+    std::vector<std::pair<Responder, Response>> responses;
+    std::vector<std::pair<std::function<void(Response)>, Response>> notices;
+    void emplace_back(Responder responder, Response response) {
+      responses.emplace_back(std::move(responder), std::move(response));
+    }
+  };
 
   void keep(const std::string& id, const Response& reply, const std::optional<RequestDigest>& digest, SteadyTime now,
             bool timed_out = false);
@@ -106,8 +119,10 @@ class ReplyWaiters {
   bool reuses_key(const Wait& wait) const;
   void forget_kept(SteadyTime now);
   void forget_oldest_kept();
-  // Removes a pending entry and its deadlines; its callers and pollers get answer.
-  void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers);
+  // Removes a pending entry and its deadlines; its callers and pollers get answer, and
+  // its notify too unless `notify` is false.
+  void finish(std::unordered_map<std::string, Pending>::iterator entry, const Response& answer, Answers& answers,
+              bool notify = true);
   static void send(Answers& answers);
 
   ReplyLimits limits_;

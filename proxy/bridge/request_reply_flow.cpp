@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "bridge/callback_sender.h"
 #include "bridge/correlation_id.h"
 #include "bridge/event_flow.h"
 #include "bridge/event_message.h"
@@ -38,7 +39,7 @@ struct RequestReplyFlow::Shared {
 
 RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Broker& broker, ReplyChannel reply,
                                    std::shared_ptr<MessageProducer> producer, ReplyWaiters& waiters,
-                                   FlowMetrics& metrics)
+                                   FlowMetrics& metrics, CallbackSender* callbacks)
     : route_(route),
       target_(std::get<config::TopicTarget>(route.to)),
       wire_(broker.headers),
@@ -46,11 +47,43 @@ RequestReplyFlow::RequestReplyFlow(const config::Route& route, const config::Bro
       producer_(std::move(producer)),
       waiters_(waiters),
       reply_headers_(std::make_shared<const std::vector<std::string>>(route.headers)),
-      shared_(std::make_shared<Shared>(Shared{metrics, broker.name, metrics.produce_duration.with({broker.name})})) {}
+      shared_(std::make_shared<Shared>(Shared{metrics, broker.name, metrics.produce_duration.with({broker.name})})),
+      callbacks_(callbacks) {
+  if (route.callback && callbacks) {
+    callback_ = std::make_shared<const CallbackRoute>(CallbackRoute{route.name, *route.callback, producer_});
+  }
+}
+
+std::optional<std::variant<policy::CallbackUrl, Response>> RequestReplyFlow::callback_url(const Request& request) const {
+  // Callbacks are an HTTP listener's: gRPC metadata of that name means nothing here.
+  const auto* http = route_.http_source();
+  if (!callback_ && (!http || http->rpc)) return std::nullopt;
+  const std::string* value =
+      find_header(request.headers, route_.callback ? route_.callback->header : config::Callback{}.header);
+  if (!value) return std::nullopt;
+  auto refuse = [&](const std::string& why) {
+    if (callbacks_) callbacks_->count_rejected(route_.name);
+    return failure_response(Failure::callback_refused, why, route_.name);
+  };
+  if (!callback_) return refuse("this route sends no callbacks (it has no 'callback:' block with an allow list)");
+  auto parsed = policy::parse_callback_url(*value);
+  if (auto* problem = std::get_if<std::string>(&parsed)) return refuse("callback URL refused: " + *problem);
+  auto& url = std::get<policy::CallbackUrl>(parsed);
+  if (!policy::allows(callback_->settings.allow, url)) {
+    return refuse("callback URL " + url.text() + " is not in the route's allow list");
+  }
+  return std::move(url);
+}
 
 void RequestReplyFlow::handle(Request request, routing::Captures captures, Responder respond) {
+  // Checked first: a refused URL produces nothing.
+  auto callback = callback_url(request);
+  if (callback && std::holds_alternative<Response>(*callback)) {
+    respond(std::get<Response>(std::move(*callback)));
+    return;
+  }
   auto stamp = stamp_request(route_, request);
-  const bool async = read_preferences(request.headers).respond_async;
+  const bool async = callback || read_preferences(request.headers).respond_async;
   const bool keyed = find_header(request.headers, "idempotency-key") != nullptr;
   // Before the message takes the body.
   std::optional<RequestDigest> digest;
@@ -65,7 +98,15 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   ReplyWaiters::Wait wait{stamp.correlation_id, route_.name, now + target_.timeout, async || keyed,
                           async ? std::nullopt : std::optional<Responder>(respond), reply_headers_};
   wait.digest = digest;
-  switch (waiters_.start(std::move(wait), now)) {
+  std::optional<CallbackSender::Ticket> ticket;
+  if (callback) {
+    ticket = callbacks_->open(callback_, std::get<policy::CallbackUrl>(std::move(*callback)), stamp.correlation_id);
+    wait.notify = callbacks_->on_reply(*ticket);
+  }
+  const auto started = waiters_.start(std::move(wait), now);
+  // A duplicate joins (or replays) the first request, callback included: this one schedules none.
+  if (ticket && started != ReplyWaiters::Start::waiting) callbacks_->drop(*ticket);
+  switch (started) {
     // A synchronous caller heard 503 or 422 from the waiters; an asynchronous one has no wait there.
     case ReplyWaiters::Start::full:
       if (async) respond(failure_response(Failure::overloaded, "too many requests wait for a reply", route_.name));
@@ -84,7 +125,8 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
   std::string topic = message.topic;
   producer_->produce(std::move(message), [shared = shared_, waiters = &waiters_, respond, async,
                                          id = std::move(stamp.correlation_id), topic = std::move(topic),
-                                         route = route_.name, started = now](const DeliveryReport& report) {
+                                         route = route_.name, started = now, callbacks = callbacks_,
+                                         ticket](const DeliveryReport& report) {
     shared->produce_duration.observe(std::chrono::duration<double>(Clock::now() - started).count());
     shared->metrics.produced.with({shared->broker, topic, std::string(delivery_result(report.outcome))}).inc();
     // Stored, or perhaps stored: a reply may come, so the wait goes on until its timeout.
@@ -94,6 +136,7 @@ void RequestReplyFlow::handle(Request request, routing::Captures captures, Respo
     }
     auto failure = produce_failure(report, route);
     waiters->abandon(id, failure);
+    if (ticket) callbacks->drop(*ticket);
     if (async) respond(std::move(failure));
   });
 }

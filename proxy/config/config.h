@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/broker_settings.h"
+#include "policy/callback_url.h"
 #include "routing/path_template.h"
 #include "routing/value_template.h"
 
@@ -269,6 +270,25 @@ struct RetryPolicy {
   bool operator==(const RetryPolicy&) const = default;
 };
 
+// callback: on a request-reply route: the reply is POSTed to the URL a request names
+// in `header`, signed, when the URL matches `allow` (DESIGN.md "Callbacks and streams").
+struct CallbackSecret {
+  std::string value;  // "whsec_<base64>", after ${...}; never shown on /config
+  Mark mark;
+  std::string where;  // its key path, for the check of its base64 (server/config_check.h)
+  bool operator==(const CallbackSecret&) const = default;
+};
+
+struct Callback {
+  std::string header = "callback-url";   // lower-case
+  std::vector<policy::AllowRule> allow;  // never empty
+  std::vector<CallbackSecret> secrets;   // several while a key is rotated: each signs
+  RetryPolicy retry{8, 1s, 5min, {}};
+  Duration timeout = 10s;                 // per attempt: connect, send, answer
+  std::optional<std::string> dead_letter;  // topic (exchange) on the route's broker
+  bool operator==(const Callback&) const = default;
+};
+
 // Per route: requests at once and a token bucket; beyond either, 429 with Retry-After.
 struct RouteLimits {
   std::optional<std::size_t> concurrency;
@@ -309,6 +329,7 @@ struct Route {
   std::optional<std::string> dead_letter;  // topic; without one a failing message is retried forever
   std::size_t concurrency = 16;            // deliveries at once; one at a time per key
   std::size_t max_buffered = 1000;         // messages held per partition before it is paused
+  std::optional<Callback> callback;        // request-reply routes
   Mark mark;
 
   const HttpSource* http_source() const { return std::get_if<HttpSource>(&from); }

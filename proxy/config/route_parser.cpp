@@ -441,10 +441,9 @@ RetryPolicy::On parse_retry_on(const ConfigNode& node) {
   return on;
 }
 
-RetryPolicy parse_retry(const ConfigNode& node, bool forward) {
+RetryPolicy parse_retry(const ConfigNode& node, bool forward, RetryPolicy retry = {}) {
   const Mapping map(node, forward ? std::initializer_list<std::string_view>{"attempts", "backoff", "max_backoff", "retry_on"}
                                   : std::initializer_list<std::string_view>{"attempts", "backoff", "max_backoff"});
-  RetryPolicy retry;
   if (auto on = map.optional("retry_on")) retry.on = parse_retry_on(*on);
   if (auto attempts = map.optional("attempts")) retry.attempts = static_cast<int>(attempts->integer(1, 1000000));
   if (auto backoff = map.optional("backoff")) retry.backoff = backoff->duration();
@@ -478,6 +477,64 @@ RouteLimits parse_route_limits(const ConfigNode& node) {
   return limits;
 }
 
+// A dead letter destination: a name, or { exchange: NAME } (in the broker's word for
+// where messages go); the node of the name.
+ConfigNode dead_letter_name(const ConfigNode& node, const RouteWords& words) {
+  const ConfigNode name = node.yaml().IsMap() ? Mapping(node, {words.destination}).required(words.destination) : node;
+  const std::string text = name.string();
+  if (!(text.empty() && words.empty_destination)) check_name(name, words, text);
+  return name;
+}
+
+CallbackSecret parse_callback_secret(const ConfigNode& node) {
+  CallbackSecret secret{node.string(), node.mark(), node.path()};
+  if (!secret.value.starts_with("whsec_")) node.fail("expected a Standard Webhooks secret, whsec_<base64 of the key>");
+  return secret;
+}
+
+// callback: on request-reply routes from an HTTP listener.
+void parse_callback(const Mapping& route_map, Route& route, const Config& config) {
+  const auto node = route_map.optional("callback");
+  if (!node) return;
+  const auto* http = route.http_source();
+  if (route.mode != Mode::request_reply || !http || http->rpc) {
+    route_map.fail_at_key("callback", "'callback' applies to request-reply routes from an HTTP listener");
+  }
+  const Mapping map(*node, {"header", "allow", "secret", "retry", "timeout", "dead_letter"});
+  Callback callback;
+  if (auto header = map.optional("header")) {
+    callback.header = lower_case(header->string());
+    if (!is_token(callback.header)) header->fail("expected a header name like Callback-Url");
+  }
+  // Without an allow list any URL could be called, the proxy's own network included.
+  if (!map.has("allow")) node->fail("a callback needs 'allow': the URLs it may call (nothing else is called)");
+  const ConfigNode allow = map.required("allow");
+  for (const ConfigNode& item : allow.list()) {
+    auto rule = policy::parse_allow_rule(item.string());
+    if (auto* problem = std::get_if<std::string>(&rule)) item.fail(*problem);
+    callback.allow.push_back(std::get<policy::AllowRule>(std::move(rule)));
+  }
+  if (callback.allow.empty()) allow.fail("expected at least one URL pattern");
+  if (!map.has("secret")) node->fail("a callback needs 'secret': whsec_<base64>, or a list of them during a rotation");
+  const ConfigNode secret = map.required("secret");
+  if (secret.yaml().IsSequence()) {
+    for (const ConfigNode& item : secret.list()) callback.secrets.push_back(parse_callback_secret(item));
+    if (callback.secrets.empty()) secret.fail("expected at least one secret");
+  } else {
+    callback.secrets.push_back(parse_callback_secret(secret));
+  }
+  if (auto retry = map.optional("retry")) callback.retry = parse_retry(*retry, false, callback.retry);
+  if (auto timeout = map.optional("timeout")) {
+    callback.timeout = timeout->duration();
+    if (callback.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
+  }
+  if (auto dead_letter = map.optional("dead_letter")) {
+    const auto& target = std::get<TopicTarget>(route.to);
+    callback.dead_letter = dead_letter_name(*dead_letter, words_of(config, target.broker)).string();
+  }
+  route.callback = std::move(callback);
+}
+
 // retry, dead_letter, concurrency and max_buffered shape deliveries (retry also
 // forwards); limits apply to requests from a listener.
 void parse_delivery_options(const Mapping& map, Route& route, const Config& config) {
@@ -503,13 +560,9 @@ void parse_delivery_options(const Mapping& map, Route& route, const Config& conf
   }
   if (auto retry = map.optional("retry")) route.retry = parse_retry(*retry, false);
   if (auto dead_letter = map.optional("dead_letter")) {
-    // A name, or { exchange: NAME } (in the broker's word for where messages go).
     const RouteWords& words = words_of(config, route.topic_source()->broker);
-    const ConfigNode name = dead_letter->yaml().IsMap()
-                                ? Mapping(*dead_letter, {words.destination}).required(words.destination)
-                                : *dead_letter;
+    const ConfigNode name = dead_letter_name(*dead_letter, words);
     route.dead_letter = name.string();
-    if (!(route.dead_letter->empty() && words.empty_destination)) check_name(name, words, *route.dead_letter);
     if (words.destination == words.source && *route.dead_letter == route.topic_source()->topic) {
       name.fail("expected a topic other than the one read");
     }
@@ -534,7 +587,7 @@ void parse_encoding(const Mapping& map, Route& route, const Config& config) {
 
 ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   const Mapping map(node, {"name", "mode", "from", "to", "headers", "envelope", "cloudevents", "limits", "retry",
-                           "dead_letter", "concurrency", "max_buffered", "encoding"});
+                           "dead_letter", "concurrency", "max_buffered", "encoding", "callback"});
   Route route;
   route.mark = node.mark();
   const ConfigNode name = map.required("name");
@@ -570,6 +623,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   parse_message_options(map, route, config);
   parse_delivery_options(map, route, config);
   parse_encoding(map, route, config);
+  parse_callback(map, route, config);
   return ParsedRoute{std::move(route), name, source.where};
 }
 

@@ -6,6 +6,9 @@
 
 namespace causeway::http {
 
+// A client's result as the flows read it: the response, or why there is none.
+bridge::ServiceResult service_result(UpstreamResult result);
+
 class UpstreamService : public bridge::ServiceCaller {
  public:
   explicit UpstreamService(UpstreamClient& client) : client_(client) {}

@@ -10,6 +10,7 @@
 #include "grpc/proto_catalog.h"
 #include "soap/wsdl_catalog.h"
 #include "routing/route_table.h"
+#include "webhooks/webhook_signature.h"
 
 #include <spdlog/spdlog.h>
 
@@ -167,6 +168,15 @@ CheckedConfig load_checked_config(const std::string& file) {
   }
   for (const auto& upstream : config.upstreams) {
     if (upstream.tls) upstream_tls(config, upstream);
+  }
+  // The config reader checked the whsec_ prefix; the key after it must be base64.
+  for (const auto& route : config.routes) {
+    if (!route.callback) continue;
+    for (const auto& secret : route.callback->secrets) {
+      if (webhooks::secret_key(secret.value)) continue;
+      throw config::ConfigError(config.file, secret.mark, secret.where,
+                                "expected whsec_ followed by the base64 of the key (padded to a multiple of 4)");
+    }
   }
   auto catalog = load_catalog(config);
   auto wsdl = load_wsdl(config);

@@ -293,6 +293,7 @@ void Runtime::build_listeners(Runtime* previous) {
     return brokers_.at(name)->reply_channels.at(reply);
   };
   resources.waiters = &services_.waiters;
+  resources.callbacks = &services_.callbacks;
   resources.metrics = &services_.flow_metrics;
   resources.forward_upstream = [this](const std::string& name) {
     auto& upstream = upstreams_.at(name);

@@ -25,6 +25,7 @@ namespace causeway::metrics {
 class Registry;
 }
 namespace causeway::bridge {
+class CallbackSender;
 struct FlowMetrics;
 class ReplyWaiters;
 class Dispatcher;
@@ -42,6 +43,7 @@ struct Services {
   metrics::Registry& registry;
   bridge::FlowMetrics& flow_metrics;
   bridge::ReplyWaiters& waiters;
+  bridge::CallbackSender& callbacks;
   http::IoThreads& workers;
   http::LoopTimers& timers;
   std::function<bool()> ready;  // what /readyz says; gRPC health checks answer the same

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "admin/admin_handler.h"
+#include "bridge/callback_sender.h"
 #include "bridge/failure.h"
 #include "bridge/flow_metrics.h"
 #include "bridge/reply_timer.h"
@@ -22,11 +23,13 @@
 #include "http/http_server.h"
 #include "http/io_threads.h"
 #include "http/loop_timers.h"
+#include "http/webhook_client.h"
 #include "metrics/process_metrics.h"
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/config_watch.h"
 #include "server/runtime.h"
+#include "webhooks/webhook_signature.h"
 
 namespace causeway::server {
 
@@ -113,6 +116,10 @@ struct Server::Impl {
   http::IoThreads workers{std::max(1u, std::thread::hardware_concurrency()), "cw-worker"};
   http::IoThreads admin_loop{1, "cw-admin"};
   http::LoopTimers timers{workers};
+  // Callbacks outlive reloads, like the waiters; they go before the loops they post on.
+  http::WebhookClient webhook_client{workers, registry};
+  std::shared_ptr<bridge::CallbackSender> callbacks =
+      std::make_shared<bridge::CallbackSender>(webhook_client, timers, registry, webhooks::signature_header);
   std::shared_ptr<admin::AdminHandler> admin_handler;
   std::unique_ptr<http::HttpServer> admin_server;
   Retirement retirement;
@@ -148,7 +155,8 @@ struct Server::Impl {
   }
 
   Services services() {
-    return Services{registry, flow_metrics, waiters, workers, timers, [this] { return !readiness().has_value(); }};
+    return Services{registry,  flow_metrics, waiters, *callbacks,
+                    workers,   timers,       [this] { return !readiness().has_value(); }};
   }
 
   std::shared_ptr<Runtime> current() {
@@ -273,15 +281,17 @@ struct Server::Impl {
     }
   }
 
-  // Waits for the listeners' connections to finish, or the deadline; a second
-  // shutdown signal ends the process at once.
+  // Waits for the listeners' connections and the pending callbacks to finish, or the
+  // deadline; a second shutdown signal ends the process at once.
   void wait_for_connections(Runtime& now, Clock::time_point deadline) {
     sigset_t set = shutdown_signals();
     for (;;) {
       const std::size_t open = now.open_connections();
-      if (open == 0) return;
+      const std::size_t calls = callbacks->pending();
+      if (open == 0 && calls == 0) return;
       if (Clock::now() >= deadline) {
-        spdlog::warn("drain timeout: closing {} connection(s) that did not finish", open);
+        if (open > 0) spdlog::warn("drain timeout: closing {} connection(s) that did not finish", open);
+        if (calls > 0) spdlog::warn("drain timeout: {} callback(s) not delivered go to their dead letter topic", calls);
         return;
       }
       timespec wait{0, 50'000'000};
@@ -310,12 +320,19 @@ struct Server::Impl {
     retirement.finish();
     now->stop_consumers(deadline);
     wait_for_connections(*now, deadline);
+    // Callbacks not delivered by now are dead-lettered, not retried or sent after the deadline.
+    callbacks->stop_retrying();
     if (waiters.pending() > 0) {
       // Still waiting at the deadline: answered now rather than cut off.
       waiters.abandon_all(bridge::failure_response(bridge::Failure::draining, "shutting down before the reply came"));
       wait_for_connections(*now, Clock::now() + 1s);
     }
-    now->flush_producers(deadline);
+    // Their dead letters are being produced: a moment more, so that the flush below holds them.
+    const auto last = std::max(deadline, Clock::now() + 2s);
+    if (!callbacks->wait_idle(last)) {
+      spdlog::error("{} callback(s) could be neither delivered nor dead-lettered before exit", callbacks->pending());
+    }
+    now->flush_producers(last);
     admin_server->drain();
     workers.stop();
     admin_loop.stop();

@@ -35,7 +35,7 @@ std::string ReplyConfig::yaml() const {
        << "  - name: quote\n"
        << "    from: { listener: public, method: POST, path: /quotes }\n"
        << "    to: { broker: events, topic: quotes.requests, reply: quotes.replies, timeout: " << timeout << " }\n"
-       << optional_line("    ", "headers", route_headers) << extra_routes;
+       << optional_line("    ", "headers", route_headers) << route_extra << extra_routes;
   return text.str();
 }
 

@@ -23,6 +23,7 @@ struct ReplyConfig {
   std::string wire_headers;     // broker headers: { correlation_id: ..., ... }
   std::string timeout = "3s";   // the route's reply timeout
   std::string route_headers = "[x-echo]";
+  std::string route_extra;  // more keys of route "quote", each line indented by four spaces
   std::string replies;  // top-level replies: { max_pending, keep, max_kept }
   std::string drain_timeout;
   std::string extra_routes;  // more "  - name: ..." items for the routes list

@@ -309,5 +309,62 @@ TEST(ReplyWaiters, AbandonAllAnswersEveryone) {
   EXPECT_TRUE(waiters.expire(t0 + 10s).empty());
 }
 
+// A callback request: no caller, its reply kept for polling, and a notify.
+ReplyWaiters::Wait callback_wait(const std::string& id, std::vector<Response>& notices, SteadyTime deadline = t0 + 5s) {
+  ReplyWaiters::Wait wait = wait_for(id, nullptr, deadline, true);
+  wait.notify = [&notices](Response response) { notices.push_back(std::move(response)); };
+  return wait;
+}
+
+TEST(ReplyWaiters, NotifyHearsTheReplyAndPollingStillWorks) {
+  ReplyWaiters waiters({});
+  std::vector<Response> notices;
+  EXPECT_EQ(waiters.start(callback_wait("a", notices), t0), ReplyWaiters::Start::waiting);
+  EXPECT_TRUE(waiters.deliver("a", reply(201, "made"), t0 + 1s));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].status, 201);
+  EXPECT_EQ(notices[0].body, "made");
+  Ear poller;
+  waiters.poll("a", std::nullopt, t0 + 2s, poller.responder());
+  ASSERT_EQ(poller.heard.size(), 1u);
+  EXPECT_EQ(poller.heard[0].body, "made");
+}
+
+TEST(ReplyWaiters, NotifyHearsTheTimeoutAndTheLocationKeepsIt) {
+  ReplyWaiters waiters({});
+  std::vector<Response> notices;
+  waiters.start(callback_wait("a", notices, t0 + 5s), t0);
+  EXPECT_EQ(waiters.expire(t0 + 5s), std::vector<std::string>{"quote"});
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].status, 504);
+  Ear poller;
+  waiters.poll("a", std::nullopt, t0 + 6s, poller.responder());
+  ASSERT_EQ(poller.heard.size(), 1u);
+  EXPECT_EQ(poller.heard[0].status, 504);
+}
+
+TEST(ReplyWaiters, ADuplicateJoinsTheFirstNotifyAndBringsNoSecond) {
+  ReplyWaiters waiters({});
+  std::vector<Response> first;
+  std::vector<Response> second;
+  waiters.start(callback_wait("a", first), t0);
+  EXPECT_EQ(waiters.start(callback_wait("a", second), t0), ReplyWaiters::Start::joined);
+  waiters.deliver("a", reply(200, "once"), t0 + 1s);
+  EXPECT_EQ(first.size(), 1u);
+  EXPECT_TRUE(second.empty());
+}
+
+TEST(ReplyWaiters, AbandonDoesNotNotifyButAbandonAllDoes) {
+  ReplyWaiters waiters({});
+  std::vector<Response> notices;
+  waiters.start(callback_wait("a", notices), t0);
+  waiters.abandon("a", reply(503, "not produced"));
+  EXPECT_TRUE(notices.empty()) << "the client heard the 503 itself";
+  waiters.start(callback_wait("b", notices), t0);
+  waiters.abandon_all(reply(503, "draining"));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].body, "draining");
+}
+
 }  // namespace
 }  // namespace causeway::bridge

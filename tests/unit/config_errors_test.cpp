@@ -159,7 +159,7 @@ const BrokenConfig kRoutes[] = {
     {"unknown_from_key", kHead + "  - name: a\n    from: { listener: public, path: /a, foo: 1 }\n",
      "c.yaml:7:41: routes[0].from.foo: unknown key (expected one of: listener, method, path, rpc, broker, topic, group, queue, bind, key_header)"},
     {"unknown_route_key", kHead + kRoute + "    timeout: 5s\n",
-     "c.yaml:9:5: routes[0].timeout: unknown key (expected one of: name, mode, from, to, headers, envelope, cloudevents, limits, retry, dead_letter, concurrency, max_buffered, encoding)"},
+     "c.yaml:9:5: routes[0].timeout: unknown key (expected one of: name, mode, from, to, headers, envelope, cloudevents, limits, retry, dead_letter, concurrency, max_buffered, encoding, callback)"},
     {"from_missing", kHead + "  - name: a\n    to: { broker: events, topic: t }\n", "c.yaml:6:5: routes[0]: missing required key 'from'"},
     {"missing_path", kHead + "  - name: a\n    from: { listener: public }\n    to: { status: 200 }\n", "c.yaml:7:11: routes[0].from: missing required key 'path'"},
     {"unknown_listener", kHead + "  - name: a\n    from: { listener: pub, path: /a }\n",
@@ -422,6 +422,57 @@ TEST(ConfigErrors, FormatWithoutPathOrPosition) {
   EXPECT_STREQ(ConfigError("f.yaml", Mark{3, 4}, "", "boom").what(), "f.yaml:3:4: boom");
   EXPECT_STREQ(ConfigError("f.yaml", Mark{}, "", "boom").what(), "f.yaml: boom");
   EXPECT_STREQ(ConfigError("f.yaml", Mark{1, 2}, "a.b", "boom").what(), "f.yaml:1:2: a.b: boom");
+}
+
+// A request-reply route on lines 6-8, for the callback cases (its block starts on line 9).
+const std::string kReplyRoute =
+    "  - name: quote\n"
+    "    from: { listener: public, method: POST, path: /quotes }\n"
+    "    to: { broker: events, topic: q, reply: r, timeout: 5s }\n";
+
+TEST(ConfigCallback, AnAllowListIsRequired) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { secret: whsec_a2V5 }\n"),
+            "c.yaml:9:15: routes[0].callback: a callback needs 'allow': the URLs it may call (nothing else is called)");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:24: routes[0].callback.allow: expected at least one URL pattern");
+}
+
+TEST(ConfigCallback, AllowEntriesAreChecked) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://user@host/\"], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: a URL with user info ('@') is not accepted");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://ho*st/\"], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: '*' may only open the host (*.example.com) or end the path "
+            "(/hooks/*), and no query is taken");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [example.com], secret: whsec_a2V5 }\n"),
+            "c.yaml:9:25: routes[0].callback.allow[0]: expected scheme://host[:port][/path], like "
+            "https://*.example.com/hooks/*");
+}
+
+TEST(ConfigCallback, ASecretIsAStandardWebhooksSecret) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"] }\n"),
+            "c.yaml:9:15: routes[0].callback: a callback needs 'secret': whsec_<base64>, or a list of them during a "
+            "rotation");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: hunter2 }\n"),
+            "c.yaml:9:47: routes[0].callback.secret: expected a Standard Webhooks secret, whsec_<base64 of the key>");
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: [] }\n"),
+            "c.yaml:9:47: routes[0].callback.secret: expected at least one secret");
+}
+
+TEST(ConfigCallback, OnlyRequestReplyRoutesFromAnHttpListenerTakeOne) {
+  const std::string event =
+      kHead +
+      "  - name: e\n"
+      "    from: { listener: public, path: /e }\n"
+      "    to: { broker: events, topic: q }\n"
+      "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5 }\n";
+  EXPECT_EQ(error_of(event),
+            "c.yaml:9:5: routes[0].callback: 'callback' applies to request-reply routes from an HTTP listener");
+}
+
+TEST(ConfigCallback, UnknownKeysAreErrors) {
+  EXPECT_EQ(error_of(kHead + kReplyRoute + "    callback: { allow: [\"http://h/\"], secret: whsec_a2V5, url: x }\n"),
+            "c.yaml:9:59: routes[0].callback.url: unknown key (expected one of: header, allow, secret, retry, "
+            "timeout, dead_letter)");
 }
 
 }  // namespace

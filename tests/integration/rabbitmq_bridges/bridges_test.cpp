@@ -9,12 +9,14 @@
 #include "harness.h"
 #include "harness_delivery.h"
 #include "harness_rabbitmq.h"
+#include "harness_replies.h"
 #include "harness_service.h"
 #include "rabbit_bridge_fixture.h"
 
 namespace causeway::testing {
 namespace {
 
+using rabbit::rabbit_server;
 
 TEST(RabbitEvent, A202ComesAfterTheConfirmAndTheMessageCarriesItsProperties) {
   bound_queue("orders-a", "orders-a.all", "created.*");
@@ -122,17 +124,10 @@ TEST(RabbitDelivery, QueueToServiceInOrderWithRetriesAndAConfirmedDeadLetter) {
   EXPECT_EQ(requests[0].header("x-amqp-queue"), "orders-d.handler");
   EXPECT_EQ(requests[0].header("x-amqp-exchange"), "orders-d");
   EXPECT_EQ(requests[0].header("x-tenant"), "t1");
-  auto dead = pika(
-      "for _ in range(50):\n"
-      "  m, p, b = ch.basic_get('dlx-d.all', auto_ack=True)\n"
-      "  if m: break\n"
-      "  time.sleep(0.1)\n"
-      "print(json.dumps({'body': b.decode(), 'queue': p.headers.get('dlt-original-queue'),\n"
-      "                  'attempts': p.headers.get('dlt-attempts'), 'key': m.routing_key}))");
-  auto letter = boost::json::parse(dead).as_object();
+  auto letter = first_message("dlx-d.all", {"dlt-original-queue", "dlt-attempts"});
   EXPECT_EQ(letter.at("body"), "poison");
-  EXPECT_EQ(letter.at("queue"), "orders-d.handler");
-  EXPECT_EQ(letter.at("attempts"), "1");
+  EXPECT_EQ(letter.at("dlt-original-queue"), "orders-d.handler");
+  EXPECT_EQ(letter.at("dlt-attempts"), "1");
   EXPECT_EQ(letter.at("key"), "created.c1");
   // Everything acknowledged: the queue is empty once the deliveries are done.
   EXPECT_TRUE(rabbit::eventually([] { return queue_depth("orders-d.handler") == 0; }, 10s, 200ms));
@@ -155,6 +150,53 @@ TEST(RabbitBridge, AQueueIsBridgedIntoAKafkaTopic) {
   for (const auto& message : messages) values.insert(message.value);
   EXPECT_EQ(values.size(), 10u);
   EXPECT_EQ(messages[0].key->substr(0, 2), "k.");  // the routing key becomes the message key
+}
+
+// Reply callbacks over RabbitMQ, as on Kafka (callback_test.cpp), with the dead letter
+// confirmed on an exchange.
+TEST(RabbitCallback, TheReplyIsPostedAndARefusedOneIsDeadLetteredOnTheExchange) {
+  pika("ch.exchange_declare('cb-dlx', 'topic', durable=True)\n"
+       "ch.queue_declare('cb-dlx.all', durable=True)\n"
+       "ch.queue_bind('cb-dlx.all', 'cb-dlx', '#')\nprint('ok')");
+  ScriptedService receiver([](const ServiceRequest& request) {
+    return ServiceAnswer{.status = request.body == "refuse me" ? 400 : 200};
+  });
+  auto service = rabbit_responder("quotes-cb");
+  CausewayProcess causeway(
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+      "brokers:\n  rabbit:\n    type: rabbitmq\n    url: " + rabbit_server().url() + "\n"
+      "routes:\n"
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: rabbit, exchange: \"\", routing_key: quotes-cb, reply: direct, timeout: 10s }\n"
+      "    callback:\n"
+      "      allow: [\"" + receiver.url() + "/hooks/*\"]\n"
+      "      secret: whsec_Y2FsbGJhY2sgdGVzdCBrZXk=\n"
+      "      dead_letter: { exchange: cb-dlx }\n");
+
+  auto accepted = post_quote(causeway.listener(), "hello", {{"Callback-Url", receiver.url() + "/hooks/a"}});
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const std::string id(accepted.json().at("id").as_string());
+  ASSERT_TRUE(receiver.wait_requests(1, 15s)) << causeway.log();
+  auto hook = receiver.requests().at(0);
+  EXPECT_EQ(hook.body, "hello");
+  EXPECT_EQ(hook.header("reply-status"), "201");
+  EXPECT_EQ(hook.header("content-type"), "text/plain");
+  EXPECT_EQ(hook.header("webhook-id"), id);
+  EXPECT_TRUE(hook.header("webhook-signature").value_or("").starts_with("v1,"));
+
+  auto refused = post_quote(causeway.listener(), "refuse me", {{"Callback-Url", receiver.url() + "/hooks/b"}});
+  ASSERT_EQ(refused.status, 202) << refused.body;
+  const std::string refused_id(refused.json().at("id").as_string());
+  auto letter = first_message("cb-dlx.all", {"callback-url", "reply-status", "dlt-error"});
+  EXPECT_EQ(letter.at("body"), "refuse me");
+  EXPECT_EQ(letter.at("callback-url").as_string(), receiver.url() + "/hooks/b");
+  EXPECT_EQ(letter.at("key").as_string(), refused_id);
+  EXPECT_EQ(letter.at("reply-status"), "201");
+  EXPECT_EQ(letter.at("dlt-error"), "400 from the receiver");
+  EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_callbacks_total", 1, {{"route", "quote"}, {"result", "delivered"}}), 1);
+  EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_callbacks_total", 1, {{"route", "quote"}, {"result", "dead_letter"}}), 1);
 }
 
 TEST(RabbitRequestReply, NoReplyIs504AtTheTimeoutAndAnIdempotencyKeyJoinsThePendingRequest) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <regex>
 
 #include "harness_rabbitmq.h"
@@ -31,6 +32,17 @@ void bound_queue(const std::string& exchange, const std::string& queue, const st
   pika("ch.exchange_declare('" + exchange + "', 'topic', durable=True)\n"
        "ch.queue_declare('" + queue + "', durable=True)\n"
        "ch.queue_bind('" + queue + "', '" + exchange + "', '" + key + "')\nprint('ok')");
+}
+
+boost::json::object first_message(const std::string& queue, std::initializer_list<std::string> headers) {
+  std::string fields = "'body': b.decode(), 'key': m.routing_key";
+  for (const auto& name : headers) fields += ", '" + name + "': (p.headers or {}).get('" + name + "')";
+  return boost::json::parse(pika("for _ in range(100):\n"
+                                 "  m, p, b = ch.basic_get('" + queue + "', auto_ack=True)\n"
+                                 "  if m: break\n"
+                                 "  time.sleep(0.1)\n"
+                                 "print(json.dumps({" + fields + "}))"))
+      .as_object();
 }
 
 int queue_depth(const std::string& queue) {

@@ -2,6 +2,8 @@
 // What the RabbitMQ bridge tests share: a config on this binary's rabbitmq-server, pika
 // as the independent client, and a pika service that answers requests.
 
+#include <boost/json/object.hpp>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -20,6 +22,10 @@ std::string pika(const std::string& script);
 
 // Declares a queue bound to a topic exchange, both durable.
 void bound_queue(const std::string& exchange, const std::string& queue, const std::string& key);
+
+// The first message on `queue`, taken within 10 s: its body, routing key ("key") and the
+// headers named, as a JSON object.
+boost::json::object first_message(const std::string& queue, std::initializer_list<std::string> headers);
 
 // The number of ready messages on a queue.
 int queue_depth(const std::string& queue);
