@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kafka/kafka_conf.h"
+#include "kafka/loopback_relay.h"
 
 namespace causeway::kafka {
 
@@ -13,9 +14,10 @@ struct EmbeddedBroker::Impl {
   rd_kafka_t* owner = nullptr;  // the mock cluster needs a client instance to live in
   rd_kafka_mock_cluster_t* cluster = nullptr;
   std::string bootstrap;
+  std::unique_ptr<LoopbackRelay> relay;  // with a fixed port
 };
 
-EmbeddedBroker::EmbeddedBroker() : impl_(std::make_unique<Impl>()) {
+EmbeddedBroker::EmbeddedBroker(std::uint16_t port) : impl_(std::make_unique<Impl>()) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
   // The owner never connects anywhere: silence its "no bootstrap.servers" warning.
@@ -33,9 +35,21 @@ EmbeddedBroker::EmbeddedBroker() : impl_(std::make_unique<Impl>()) {
     throw std::runtime_error("embedded broker: librdkafka could not start its mock cluster");
   }
   impl_->bootstrap = rd_kafka_mock_cluster_bootstraps(impl_->cluster);
+  if (port == 0) return;
+  // One broker: its bootstraps are "127.0.0.1:PORT".
+  const auto mock_port = static_cast<std::uint16_t>(std::stoi(impl_->bootstrap.substr(impl_->bootstrap.rfind(':') + 1)));
+  try {
+    impl_->relay = std::make_unique<LoopbackRelay>(port, mock_port);
+  } catch (...) {
+    rd_kafka_mock_cluster_destroy(impl_->cluster);
+    rd_kafka_destroy(impl_->owner);
+    throw;
+  }
+  impl_->bootstrap = "127.0.0.1:" + std::to_string(port);
 }
 
 EmbeddedBroker::~EmbeddedBroker() {
+  impl_->relay.reset();
   rd_kafka_mock_cluster_destroy(impl_->cluster);
   rd_kafka_destroy(impl_->owner);
 }

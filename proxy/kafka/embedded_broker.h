@@ -2,6 +2,7 @@
 // bootstrap: embedded — librdkafka's mock cluster in this process, so Causeway runs
 // with nothing else installed. It keeps nothing across restarts.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -9,7 +10,9 @@ namespace causeway::kafka {
 
 class EmbeddedBroker {
  public:
-  EmbeddedBroker();  // throws std::runtime_error when the cluster cannot start
+  // On `port` of 127.0.0.1 when not 0 (a relay to the mock's own port), else on the
+  // port the mock picks. Throws std::runtime_error when it cannot start or listen.
+  explicit EmbeddedBroker(std::uint16_t port = 0);
   ~EmbeddedBroker();
   EmbeddedBroker(const EmbeddedBroker&) = delete;
   EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;

@@ -38,7 +38,7 @@ KafkaClient::KafkaClient(const config::Broker& broker, const KafkaSettings& sett
   if (auto* problem = std::get_if<std::string>(&partition)) throw std::runtime_error("broker '" + name_ + "': " + *problem);
   reply_partition_ = std::get<std::int32_t>(partition);
   if (settings.embedded) {
-    embedded_ = std::make_unique<EmbeddedBroker>();
+    embedded_ = std::make_unique<EmbeddedBroker>(settings.embedded_port);
     address_ = embedded_->bootstrap();
     spdlog::warn(
         "broker '{}': embedded Kafka broker listening on {} (in memory, for trying Causeway out: it keeps "

@@ -88,6 +88,7 @@ boost::json::object KafkaSettings::describe() const {
     out["reply_partition"] = reply_partition.ordinal ? boost::json::value("ordinal")
                                                      : boost::json::value(reply_partition.partition);
   }
+  if (embedded && embedded_port != 0) out["embedded"] = boost::json::object{{"port", embedded_port}};
   if (embedded) out["note"] = "in-process broker for trying Causeway out: it keeps nothing across restarts";
   return out;
 }
@@ -103,7 +104,7 @@ std::variant<std::int32_t, std::string> reply_partition_here(const ReplyPartitio
 config::BrokerKind kafka_kind() {
   config::BrokerKind kind;
   kind.type = "kafka";
-  kind.keys = {"bootstrap", "options", "reply_partition"};
+  kind.keys = {"bootstrap", "embedded", "options", "reply_partition"};
   kind.words.name_problem = [](std::string_view name) -> std::optional<std::string> {
     if (config::is_name(name) && name.size() <= 249) return std::nullopt;
     return "expected a topic name of letters, digits, '.', '_', '-' (at most 249)";
@@ -111,6 +112,11 @@ config::BrokerKind kafka_kind() {
   kind.parse = [](const config::Mapping& map, const config::Broker&) {
     auto settings = std::make_shared<KafkaSettings>();
     parse_bootstrap(map.required("bootstrap"), *settings);
+    if (auto embedded = map.optional("embedded")) {
+      if (!settings->embedded) map.fail_at_key("embedded", "only goes with 'bootstrap: embedded'");
+      const config::Mapping fixed(*embedded, {"port"});
+      settings->embedded_port = static_cast<std::uint16_t>(fixed.required("port").integer(1, 65535));
+    }
     if (auto options = map.optional("options")) {
       settings->options = parse_options(*options);
       // librdkafka says now, at the option, what it would refuse when the client starts.

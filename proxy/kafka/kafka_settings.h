@@ -22,12 +22,14 @@ struct ReplyPartition {
 
 struct KafkaSettings : config::BrokerSettings {
   bool embedded = false;  // bootstrap: embedded
+  std::uint16_t embedded_port = 0;  // embedded: { port }; 0: the port the mock picks
   std::string bootstrap;  // "k1:9092,k2:9092"; empty when embedded
   std::vector<config::BrokerOption> options;
   ReplyPartition reply_partition;
 
   bool operator==(const KafkaSettings& other) const {
-    return embedded == other.embedded && bootstrap == other.bootstrap && options == other.options &&
+    return embedded == other.embedded && embedded_port == other.embedded_port && bootstrap == other.bootstrap &&
+           options == other.options &&
            reply_partition == other.reply_partition;
   }
   bool equals(const config::BrokerSettings& other) const override;

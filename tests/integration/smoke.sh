@@ -26,7 +26,8 @@ fail() {
 check() { echo "ok: $*"; }
 
 # The shipped config, with every listen address on a port the kernel picks.
-sed -E 's/listen: *[^ },]+/listen: 127.0.0.1:0/' "$source_dir/config/causeway.yaml" >"$work/causeway.yaml"
+# (and the embedded broker on a port of the mock's choosing: 9092 may be taken meanwhile).
+sed -E -e 's/listen: *[^ },]+/listen: 127.0.0.1:0/' -e '/^ *embedded: /d' "$source_dir/config/causeway.yaml" >"$work/causeway.yaml"
 "$causeway" --config "$work/causeway.yaml" >"$work/log" 2>&1 &
 pid=$!
 
