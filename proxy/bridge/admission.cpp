@@ -1,5 +1,7 @@
 #include "bridge/admission.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -32,8 +34,8 @@ bool ConcurrencyLimit::enter() {
 
 void ConcurrencyLimit::leave() { inside_.fetch_sub(1); }
 
-CircuitBreaker::CircuitBreaker(int failures, std::chrono::milliseconds open_for)
-    : threshold_(std::max(1, failures)), open_for_(open_for) {}
+CircuitBreaker::CircuitBreaker(int failures, std::chrono::milliseconds open_for, std::string what)
+    : threshold_(std::max(1, failures)), open_for_(open_for), what_(std::move(what)) {}
 
 bool CircuitBreaker::allow(SteadyClock::time_point now) {
   std::lock_guard lock(mutex_);
@@ -53,19 +55,39 @@ bool CircuitBreaker::allow(SteadyClock::time_point now) {
 }
 
 void CircuitBreaker::succeeded() {
-  std::lock_guard lock(mutex_);
-  consecutive_ = 0;
-  state_ = State::closed;
-  probing_ = false;
+  State was;
+  {
+    std::lock_guard lock(mutex_);
+    was = state_;
+    consecutive_ = 0;
+    state_ = State::closed;
+    probing_ = false;
+  }
+  // Transitions happen at most once per open_for: they need no log budget.
+  if (was != State::closed && !what_.empty()) spdlog::info("{}: circuit breaker closed: a call went through again", what_);
 }
 
 void CircuitBreaker::failed(SteadyClock::time_point now) {
-  std::lock_guard lock(mutex_);
-  ++consecutive_;
-  if (state_ == State::half_open || consecutive_ >= threshold_) {
-    state_ = State::open;
-    opened_ = now;
-    probing_ = false;
+  State was;
+  int failures;
+  {
+    std::lock_guard lock(mutex_);
+    was = state_;
+    failures = ++consecutive_;
+    if (state_ == State::half_open || consecutive_ >= threshold_) {
+      state_ = State::open;
+      opened_ = now;
+      probing_ = false;
+    }
+    if (state_ != State::open || was == State::open) return;
+  }
+  if (what_.empty()) return;
+  if (was == State::half_open) {
+    spdlog::warn("{}: circuit breaker open again: the trial call failed; calls are refused for {} ms", what_,
+                 open_for_.count());
+  } else {
+    spdlog::warn("{}: circuit breaker opened after {} failure(s) in a row; calls are refused for {} ms", what_,
+                 failures, open_for_.count());
   }
 }
 

@@ -46,7 +46,9 @@ class ConcurrencyLimit {
 class CircuitBreaker {
  public:
   enum class State { closed, open, half_open };
-  CircuitBreaker(int failures, std::chrono::milliseconds open_for);
+  // `what` ("upstream 'orders'") names it in the log lines of its openings and closings;
+  // empty: no log lines.
+  CircuitBreaker(int failures, std::chrono::milliseconds open_for, std::string what = {});
 
   // May a call go through now? In half-open, true for the one probe only.
   bool allow(SteadyClock::time_point now);
@@ -60,6 +62,7 @@ class CircuitBreaker {
   std::mutex mutex_;
   int threshold_;
   std::chrono::milliseconds open_for_;
+  std::string what_;
   int consecutive_ = 0;
   State state_ = State::closed;
   SteadyClock::time_point opened_{};

@@ -32,6 +32,11 @@ struct DeliveryFlow::Lane {
 
 namespace {
 
+// Where a message came from, for a log line: its position (Kafka's topic/partition/offset), else its lane.
+const std::string& where(const InboundMessage& message, const std::string& lane) {
+  return message.position.empty() ? lane : message.position;
+}
+
 metrics::Counter& delivery_counter(metrics::Registry& registry, const std::string& route, const char* result) {
   return registry
       .counter("causeway_deliveries_total", "Messages delivered to a service, by result", {"route", "result"})
@@ -215,11 +220,17 @@ void DeliveryFlow::after_failure(Id id, const ServiceResult& result, bool final)
       metrics_.stuck.add(1);
       spdlog::warn("route '{}': {} failed {} time(s) ({}); no dead letter, so it is retried every {} ms until it "
                    "succeeds",
-                   route_.name, delivery.message.position.empty() ? delivery.lane : delivery.message.position,
-                   delivery.attempts, describe(result), route_.retry.max_backoff.count());
+                   route_.name, where(delivery.message, delivery.lane), delivery.attempts, describe(result), route_.retry.max_backoff.count());
     }
     delay = final ? route_.retry.max_backoff
                   : backoff_delay(route_.retry, delivery.attempts, std::uniform_real_distribution<>(0, 1)(random_));
+    if (!final) {
+      if (auto left_out = log_budget_.take("retry", std::chrono::steady_clock::now())) {
+        spdlog::info("route '{}': {} failed ({}), attempt {} of {}; again in {} ms{}", route_.name,
+                     where(delivery.message, delivery.lane), describe(result), delivery.attempts, route_.retry.attempts, delay.count(),
+                     policy::left_out_note(*left_out));
+      }
+    }
     delivery.active = false;
     if (Lane* lane = owned(delivery)) --lane->active;
     metrics_.in_flight.add(-1);
@@ -261,6 +272,10 @@ void DeliveryFlow::dead_letter(Id id, std::string error, std::optional<Response>
       return;
     }
     flow->metrics_.dead_letter.inc();
+    if (auto left_out = flow->log_budget_.take("dead letter", std::chrono::steady_clock::now())) {
+      spdlog::warn("route '{}': a message was dead-lettered to {} ({}){}", flow->route_.name, *flow->route_.dead_letter,
+                   error, policy::left_out_note(*left_out));
+    }
     // The caller of a request that finally failed hears 502 rather than waiting for its timeout.
     flow->reply_then_finish(
         id, answer ? *answer : failure_response(Failure::bad_gateway, "delivery failed: " + error, flow->route_.name));

@@ -25,6 +25,7 @@
 #include "bridge/message_source.h"
 #include "bridge/service_caller.h"
 #include "config/config.h"
+#include "policy/log_budget.h"
 
 namespace causeway::metrics {
 class Counter;
@@ -100,6 +101,7 @@ class DeliveryFlow : public MessageSink, public std::enable_shared_from_this<Del
   // Acks handed to the source outside the lock: wait_idle waits for them too, or a
   // source stopped right after would close its channel before the ack reached it.
   std::size_t acknowledging_ = 0;
+  policy::LogBudget log_budget_;  // retries and dead letters: a storm logs its first lines
   std::mt19937 random_{std::random_device{}()};
 };
 

@@ -10,7 +10,7 @@ GuardedProducer::GuardedProducer(std::shared_ptr<MessageProducer> inner, std::st
                                  metrics::Registry& registry, int failures, std::chrono::milliseconds open_for)
     : inner_(std::move(inner)),
       broker_(std::move(broker)),
-      breaker_(std::make_shared<CircuitBreaker>(failures, open_for)),
+      breaker_(std::make_shared<CircuitBreaker>(failures, open_for, "broker '" + broker_ + "'")),
       refused_(registry
                    .counter("causeway_broker_refused_total",
                             "Messages answered 'not stored' at once because the broker was known to be down",

@@ -222,8 +222,8 @@ void Runtime::build_upstreams(Runtime* previous) {
                    settings.name, settings.tls->server_name);
     }
     if (settings.circuit_breaker) {
-      upstream->breaker = std::make_shared<bridge::CircuitBreaker>(settings.circuit_breaker->failures,
-                                                                   settings.circuit_breaker->open_for);
+      upstream->breaker = std::make_shared<bridge::CircuitBreaker>(
+          settings.circuit_breaker->failures, settings.circuit_breaker->open_for, "upstream '" + settings.name + "'");
     }
     if (settings.type == "grpc") {
       grpc::GrpcUpstreamOptions options;

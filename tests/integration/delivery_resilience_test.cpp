@@ -4,6 +4,8 @@
 // and counted.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <csignal>
 #include <map>
 #include <set>
@@ -403,6 +405,15 @@ TEST(DeliveryResilience, TheUpstreamsCircuitBreakerSparesAFailingServiceFromDeli
   EXPECT_EQ(service.request_count(), 2u);  // the two that opened it
   EXPECT_GE(metric_now(causeway.admin(), "causeway_deliveries_total", {{"route", kDeliveryRoute}, {"result", "retry"}}),
             5);
+  // A person can follow it in the log: the breaker's opening, and the retries of the
+  // storm, of which the log gets the first ten per 10 s (the metric counts them all).
+  EXPECT_TRUE(causeway.wait_for_log("upstream 'orders': circuit breaker opened after 2 failure\\(s\\) in a row", 5s))
+      << causeway.log();
+  const std::string log = causeway.log();
+  const std::regex retry_line("route '" + std::string(kDeliveryRoute) + "': \\S+ failed \\([^\\n]*attempt \\d+ of 50");
+  const auto retries = std::distance(std::sregex_iterator(log.begin(), log.end(), retry_line), std::sregex_iterator());
+  EXPECT_GE(retries, 2) << log;
+  EXPECT_LE(retries, 11) << log;
 }
 
 }  // namespace
