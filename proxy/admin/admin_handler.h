@@ -34,6 +34,9 @@ struct RuntimeFacts {
   std::string admin_address;
   // Filled when asked, from the last readiness check: broker -> "ready" or its problem.
   std::map<std::string, std::string> broker_states;
+  // Filled when asked: upstream -> its circuit breaker's state ("closed", "open",
+  // "half-open"), or "no breaker".
+  std::map<std::string, std::string> upstream_states;
   ReloadOutcome last_reload;  // result "none" until the first reload
 };
 

@@ -67,6 +67,13 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
       <tbody id="brokers"></tbody>
     </table>
   </section>
+  <section>
+    <h2>Upstreams</h2>
+    <table>
+      <thead><tr><th>upstream</th><th>type</th><th>circuit breaker</th></tr></thead>
+      <tbody id="upstreams"></tbody>
+    </table>
+  </section>
 </main>
 <script>
 "use strict";
@@ -173,6 +180,14 @@ function render(data, at) {
     tr.dataset.broker = broker.name;
     const kind = broker.state === "ready" ? "ok" : broker.state === "unknown" ? "idle" : "bad";
     tr.append(cell(broker.name), cell(broker.type, "mode"), cell(broker.address), cell(badge(broker.state, kind)));
+    return tr;
+  }));
+
+  document.getElementById("upstreams").replaceChildren(...data.upstreams.map((upstream) => {
+    const tr = document.createElement("tr");
+    tr.dataset.upstream = upstream.name;
+    const kind = upstream.breaker === "closed" ? "ok" : upstream.breaker === "open" ? "bad" : "idle";
+    tr.append(cell(upstream.name), cell(upstream.type, "mode"), cell(badge(upstream.breaker, kind)));
     return tr;
   }));
 

@@ -87,6 +87,14 @@ std::string dashboard_json(const config::Config& config, const RuntimeFacts& fac
         {"address", address == facts.broker_addresses.end() ? "" : address->second},
         {"state", state == facts.broker_states.end() ? "unknown" : state->second}});
   }
+  json::array upstreams;
+  for (const auto& upstream : config.upstreams) {
+    auto state = facts.upstream_states.find(upstream.name);
+    upstreams.push_back(json::object{
+        {"name", upstream.name},
+        {"type", upstream.type},
+        {"breaker", state == facts.upstream_states.end() ? "unknown" : state->second}});
+  }
   json::object out{{"version", facts.version},
                    {"ready", !readiness.has_value()},
                    {"readiness", readiness ? json::value(*readiness) : json::value(nullptr)},
@@ -95,7 +103,8 @@ std::string dashboard_json(const config::Config& config, const RuntimeFacts& fac
                                                 {"message", facts.last_reload.message},
                                                 {"at", facts.last_reload.at}}},
                    {"routes", std::move(routes)},
-                   {"brokers", std::move(brokers)}};
+                   {"brokers", std::move(brokers)},
+                   {"upstreams", std::move(upstreams)}};
   return json::serialize(out);
 }
 

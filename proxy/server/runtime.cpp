@@ -438,6 +438,23 @@ std::optional<std::string> Runtime::broker_problem() {
   return std::nullopt;
 }
 
+std::map<std::string, std::string> Runtime::upstream_states() {
+  std::map<std::string, std::string> states;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [name, upstream] : upstreams_) {
+    if (!upstream->breaker) {
+      states[name] = "no breaker";
+      continue;
+    }
+    switch (upstream->breaker->state(now)) {
+      case bridge::CircuitBreaker::State::closed: states[name] = "closed"; break;
+      case bridge::CircuitBreaker::State::open: states[name] = "open"; break;
+      case bridge::CircuitBreaker::State::half_open: states[name] = "half-open"; break;
+    }
+  }
+  return states;
+}
+
 std::optional<std::string> Runtime::source_problem() {
   for (auto& [name, delivery] : deliveries_) {
     if (!delivery->source->reading()) return "route '" + name + "': not reading yet (no partition assignment or consumer)";

@@ -75,6 +75,8 @@ class Runtime {
 
   // Why a broker cannot be used now, or nullopt when all answer.
   std::optional<std::string> broker_problem();
+  // upstream -> its breaker's state now, for the dashboard.
+  std::map<std::string, std::string> upstream_states();
   // The first delivery route that does not read yet, as a readiness problem.
   std::optional<std::string> source_problem();
   // Each broker's problem (nullopt when it answers), asking every one.

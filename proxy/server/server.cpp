@@ -189,6 +189,7 @@ struct Server::Impl {
           }
           std::lock_guard lock(readiness_mutex);
           copy.broker_states = broker_states;
+          copy.upstream_states = current()->upstream_states();
           return copy;
         },
         [this] { return reload("POST /reload"); });

@@ -92,5 +92,33 @@ TEST(Dashboard, ABrokerThatGoesDownShowsItsProblemThenReadyAgain) {
       << state;
 }
 
+// An upstream's circuit breaker as the page shows it: closed, then open once calls failed.
+TEST(Dashboard, ShowsEachUpstreamsCircuitBreaker) {
+  CausewayProcess causeway(
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+      "upstreams:\n"
+      "  dead: { url: \"http://127.0.0.1:9\", timeout: 1s, circuit_breaker: { failures: 2, open_for: 60s } }\n"
+      "  plain: { url: \"http://127.0.0.1:9\" }\n"
+      "routes:\n"
+      "  - name: to-dead\n    from: { listener: public, method: GET, path: /dead }\n    to: { upstream: dead }\n");
+  auto breaker = [&](std::size_t index) {
+    return std::string(http(causeway.admin(), "GET", "/dashboard.json").json().at("upstreams").at(index).at("breaker").as_string());
+  };
+  EXPECT_EQ(breaker(0), "closed");
+  EXPECT_EQ(breaker(1), "no breaker");
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(http(causeway.listener(), "GET", "/dead").status, 502);
+  EXPECT_EQ(breaker(0), "open");
+
+  const auto chromium = chromium_path();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test installs it)";
+  TempDir profile;
+  const auto dom = rendered_dom(*chromium, causeway.admin(), profile);
+  EXPECT_NE(dom.find("<tr data-upstream=\"dead\"><td>dead</td><td class=\"mode\">http</td>"
+                     "<td><span class=\"state bad\">open</span>"),
+            std::string::npos)
+      << dom;
+}
+
 }  // namespace
 }  // namespace causeway::testing
