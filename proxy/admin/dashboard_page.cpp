@@ -49,6 +49,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     <div class="facts">
       <div><span>readiness</span><b id="readiness">-</b></div>
       <div><span>pending replies</span><b id="pending">-</b></div>
+      <div><span>pending callbacks</span><b id="callbacks">-</b></div>
       <div><span>last reload</span><b id="reload">-</b></div>
     </div>
   </section>
@@ -148,6 +149,7 @@ function render(data, at) {
   const ready = document.getElementById("readiness");
   ready.replaceChildren(data.ready ? badge("ready", "ok") : badge(data.readiness, "bad"));
   document.getElementById("pending").textContent = data.pending_replies;
+  document.getElementById("callbacks").textContent = data.pending_callbacks;
   const reload = data.last_reload;
   document.getElementById("reload").replaceChildren(reload.result === "none"
       ? badge("none since start", "idle")

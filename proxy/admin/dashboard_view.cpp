@@ -99,6 +99,7 @@ std::string dashboard_json(const config::Config& config, const RuntimeFacts& fac
                    {"ready", !readiness.has_value()},
                    {"readiness", readiness ? json::value(*readiness) : json::value(nullptr)},
                    {"pending_replies", scalar(samples, "causeway_replies_pending")},
+                   {"pending_callbacks", scalar(samples, "causeway_callbacks_pending")},
                    {"last_reload", json::object{{"result", facts.last_reload.result},
                                                 {"message", facts.last_reload.message},
                                                 {"at", facts.last_reload.at}}},

@@ -39,7 +39,8 @@ std::vector<Sample> samples() {
       "causeway_deliveries_total{route=\"order-delivery\",result=\"success\"} 4\n"
       "causeway_deliveries_total{route=\"order-delivery\",result=\"retry\"} 1\n"
       "causeway_consumer_lag{route=\"order-delivery\",partition=\"0\"} 3\n"
-      "causeway_replies_pending 2\n");
+      "causeway_replies_pending 2\n"
+      "causeway_callbacks_pending 4\n");
 }
 
 const json::object& route_named(const json::value& body, const std::string& name) {
@@ -61,6 +62,7 @@ TEST(DashboardView, CountsRoutesLagBrokersAndTheLastReload) {
 
   EXPECT_EQ(body.at("ready"), json::value(false));
   EXPECT_EQ(body.at("pending_replies").to_number<int>(), 2);
+  EXPECT_EQ(body.at("pending_callbacks").to_number<int>(), 4);
   EXPECT_EQ(body.at("last_reload").at("result"), json::value("failure"));
   const auto& http = route_named(body, "order-created");
   EXPECT_EQ(http.at("mode"), json::value("event"));
