@@ -47,13 +47,6 @@ std::string grpc_config(const std::string& upstreams, const std::string& routes)
          (upstreams.empty() ? "" : "upstreams:\n" + upstreams) + "routes:\n" + routes;
 }
 
-std::unique_ptr<inv::Inventory::Stub> inventory_stub(const Address& address) {
-  return inv::Inventory::NewStub(grpc::CreateChannel(address.text(), grpc::InsecureChannelCredentials()));
-}
-
-void with_deadline(grpc::ClientContext& context, Duration timeout = 10s) {
-  context.set_deadline(std::chrono::system_clock::now() + timeout);
-}
 
 // A unary call of any method with any bytes, as a client with a broken encoder would send.
 grpc::Status raw_call(const Address& address, const std::string& method, const std::string& bytes) {

@@ -1,5 +1,7 @@
 #include "inventory_server.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -46,6 +48,14 @@ void InventoryService::record(grpc::ServerContext* context, std::string method, 
   }
   std::lock_guard lock(mutex_);
   calls_.push_back(std::move(call));
+}
+
+std::unique_ptr<inv::Inventory::Stub> inventory_stub(const Address& address) {
+  return inv::Inventory::NewStub(grpc::CreateChannel(address.text(), grpc::InsecureChannelCredentials()));
+}
+
+void with_deadline(grpc::ClientContext& context, Duration timeout) {
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
 }
 
 InventoryServer::InventoryServer() {

@@ -2,6 +2,7 @@
 // inventory.v1.Inventory (tests/proto/inventory.proto) as a real gRPC service on
 // loopback, recording every call: the upstream of the gRPC tests of both brokers.
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/server.h>
 
 #include <atomic>
@@ -45,6 +46,10 @@ class InventoryService final : public inventory::v1::Inventory::Service {
   std::vector<SeenCall> calls_;
   std::atomic<int> flaky_calls_{0};
 };
+
+// A client of inventory.v1.Inventory at `address` (Causeway's gRPC listener, say).
+std::unique_ptr<inventory::v1::Inventory::Stub> inventory_stub(const Address& address);
+void with_deadline(grpc::ClientContext& context, Duration timeout = std::chrono::seconds(10));
 
 class InventoryServer {
  public:

@@ -28,13 +28,6 @@ std::string grpc_rabbit_config(const std::string& routes, const std::string& ups
   return yaml;
 }
 
-std::unique_ptr<inv::Inventory::Stub> stub(const Address& address) {
-  return inv::Inventory::NewStub(grpc::CreateChannel(address.text(), grpc::InsecureChannelCredentials()));
-}
-
-void with_deadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-}
 
 TEST(RabbitGrpc, ACallBecomesAMessageOnTheExchangeAfterTheConfirm) {
   bound_queue("items-g", "items-g.all", "#");
@@ -50,7 +43,7 @@ TEST(RabbitGrpc, ACallBecomesAMessageOnTheExchangeAfterTheConfirm) {
   with_deadline(context);
   context.AddMetadata("x-tenant", "t1");
   inv::Reservation reservation;
-  auto status = stub(causeway.listener("rpc"))->ReserveItem(&context, request, &reservation);
+  auto status = inventory_stub(causeway.listener("rpc"))->ReserveItem(&context, request, &reservation);
   ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << causeway.log();
 
   auto seen = pika(
@@ -83,7 +76,7 @@ TEST(RabbitGrpc, ARequestAnsweredThroughAQueueBecomesTheResponseMessage) {
   grpc::ClientContext context;
   with_deadline(context);
   inv::Item item;
-  auto status = stub(causeway.listener("rpc"))->GetItem(&context, request, &item);
+  auto status = inventory_stub(causeway.listener("rpc"))->GetItem(&context, request, &item);
   ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << causeway.log();
   EXPECT_EQ(item.sku(), "A7");
 }
