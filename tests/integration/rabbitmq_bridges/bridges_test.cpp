@@ -199,6 +199,26 @@ TEST(RabbitCallback, TheReplyIsPostedAndARefusedOneIsDeadLetteredOnTheExchange) 
   EXPECT_EQ(metric_reaching(causeway.admin(), "causeway_callbacks_total", 1, {{"route", "quote"}, {"result", "dead_letter"}}), 1);
 }
 
+// Prefer: respond-async over RabbitMQ: 202 + Location at once, the reply on a GET of it.
+TEST(RabbitRequestReply, RespondAsyncGivesALocationThatAnswersWithTheReply) {
+  auto service = rabbit_responder("quotes-async");
+  CausewayProcess causeway(rabbit_config(
+      "  - name: quote\n"
+      "    from: { listener: public, method: POST, path: /quotes }\n"
+      "    to: { broker: rabbit, exchange: \"\", routing_key: quotes-async, reply: direct, timeout: 10s }\n"));
+  auto accepted = http(causeway.listener(), "POST", "/quotes", {{"Prefer", "respond-async"}, {"Content-Type", "text/plain"}},
+                       "later please");
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const auto location = accepted.header("location");
+  ASSERT_TRUE(location) << accepted.body;
+  HttpResponse reply;
+  ASSERT_TRUE(rabbit::eventually(
+      [&] { return (reply = http(causeway.listener(), "GET", *location, {{"Prefer", "wait=5"}}, "", 10s)).status != 202; },
+      15s));
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.body, "later please");
+}
+
 TEST(RabbitRequestReply, NoReplyIs504AtTheTimeoutAndAnIdempotencyKeyJoinsThePendingRequest) {
   pika("ch.queue_declare('quotes-silent', durable=True)\nprint('ok')");  // nobody answers
   CausewayProcess causeway(rabbit_config(
