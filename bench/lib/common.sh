@@ -6,6 +6,7 @@ DURATION=${DURATION:-15s}                  # closed-loop wrk runs of the event s
 CONNECTIONS=${CONNECTIONS:-64}             # wrk connections, event scenario
 EVENT_MORE_CONNECTIONS=${EVENT_MORE_CONNECTIONS:-256}  # one more event run with this many
 FORWARD_CONNECTIONS=${FORWARD_CONNECTIONS:-32 256}  # wrk connections, forward scenario (each count)
+FORWARD_UPSTREAM_CONNECTIONS=${FORWARD_UPSTREAM_CONNECTIONS:-128}  # the forward upstream's max_connections
 THREADS=${THREADS:-2}                      # wrk threads
 LINGER_MS=${LINGER_MS:-1}                  # producer linger.ms of the event scenario's route
 FIXED_DURATION=${FIXED_DURATION:-10s}      # every open-loop (fixed-rate) run, after a 2 s warm-up

@@ -70,7 +70,7 @@ drain_timeout: 2s
 listeners:
   bench: { protocol: http, listen: 127.0.0.1:$http }
 upstreams:
-  backend: { url: "http://127.0.0.1:$backend", max_connections: 128 }
+  backend: { url: "http://127.0.0.1:$backend", max_connections: $FORWARD_UPSTREAM_CONNECTIONS }
 routes:
   - name: forward
     from: { listener: bench, path: "/{rest=**}" }
@@ -117,7 +117,7 @@ YAML
     echo "answering \`return 200\` with a 56-byte body ($NGINX_WORKERS workers); the nginx proxy has $NGINX_WORKERS workers,"
     echo "\`proxy_http_version 1.1\`, \`proxy_set_header Connection \"\"\` and \`upstream { keepalive 128; }\`; HAProxy"
     echo "$(/usr/sbin/haproxy -v | awk 'NR == 1 { print $3 }') (Debian) has \`nbthread $(nproc)\`, \`http-reuse always\` and \`option http-keep-alive\`;"
-    echo "Causeway forwards \`/{rest=**}\` to an upstream with \`max_connections: 128\`. Everything shares $(nproc) cores."
+    echo "Causeway forwards \`/{rest=**}\` to an upstream with \`max_connections: $FORWARD_UPSTREAM_CONNECTIONS\`. Everything shares $(nproc) cores."
     echo
     echo "| connections | what answers | req/s | p50 ms | p99 ms | p99.9 ms | req/s vs nginx | p99 − nginx's (ms) | proxy CPU µs/req | backend CPU µs/req | proxy + backend |"
     echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
