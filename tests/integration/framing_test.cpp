@@ -35,6 +35,18 @@ const std::vector<Malformed> kMalformed = {
     {"SpaceInName", kHead + "X Tenant: acme\r\nContent-Length: 5\r\n\r\nhello"},
     {"SpaceBeforeColon", kHead + "Content-Length : 5\r\n\r\nhello"},
     {"BadChunkSize", kHead + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"},
+    // Spellings where two HTTP parsers may disagree on where the body ends (smuggling).
+    {"ChunkedTwice", kHead + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"UnknownCodingNamedLikeChunked", kHead + "Transfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+    {"ChunkSizeWithHexPrefix", kHead + "Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n"},
+    {"NegativeChunkSize", kHead + "Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n"},
+    {"ChunkSizeOverflowing64Bits",
+     kHead + "Transfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n"},
+    {"ChunkDataLongerThanItsSize", kHead + "Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n"},
+    {"ContentLengthWithPlus", kHead + "Content-Length: +5\r\n\r\nhello"},
+    {"HeaderWithoutColon", kHead + "X-Tenant acme\r\nContent-Length: 5\r\n\r\nhello"},
+    // (A folded line in another field is unfolded to one space, as RFC 9112 section 5.2
+    // allows: its value is then one the service sees the same way.)
     {"NulInValue", kHead + "X-Tenant: a\0z\r\nContent-Length: 5\r\n\r\nhello"s},
     {"BareCarriageReturnInValue", kHead + "X-Tenant: a\rz\r\nContent-Length: 5\r\n\r\nhello"},
     {"TransferEncodingInHttp10",
