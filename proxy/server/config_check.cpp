@@ -140,13 +140,15 @@ std::shared_ptr<const soap::WsdlCatalog> load_wsdl(const config::Config& config)
       throw config::ConfigError(config.file, config.soap->mark, "soap", error.what());
     }
   }
-  for (const auto& route : config.routes) {
-    const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
-    if (!to || !to->soap) continue;
-    const auto& name = *to->soap;
+  auto check = [&](const config::SoapOperationName& name) {
     auto fail = [&](const std::string& message) { throw config::ConfigError(config.file, name.mark, name.where, message); };
     if (!catalog) fail("a SOAP route needs 'soap: { files: [...] }' (the WSDL of its operation)");
     if (!catalog->find(name.service, name.operation)) fail(catalog->why_missing(name.service, name.operation));
+  };
+  for (const auto& route : config.routes) {
+    if (const auto* from = route.http_source(); from && from->soap) check(*from->soap);
+    const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
+    if (to && to->soap) check(*to->soap);
   }
   return catalog;
 }
