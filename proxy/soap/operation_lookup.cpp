@@ -1,51 +1,37 @@
 #include "soap/operation_lookup.h"
 
-#include <algorithm>
-#include <cctype>
-
+#include "config/http_names.h"
 #include "soap/wsdl_catalog.h"
 
 namespace causeway::soap {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::string_view unquote(std::string_view text) {
-  text = trim(text);
+  text = config::trim_whitespace(text);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
   return text;
-}
-
-bool same_word(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
 }
 
 }  // namespace
 
 std::optional<SoapCall> soap_call_of(std::string_view content_type, std::string_view soap_action_header) {
   const auto semicolon = content_type.find(';');
-  const std::string_view media = trim(content_type.substr(0, semicolon));
+  const std::string_view media = config::trim_whitespace(content_type.substr(0, semicolon));
   SoapCall call;
-  if (same_word(media, "text/xml")) {
+  if (config::same_name(media, "text/xml")) {
     call.action = unquote(soap_action_header);
     return call;
   }
-  if (!same_word(media, "application/soap+xml")) return std::nullopt;
+  if (!config::same_name(media, "application/soap+xml")) return std::nullopt;
   call.version = SoapVersion::soap12;
   // Parameters: ; name=value or ; name="value" (a quoted value holds no ';' in practice).
   std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
   while (!rest.empty()) {
     const auto next = rest.find(';');
-    const std::string_view parameter = trim(rest.substr(0, next));
+    const std::string_view parameter = config::trim_whitespace(rest.substr(0, next));
     rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
     const auto equals = parameter.find('=');
-    if (equals != std::string_view::npos && same_word(trim(parameter.substr(0, equals)), "action")) {
+    if (equals != std::string_view::npos && config::same_name(config::trim_whitespace(parameter.substr(0, equals)), "action")) {
       call.action = unquote(parameter.substr(equals + 1));
     }
   }
