@@ -149,7 +149,9 @@ class SoapEndpoint : public bridge::Flow {
     onward.path = std::move(request.path);
     onward.query = std::move(request.query);
     for (auto& header : request.headers) {
-      if (header.name != "content-type" && header.name != "content-length" && header.name != "soapaction") {
+      // No Prefer: a SOAP caller cannot poll a 202's Location, it waits for the output.
+      if (header.name != "content-type" && header.name != "content-length" && header.name != "soapaction" &&
+          header.name != "prefer") {
         onward.headers.push_back(std::move(header));
       }
     }

@@ -222,5 +222,24 @@ TEST(SoapListener, EchoOrderGetsTheReplyAsItsOutputOnTheSamePath) {
   EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "echo-order"}, {"code", "200"}}), 2);
 }
 
+TEST(SoapListener, ValidateRefusesARestRouteOnASoapPathAndAnOperationServedTwice) {
+  TempDir dir;
+  const std::string head = soap_to_rest_config("http://127.0.0.1:1");
+  const auto rest = dir.write("rest.yaml", head + "  - name: rest-quote\n    from: { listener: public, method: POST, path: /quotes }\n"
+                                                  "    to: { upstream: quotes }\n").string();
+  auto clash = run_command({CAUSEWAY_BIN, "validate", rest});
+  EXPECT_EQ(clash.exit_code, 1) << clash.output;
+  EXPECT_NE(clash.output.find(rest + ":11:5: routes[1].from.path: path /quotes is the SOAP endpoint of route 'legacy-quote'"),
+            std::string::npos)
+      << clash.output;
+  const auto twice = dir.write("twice.yaml", head + "  - name: again\n    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }\n"
+                                                    "    to: { upstream: quotes }\n").string();
+  auto served = run_command({CAUSEWAY_BIN, "validate", twice});
+  EXPECT_EQ(served.exit_code, 1) << served.output;
+  EXPECT_NE(served.output.find("routes[1].from.soap: route 'legacy-quote' serves this operation on the same path already"),
+            std::string::npos)
+      << served.output;
+}
+
 }  // namespace
 }  // namespace causeway::testing
