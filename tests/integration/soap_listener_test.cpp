@@ -169,6 +169,30 @@ TEST(SoapListener, HostileEnvelopesAreFaultsAndNothingIsForwarded) {
   EXPECT_EQ(metric_now(causeway.admin(), "causeway_soap_faults_total", {{"route", "legacy-quote"}, {"direction", "listener"}}), 4);
 }
 
+TEST(SoapListener, Soap12RefusalsKeepTheirStatusAsSenderFaults) {
+  ScriptedService service([](const ServiceRequest&) { return json_answer(200, kQuoteAnswer); });
+  std::string yaml = soap_to_rest_config(service.url(), "{ max_body: 1KiB }");
+  yaml += "    limits: { rate: 0.001, burst: 1 }\n";
+  CausewayProcess causeway(yaml);
+  const Headers soap12 = {{"Content-Type", "application/soap+xml; charset=utf-8"}};
+  auto envelope = [](const std::string& symbol) {
+    return R"(<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><q:GetQuote xmlns:q="urn:example:quotes"><q:symbol>)" +
+           symbol + "</q:symbol></q:GetQuote></e:Body></e:Envelope>";
+  };
+
+  auto large = http(causeway.listener(), "POST", "/quotes", soap12, envelope(std::string(2000, 'A')));
+  EXPECT_EQ(large.status, 413) << large.body;
+  EXPECT_NE(large.body.find("<soap:Value>soap:Sender</soap:Value>"), std::string::npos) << large.body;
+  auto first = http(causeway.listener(), "POST", "/quotes", soap12, envelope("ACME"));
+  EXPECT_EQ(first.status, 200) << first.body;
+  auto limited = http(causeway.listener(), "POST", "/quotes", soap12, envelope("ACME"));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_NE(limited.body.find("<soap:Value>soap:Sender</soap:Value>"), std::string::npos) << limited.body;
+  EXPECT_TRUE(limited.header("retry-after")) << limited.body;
+  EXPECT_EQ(service.request_count(), 1u);
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "legacy-quote"}, {"code", "429"}}), 1);
+}
+
 // OrderService's two operations on one path: PlaceOrder -> an event, EchoOrder -> request-reply.
 std::string orders_config(const std::string& bootstrap = "embedded") {
   return "admin: { listen: 127.0.0.1:0 }\n"
