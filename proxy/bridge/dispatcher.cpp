@@ -80,22 +80,47 @@ std::string forward_target(const config::Route& route, const config::UpstreamTar
 
 }  // namespace
 
+// A SOAP listener route as its endpoint calls it: through the route's limits and counters.
+class Dispatcher::AdmittedFlow : public Flow {
+ public:
+  explicit AdmittedFlow(Bound& bound) : bound_(bound) {}
+  void handle(Request request, routing::Captures captures, Responder respond) override {
+    run(bound_, std::move(request), std::move(captures), std::move(respond), std::chrono::steady_clock::now());
+  }
+
+ private:
+  Bound& bound_;
+};
+
+Dispatcher::Bound Dispatcher::make_bound(const config::Route& route, const FlowResources& resources) const {
+  Bound bound;
+  bound.route = &route;
+  bound.stats = std::make_shared<RouteStats>(*resources.metrics, route.name);
+  if (route.limits.rate) {
+    bound.bucket = std::make_shared<TokenBucket>(*route.limits.rate, route.limits.burst.value_or(*route.limits.rate));
+  }
+  if (route.limits.concurrency) bound.concurrency = std::make_shared<ConcurrencyLimit>(*route.limits.concurrency);
+  return bound;
+}
+
 Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::string& listener,
                        const FlowResources& resources)
     : config_(std::move(config)), unmatched_(*resources.metrics, std::string(kUnmatchedRoute)) {
   std::vector<routing::RouteEntry> entries;
+  std::map<std::string, std::vector<SoapOperationRoute>> soap_paths;
   bool replies = false;
   for (const auto& route : config_->routes) {
     const auto* from = route.http_source();
     if (!from || from->listener != listener) continue;
     replies = replies || route.mode == config::Mode::request_reply;
-    Bound bound;
-    bound.route = &route;
-    bound.stats = std::make_shared<RouteStats>(*resources.metrics, route.name);
-    if (route.limits.rate) {
-      bound.bucket = std::make_shared<TokenBucket>(*route.limits.rate, route.limits.burst.value_or(*route.limits.rate));
+    Bound bound = make_bound(route, resources);
+    if (from->soap) {
+      bound.flow = route.mode == config::Mode::transcode ? resources.soap_flow(route)
+                                                         : make_flow(*config_, route, resources);
+      soap_routes_.push_back(std::make_unique<Bound>(std::move(bound)));
+      soap_paths[resources.soap_path(route)].push_back({&route, std::make_unique<AdmittedFlow>(*soap_routes_.back())});
+      continue;
     }
-    if (route.limits.concurrency) bound.concurrency = std::make_shared<ConcurrencyLimit>(*route.limits.concurrency);
     if (from->annotated) {
       // One entry per binding; counters and limits stay the route's.
       for (auto& binding : resources.annotated_bindings(route)) {
@@ -118,6 +143,13 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
       forwards_ = true;
     }
     routes_.push_back(std::move(bound));
+  }
+  for (auto& [path, operations] : soap_paths) {
+    // Any method: the endpoint answers POST and GET ?wsdl, and the rest with a fault.
+    entries.push_back({routes_.size(), std::nullopt, routing::PathTemplate::parse(path)});
+    Bound endpoint;
+    endpoint.flow = resources.soap_endpoint(std::move(operations));
+    routes_.push_back(std::move(endpoint));
   }
   if (replies) {
     entries.push_back({routes_.size(), "GET",
@@ -174,7 +206,13 @@ void Dispatcher::handle(Request request, Responder respond) {
     respond(std::move(response));
     return;
   }
-  auto& bound = routes_[match.route];
+  run(routes_[match.route], std::move(request), std::move(match.captures), std::move(respond), started);
+}
+
+void Dispatcher::run(Bound& bound, Request request, routing::Captures captures, Responder respond,
+                     std::chrono::steady_clock::time_point started) {
+  // A SOAP endpoint is counted under the route of the operation it picks.
+  if (!bound.stats) return bound.flow->handle(std::move(request), std::move(captures), std::move(respond));
   std::shared_ptr<void> slot;
   if (bound.route) {
     auto admitted = admit(bound);
@@ -190,7 +228,14 @@ void Dispatcher::handle(Request request, Responder respond) {
     stats->record(response.status, std::chrono::steady_clock::now() - started);
     respond(std::move(response));
   });
-  bound.flow->handle(std::move(request), std::move(match.captures), std::move(counted));
+  bound.flow->handle(std::move(request), std::move(captures), std::move(counted));
+}
+
+Response Dispatcher::refusal(const Request& head, Response plain) {
+  auto match = table_.match(head.method, head.path);
+  if (match.kind != routing::RouteMatch::Kind::found) return plain;
+  auto& bound = routes_[match.route];
+  return bound.flow ? bound.flow->refusal(head, std::move(plain)) : plain;
 }
 
 std::shared_ptr<const ForwardPlan> Dispatcher::forward_plan(const Request& head) {

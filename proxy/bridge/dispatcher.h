@@ -2,7 +2,9 @@
 // A listener's request handler: route -> flow, with the request counted and timed
 // per route, and 404/405/400 answered for requests no route takes.
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -30,6 +32,13 @@ struct AnnotatedBinding {
   std::unique_ptr<Flow> flow;
 };
 
+// A SOAP listener route's flow on its own (its admission and counting done), for the
+// endpoint of its path to call once it knows which operation a request is for.
+struct SoapOperationRoute {
+  const config::Route* route = nullptr;
+  std::unique_ptr<Flow> flow;
+};
+
 // What the flows are built from, owned by the server.
 struct FlowResources {
   // The producer to publish on for a broker name the config defines; flows keep it alive.
@@ -44,8 +53,13 @@ struct FlowResources {
   std::function<ForwardUpstream(const std::string& upstream)> forward_upstream;
   // The flow of a route with a gRPC side (grpc/grpc_flows.h), around its plain flow if any.
   std::function<std::unique_ptr<Flow>(const config::Route&, std::unique_ptr<Flow> plain)> grpc_flow;
-  // The flow of a route with a SOAP side (soap/soap_flows.h).
+  // The flow of a route with a SOAP side (soap/soap_flows.h); from a SOAP listener, the
+  // JSON call of its REST upstream.
   std::function<std::unique_ptr<Flow>(const config::Route&)> soap_flow;
+  // The path of a SOAP listener route (its own, or its WSDL port's), and the endpoint
+  // serving every operation on one path.
+  std::function<std::string(const config::Route&)> soap_path;
+  std::function<std::unique_ptr<Flow>(std::vector<SoapOperationRoute>)> soap_endpoint;
   // The bindings of a route without a path (config::HttpSource::annotated).
   std::function<std::vector<AnnotatedBinding>(const config::Route&)> annotated_bindings;
 };
@@ -62,6 +76,7 @@ class Dispatcher : public RequestHandler {
   ~Dispatcher() override;
 
   void handle(Request request, Responder respond) override;
+  Response refusal(const Request& head, Response plain) override;
   bool forwards() const override { return forwards_; }
   std::shared_ptr<const ForwardPlan> forward_plan(const Request& head) override;
 
@@ -74,13 +89,21 @@ class Dispatcher : public RequestHandler {
     std::shared_ptr<ConcurrencyLimit> concurrency;
     std::shared_ptr<RouteStats> stats;  // shared: an answer may come after a reload dropped the route
   };
+  class AdmittedFlow;
   std::shared_ptr<const config::Config> config_;
   // 429 with Retry-After when the route's rate or concurrency limit is reached; else
   // the concurrency slot taken (null when the route has no such limit).
-  std::variant<std::shared_ptr<void>, Response> admit(Bound& bound);
+  static std::variant<std::shared_ptr<void>, Response> admit(Bound& bound);
+  // Admits, counts and hands the request to the bound's flow.
+  static void run(Bound& bound, Request request, routing::Captures captures, Responder respond,
+                  std::chrono::steady_clock::time_point started);
+  Bound make_bound(const config::Route& route, const FlowResources& resources) const;
 
   routing::RouteTable table_;
   std::vector<Bound> routes_;
+  // SOAP listener routes, reached through the endpoint of their path (in routes_); kept
+  // by pointer so the endpoints may hold them.
+  std::vector<std::unique_ptr<Bound>> soap_routes_;
   RouteStats unmatched_;
   bool forwards_ = false;
 };

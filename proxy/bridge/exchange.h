@@ -52,6 +52,9 @@ class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   virtual void handle(Request request, Responder respond) = 0;
+  // The listener's own refusal of a request whose head it read (413, 408 on the body),
+  // in the protocol of the route it was for.
+  virtual Response refusal(const Request& head, Response plain) { return plain; }
 
   // Whether some request may be streamed to an upstream (then the listener asks
   // forward_plan() with each head before reading its body).

@@ -11,6 +11,8 @@ class Flow {
  public:
   virtual ~Flow() = default;
   virtual void handle(Request request, routing::Captures captures, Responder respond) = 0;
+  // See RequestHandler::refusal: a flow answering in another protocol renders it so.
+  virtual Response refusal(const Request& head, Response plain) { return plain; }
 };
 
 }  // namespace causeway::bridge

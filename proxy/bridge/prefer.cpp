@@ -11,17 +11,12 @@ namespace causeway::bridge {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 void read_preference(std::string_view preference, Preferences& out) {
-  preference = trim(preference.substr(0, preference.find(';')));  // parameters do not matter here
+  preference = config::trim_whitespace(preference.substr(0, preference.find(';')));  // parameters do not matter here
   auto equals = preference.find('=');
-  std::string_view name = trim(preference.substr(0, equals));
-  std::string_view value = equals == std::string_view::npos ? std::string_view{} : trim(preference.substr(equals + 1));
+  std::string_view name = config::trim_whitespace(preference.substr(0, equals));
+  std::string_view value =
+      equals == std::string_view::npos ? std::string_view{} : config::trim_whitespace(preference.substr(equals + 1));
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
   if (config::same_name(name, "respond-async")) {
     out.respond_async = true;

@@ -199,6 +199,10 @@ struct HttpSource {
   // No path: REST -> gRPC routes whose paths and methods are the google.api.http
   // bindings of the methods they call (known once the protos are loaded).
   bool annotated = false;
+  // A SOAP listener's operation: POSTed envelopes (and GET ?wsdl) on the path, which is
+  // the WSDL port's soap:address path unless given (then wsdl_path is set).
+  std::optional<SoapOperationName> soap;
+  bool wsdl_path = false;
   bool operator==(const HttpSource&) const = default;
 };
 

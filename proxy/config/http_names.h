@@ -37,6 +37,13 @@ inline bool is_idempotent_method(std::string_view method) {
   return false;
 }
 
+// A field value or parameter without the optional whitespace (spaces, tabs) around it.
+inline std::string_view trim_whitespace(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
 inline std::string lower_case(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });

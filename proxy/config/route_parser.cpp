@@ -156,8 +156,10 @@ HttpSource parse_rpc_source(const Mapping& map, HttpSource source) {
   return source;
 }
 
+SoapOperationName parse_soap_operation(const ConfigNode& node);
+
 ParsedSource parse_source(const ConfigNode& node, const Config& config) {
-  const Mapping map(node, {"listener", "method", "path", "rpc", "broker", "topic", "group", "queue", "bind",
+  const Mapping map(node, {"listener", "method", "path", "rpc", "soap", "broker", "topic", "group", "queue", "bind",
                            "key_header"});
   if (map.has("broker") || map.has("topic") || map.has("group") || map.has("queue")) {
     if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; this route reads a broker");
@@ -170,6 +172,14 @@ ParsedSource parse_source(const ConfigNode& node, const Config& config) {
   if (!from) fail_unknown(listener, "listener", config.listeners);
   if (from->protocol == Protocol::grpc) return ParsedSource{parse_rpc_source(map, std::move(source)), map.required("rpc")};
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC listeners; '" + source.listener + "' speaks HTTP");
+  if (auto soap = map.optional("soap")) {
+    if (map.has("method")) map.fail_at_key("method", "a SOAP listener route takes POST (and GET ?wsdl)");
+    source.soap = parse_soap_operation(*soap);
+    if (!map.has("path")) {
+      source.wsdl_path = true;
+      return ParsedSource{std::move(source), node};
+    }
+  }
   if (!map.has("path")) {
     // Checked once the target is known: only a gRPC method's annotations can stand in.
     if (map.has("method")) map.fail_at_key("method", "'method' goes with 'path'");
@@ -322,6 +332,13 @@ std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
     const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
   const Mapping map(node, {"broker", "topic", "key", "exchange", "routing_key", "reply", "timeout", "status", "body",
                            "content_type", "upstream", "method", "path", "rpc", "soap"});
+  if (const auto* http = std::get_if<HttpSource>(&path); http && http->soap) {
+    // SOAP -> SOAP would be a forward, and gRPC has no JSON to take: neither is built.
+    if (map.has("soap") || map.has("rpc")) node.fail("a SOAP listener route goes to a REST upstream or a topic");
+    if (map.has("status") || map.has("body") || map.has("content_type")) {
+      node.fail("a SOAP listener route goes to a REST upstream or a topic");
+    }
+  }
   if (map.has("upstream")) return parse_upstream_target(map, config, path);
   if (std::holds_alternative<TopicSource>(path)) {
     // A bridge: messages go on to a topic or exchange, acknowledged once stored there.
@@ -611,7 +628,10 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
     if (route.topic_source()) {
       route.mode = Mode::delivery;
     } else {
-      route.mode = grpc_upstream == route.http_source()->rpc.has_value() && !upstream->soap ? Mode::forward : Mode::transcode;
+      const auto* http = route.http_source();
+      if (grpc_upstream && http->soap) source.where.fail("a SOAP listener route goes to a REST upstream or a topic");
+      route.mode = grpc_upstream == http->rpc.has_value() && !upstream->soap && !http->soap ? Mode::forward
+                                                                                             : Mode::transcode;
     }
   } else {
     route.mode = Mode::direct_response;
@@ -648,7 +668,8 @@ void check_ambiguity(const std::vector<ParsedRoute>& routes) {
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const HttpSource* from = routes[i].route.http_source();
     // Annotated routes' paths are known with the protos: config_check.h compares those.
-    if (from && !from->annotated) by_listener[from->listener].push_back(routing::RouteEntry{i, from->method, from->path});
+    // SOAP routes may share a path (told apart by action or body element); their default paths come with the WSDLs.
+    if (from && !from->annotated && !from->soap) by_listener[from->listener].push_back(routing::RouteEntry{i, from->method, from->path});
   }
   std::optional<std::pair<std::size_t, std::size_t>> first;
   for (const auto& [listener, entries] : by_listener) {

@@ -306,7 +306,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       connection.disarm();
       if (header_ec) {
-        co_await reject(stream, classify_read_error(header_ec, connection.timed_out, parser, limits_in_force), 11);
+        const auto rejection = classify_read_error(header_ec, connection.timed_out, parser, limits_in_force);
+        // A Content-Length over the bound stops the head early: what was read names the route.
+        const bool too_large = rejection && rejection->failure == Failure::body_too_large;
+        const bridge::Request partial = too_large ? from_head(parser.get()) : bridge::Request{};
+        co_await reject(stream, rejection, 11, too_large ? &partial : nullptr);
         co_return;
       }
       const auto& head = parser.get();
@@ -356,8 +360,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         connection.disarm();
         if (body_ec) {
-          co_await reject(stream, classify_read_error(body_ec, connection.timed_out, parser, limits_in_force),
-                          version);
+          const auto rejection = classify_read_error(body_ec, connection.timed_out, parser, limits_in_force);
+          co_await reject(stream, rejection, version, &request);
           co_return;
         }
       }
@@ -410,11 +414,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return !ec;
   }
 
-  // Answers a request that cannot be served and ends the connection.
+  // Answers a request that cannot be served and ends the connection. With its head
+  // read, the request's route may answer in its own protocol (a SOAP fault).
   template <class Stream>
-  asio::awaitable<void> reject(Stream& stream, const std::optional<Rejection>& rejection, unsigned version) {
+  asio::awaitable<void> reject(Stream& stream, const std::optional<Rejection>& rejection, unsigned version,
+                               const bridge::Request* head = nullptr) {
     if (!rejection) co_return;
     auto response = bridge::failure_response(rejection->failure, rejection->message);
+    if (head) response = handler.load()->refusal(*head, std::move(response));
     protocol_errors.with({name, std::to_string(response.status)}).inc();
     if (co_await write(stream, std::move(response), version >= 10 ? version : 11, false, false)) {
       co_await linger(stream);

@@ -8,6 +8,7 @@
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/proto_catalog.h"
+#include "soap/soap_listener.h"
 #include "soap/wsdl_catalog.h"
 #include "routing/route_table.h"
 #include "webhooks/webhook_signature.h"
@@ -141,15 +142,46 @@ std::shared_ptr<const soap::WsdlCatalog> load_wsdl(const config::Config& config)
       throw config::ConfigError(config.file, config.soap->mark, "soap", error.what());
     }
   }
-  for (const auto& route : config.routes) {
-    const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
-    if (!to || !to->soap) continue;
-    const auto& name = *to->soap;
+  auto check = [&](const config::SoapOperationName& name) {
     auto fail = [&](const std::string& message) { throw config::ConfigError(config.file, name.mark, name.where, message); };
     if (!catalog) fail("a SOAP route needs 'soap: { files: [...] }' (the WSDL of its operation)");
     if (!catalog->find(name.service, name.operation)) fail(catalog->why_missing(name.service, name.operation));
+  };
+  for (const auto& route : config.routes) {
+    if (const auto* from = route.http_source(); from && from->soap) check(*from->soap);
+    const auto* to = std::get_if<config::UpstreamTarget>(&route.to);
+    if (to && to->soap) check(*to->soap);
   }
   return catalog;
+}
+
+// SOAP listener routes share an endpoint per path, so the route parser could not compare
+// them (their paths may come from the WSDL): a REST route on the same path would take
+// their requests, and a second route of one operation on a path would get none.
+void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& catalog) {
+  std::unordered_map<std::string, const config::Route*> soap_paths;     // listener + path -> first route
+  std::unordered_map<std::string, const config::Route*> soap_operations;  // listener + path + operation
+  for (const auto& route : config.routes) {
+    const auto* from = route.http_source();
+    if (!from || !from->soap) continue;
+    const std::string path = from->listener + " " + soap::listener_path(route, catalog);
+    soap_paths.try_emplace(path, &route);
+    const std::string operation = path + " " + from->soap->service + "/" + from->soap->operation;
+    const auto [first, added] = soap_operations.try_emplace(operation, &route);
+    if (!added) {
+      throw config::ConfigError(config.file, from->soap->mark, from->soap->where,
+                                "route '" + first->second->name + "' serves this operation on the same path already");
+    }
+  }
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const auto* from = config.routes[i].http_source();
+    if (!from || from->soap || from->annotated) continue;
+    auto clash = soap_paths.find(from->listener + " " + from->path.text());
+    if (clash == soap_paths.end()) continue;
+    throw config::ConfigError(config.file, config.routes[i].mark, "routes[" + std::to_string(i) + "].from.path",
+                              "path " + from->path.text() + " is the SOAP endpoint of route '" +
+                                  clash->second->name + "'");
+  }
 }
 
 }  // namespace
@@ -180,6 +212,7 @@ CheckedConfig load_checked_config(const std::string& file) {
   }
   auto catalog = load_catalog(config);
   auto wsdl = load_wsdl(config);
+  if (wsdl) check_soap_paths(config, *wsdl);
   return CheckedConfig{std::make_shared<const config::Config>(std::move(config)), std::move(catalog), std::move(wsdl)};
 }
 

@@ -29,6 +29,7 @@
 #include "server/config_check.h"
 #include "server/retired_piece.h"
 #include "soap/soap_flows.h"
+#include "soap/soap_listener.h"
 
 namespace causeway::server {
 
@@ -304,8 +305,12 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
-  resources.soap_flow = [soap = soap::SoapFlowResources{wsdl_, grpc_resources().http_upstream, &services_.registry}](
-                            const config::Route& route) { return soap::make_soap_flow(route, soap); };
+  const soap::SoapFlowResources soap{wsdl_, grpc_resources().http_upstream, &services_.registry};
+  resources.soap_flow = [soap](const config::Route& route) { return soap::make_soap_flow(route, soap); };
+  resources.soap_path = [soap](const config::Route& route) { return soap::listener_path(route, *soap.catalog); };
+  resources.soap_endpoint = [soap](std::vector<bridge::SoapOperationRoute> operations) {
+    return soap::make_soap_endpoint(std::move(operations), soap);
+  };
   resources.annotated_bindings = [grpc = grpc_resources()](const config::Route& route) {
     std::vector<std::string> skipped;  // load_checked_config() logged them
     std::vector<bridge::AnnotatedBinding> entries;

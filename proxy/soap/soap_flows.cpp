@@ -7,6 +7,7 @@
 #include "http/upstream_client.h"
 #include "metrics/registry.h"
 #include "soap/message_codec.h"
+#include "soap/soap_counters.h"
 #include "soap/wsdl_catalog.h"
 
 namespace causeway::soap {
@@ -15,26 +16,6 @@ namespace {
 using bridge::Failure;
 using bridge::failure_response;
 using bridge::Response;
-
-// What went wrong with SOAP on a route, by where it came from.
-struct SoapCounters {
-  metrics::Counter* upstream_faults = nullptr;  // faults a SOAP upstream answered
-  metrics::Counter* request_errors = nullptr;   // the caller's message did not fit the schema
-  metrics::Counter* response_errors = nullptr;  // the answer was no envelope, or did not fit
-
-  SoapCounters(metrics::Registry& registry, const std::string& route) {
-    auto& faults = registry.counter("causeway_soap_faults_total",
-                                    "SOAP faults by route and direction (upstream: answered by a SOAP service)",
-                                    {"route", "direction"});
-    upstream_faults = &faults.with({route, "upstream"});
-    auto& errors = registry.counter("causeway_soap_errors_total",
-                                    "Messages that did not fit their SOAP operation's schema, by route and side "
-                                    "(request: the caller's, response: the answer)",
-                                    {"route", "direction"});
-    request_errors = &errors.with({route, "request"});
-    response_errors = &errors.with({route, "response"});
-  }
-};
 
 Response json_response(const boost::json::value& value) {
   Response response;
@@ -52,7 +33,7 @@ class RestToSoap : public bridge::Flow {
         catalog_(resources.catalog),
         operation_(operation),
         upstream_(resources.http_upstream(target_.upstream)),
-        counters_(*resources.registry, route.name) {}
+        counters_(*resources.registry, route.name, "upstream") {}
 
   void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
     boost::system::error_code ec;
@@ -99,7 +80,7 @@ class RestToSoap : public bridge::Flow {
     const auto& answer = *result.response;
     auto envelope = read_envelope(answer.body);
     if (envelope.ok() && envelope.fault) {
-      counters.upstream_faults->inc();
+      counters.faults->inc();
       const auto failure = envelope.fault->side == FaultSide::client ? Failure::bad_request : Failure::bad_gateway;
       return failure_response(failure, envelope.fault->reason, route);
     }
@@ -126,6 +107,42 @@ class RestToSoap : public bridge::Flow {
   SoapCounters counters_;
 };
 
+// SOAP listener -> REST upstream, after the endpoint made JSON of the envelope: the
+// upstream's status and body go back as they came, for the endpoint to make XML of.
+class JsonCall : public bridge::Flow {
+ public:
+  JsonCall(const config::Route& route, const SoapFlowResources& resources)
+      : route_(route),
+        target_(std::get<config::UpstreamTarget>(route.to)),
+        upstream_(resources.http_upstream(target_.upstream)) {}
+
+  void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
+    http::UpstreamRequest out;
+    out.method = target_.method.value_or("POST");
+    out.target = target_.path ? target_.path->render(captures) : request.path;
+    out.headers.push_back({"content-type", "application/json"});
+    out.headers.push_back({"accept", "application/json"});
+    auto trace = bridge::continue_trace(bridge::find_header(request.headers, "traceparent"),
+                                        bridge::find_header(request.headers, "tracestate"));
+    out.headers.push_back({"traceparent", std::move(trace.traceparent)});
+    if (trace.tracestate) out.headers.push_back({"tracestate", std::move(*trace.tracestate)});
+    out.body = std::move(request.body);
+    upstream_->send(std::move(out), [respond, route = route_.name, upstream = target_.upstream](http::UpstreamResult result) {
+      if (result.response) return respond(std::move(*result.response));
+      using Error = http::UpstreamResult::Error;
+      const auto failure = result.error == Error::timeout       ? Failure::timeout
+                           : result.error == Error::unavailable ? Failure::upstream_unavailable
+                                                                : Failure::bad_gateway;
+      respond(failure_response(failure, "upstream '" + upstream + "': " + result.detail, route));
+    });
+  }
+
+ private:
+  const config::Route& route_;
+  const config::UpstreamTarget& target_;
+  std::shared_ptr<http::UpstreamClient> upstream_;
+};
+
 }  // namespace
 
 std::string address_path(const std::string& location) {
@@ -135,6 +152,7 @@ std::string address_path(const std::string& location) {
 }
 
 std::unique_ptr<bridge::Flow> make_soap_flow(const config::Route& route, const SoapFlowResources& resources) {
+  if (route.http_source()->soap) return std::make_unique<JsonCall>(route, resources);
   const auto& name = *std::get<config::UpstreamTarget>(route.to).soap;
   // config_check.cpp made sure the operation is there.
   return std::make_unique<RestToSoap>(route, resources, *resources.catalog->find(name.service, name.operation));

@@ -4,6 +4,8 @@
 //                                   POSTed with its SOAPAction; the response envelope ->
 //                                   JSON; an upstream fault -> 400 (Client/Sender) or
 //                                   502 (Server/Receiver) with its faultstring.
+//   SOAP listener -> REST upstream  the JSON the endpoint (soap_listener.h) made of the
+//                                   envelope, POSTed; the upstream's answer as it came.
 
 #include <functional>
 #include <memory>
@@ -29,7 +31,8 @@ struct SoapFlowResources {
   metrics::Registry* registry = nullptr;  // causeway_soap_faults_total, causeway_soap_errors_total
 };
 
-// The flow of a route whose target is a SOAP operation (config::UpstreamTarget::soap).
+// The flow of a route whose target is a SOAP operation (config::UpstreamTarget::soap),
+// or of a SOAP listener route to a REST upstream.
 std::unique_ptr<bridge::Flow> make_soap_flow(const config::Route& route, const SoapFlowResources& resources);
 
 // The path of a soap:address location ("http://host:8080/quotes" -> "/quotes").
