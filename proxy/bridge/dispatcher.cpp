@@ -144,11 +144,13 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     }
     routes_.push_back(std::move(bound));
   }
+  const config::Listener* bound_to = config_->find_listener(listener);
+  const std::string scheme = bound_to && bound_to->tls ? "https" : "http";
   for (auto& [path, operations] : soap_paths) {
     // Any method: the endpoint answers POST and GET ?wsdl, and the rest with a fault.
     entries.push_back({routes_.size(), std::nullopt, routing::PathTemplate::parse(path)});
     Bound endpoint;
-    endpoint.flow = resources.soap_endpoint(std::move(operations));
+    endpoint.flow = resources.soap_endpoint(std::move(operations), scheme);
     routes_.push_back(std::move(endpoint));
   }
   if (replies) {

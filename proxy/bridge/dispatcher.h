@@ -59,7 +59,8 @@ struct FlowResources {
   // The path of a SOAP listener route (its own, or its WSDL port's), and the endpoint
   // serving every operation on one path.
   std::function<std::string(const config::Route&)> soap_path;
-  std::function<std::unique_ptr<Flow>(std::vector<SoapOperationRoute>)> soap_endpoint;
+  // The endpoint of one SOAP path; `scheme` ("http", "https") is the listener's, for ?wsdl.
+  std::function<std::unique_ptr<Flow>(std::vector<SoapOperationRoute>, std::string scheme)> soap_endpoint;
   // The bindings of a route without a path (config::HttpSource::annotated).
   std::function<std::vector<AnnotatedBinding>(const config::Route&)> annotated_bindings;
 };

@@ -308,8 +308,8 @@ void Runtime::build_listeners(Runtime* previous) {
   const soap::SoapFlowResources soap{wsdl_, grpc_resources().http_upstream, &services_.registry};
   resources.soap_flow = [soap](const config::Route& route) { return soap::make_soap_flow(route, soap); };
   resources.soap_path = [soap](const config::Route& route) { return soap::listener_path(route, *soap.catalog); };
-  resources.soap_endpoint = [soap](std::vector<bridge::SoapOperationRoute> operations) {
-    return soap::make_soap_endpoint(std::move(operations), soap);
+  resources.soap_endpoint = [soap](std::vector<bridge::SoapOperationRoute> operations, std::string scheme) {
+    return soap::make_soap_endpoint(std::move(operations), soap, std::move(scheme));
   };
   resources.annotated_bindings = [grpc = grpc_resources()](const config::Route& route) {
     std::vector<std::string> skipped;  // load_checked_config() logged them

@@ -82,8 +82,8 @@ struct Operation {
 
 class SoapEndpoint : public bridge::Flow {
  public:
-  SoapEndpoint(std::vector<bridge::SoapOperationRoute> routes, const SoapFlowResources& resources)
-      : catalog_(resources.catalog) {
+  SoapEndpoint(std::vector<bridge::SoapOperationRoute> routes, const SoapFlowResources& resources, std::string scheme)
+      : catalog_(resources.catalog), scheme_(std::move(scheme)) {
     std::string names;
     for (auto& entry : routes) {
       const auto& name = *entry.route->http_source()->soap;
@@ -219,11 +219,12 @@ class SoapEndpoint : public bridge::Flow {
     }
     Response response;
     response.headers.push_back({"content-type", "text/xml; charset=utf-8"});
-    response.body = rewrite_addresses(*text, "http://" + *host + request.path);
+    response.body = rewrite_addresses(*text, scheme_ + "://" + *host + request.path);
     return response;
   }
 
   std::shared_ptr<const WsdlCatalog> catalog_;
+  std::string scheme_;
   std::vector<Operation> operations_;
   std::vector<const SoapOperation*> by_version_[2];
   metrics::Counter* unpicked_ = nullptr;
@@ -232,8 +233,8 @@ class SoapEndpoint : public bridge::Flow {
 }  // namespace
 
 std::unique_ptr<bridge::Flow> make_soap_endpoint(std::vector<bridge::SoapOperationRoute> operations,
-                                                 const SoapFlowResources& resources) {
-  return std::make_unique<SoapEndpoint>(std::move(operations), resources);
+                                                 const SoapFlowResources& resources, std::string scheme) {
+  return std::make_unique<SoapEndpoint>(std::move(operations), resources, std::move(scheme));
 }
 
 std::string listener_path(const config::Route& route, const WsdlCatalog& catalog) {

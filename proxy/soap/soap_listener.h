@@ -14,8 +14,9 @@
 
 namespace causeway::soap {
 
+// `scheme` ("http" or "https", the listener's) begins the addresses ?wsdl writes.
 std::unique_ptr<bridge::Flow> make_soap_endpoint(std::vector<bridge::SoapOperationRoute> operations,
-                                                 const SoapFlowResources& resources);
+                                                 const SoapFlowResources& resources, std::string scheme);
 
 // The path a SOAP listener route answers on: its own, or its WSDL port's soap:address.
 std::string listener_path(const config::Route& route, const WsdlCatalog& catalog);

@@ -9,6 +9,7 @@
 #include "harness_delivery.h"
 #include "harness_replies.h"
 #include "harness_service.h"
+#include "harness_tls.h"
 
 namespace causeway::testing {
 namespace {
@@ -90,6 +91,32 @@ TEST(SoapListener, ServedWsdlPointsAtTheListenerTheClientReached) {
   auto bad_host = http(causeway.listener(), "GET", "/quotes?wsdl", {{"Host", "a\"><x/>"}});
   EXPECT_EQ(bad_host.status, 400) << bad_host.body;
   EXPECT_EQ(service.request_count(), 0u);
+}
+
+// On an HTTPS listener the WSDL's addresses are https: a client that follows them stays on TLS.
+TEST(SoapListener, ServedWsdlOfAnHttpsListenerPointsAtHttps) {
+  TestPki pki;
+  pki.make_ca("ca", "Causeway Test CA");
+  pki.issue("server", "localhost", {"localhost", "127.0.0.1"});
+  ScriptedService service;
+  CausewayProcess causeway(
+      "admin: { listen: 127.0.0.1:0 }\n"
+      "soap: { files: [" + kQuotesWsdl + "] }\n"
+      "listeners:\n  public:\n    protocol: http\n    listen: 127.0.0.1:0\n"
+      "    tls: { cert: " + pki.path("server.pem") + ", key: " + pki.path("server.key") + " }\n"
+      "upstreams:\n  quotes: { url: \"" + service.url() + "\", timeout: 10s }\n"
+      "routes:\n"
+      "  - name: legacy-quote\n"
+      "    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }\n"
+      "    to: { upstream: quotes, method: POST, path: /v1/quotes }\n");
+  const std::string url = "https://localhost:" + std::to_string(causeway.listener().port) + "/quotes?wsdl";
+  auto wsdl = curl({"--cacert", pki.path("ca.pem"), "--resolve",
+                    "localhost:" + std::to_string(causeway.listener().port) + ":127.0.0.1", url});
+  ASSERT_EQ(wsdl.status, 200) << wsdl.errors << wsdl.body;
+  EXPECT_NE(wsdl.body.find("<soap:address location=\"https://localhost:" + std::to_string(causeway.listener().port) +
+                           "/quotes\"/>"),
+            std::string::npos)
+      << wsdl.body;
 }
 
 TEST(SoapListener, Soap12CallGetsA12ResponseAndReceiverFaultsKeepTheirStatus) {
