@@ -36,9 +36,8 @@ struct EventFlow::Shared {
 };
 
 const config::RouteWords& route_words(const config::Broker& broker) {
-  static const config::RouteWords kafka_words;
-  const config::BrokerKind* kind = config::find_broker_kind(broker.type);
-  return kind ? kind->words : kafka_words;
+  // The loader refuses a broker whose type no adapter registered.
+  return config::find_broker_kind(broker.type)->words;
 }
 
 Response event_response(const DeliveryReport& report, std::string_view id, const EventPlace& place,
