@@ -133,6 +133,29 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
+// Threads of process group `group` that are not stopped (state T) or gone (Z, X).
+std::size_t running_threads(pid_t group) {
+  std::size_t running = 0;
+  std::error_code error;
+  for (const auto& process : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = process.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    for (const auto& task : std::filesystem::directory_iterator(process.path() / "task", error)) {
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+      const std::string stat = read_file(task.path() / "stat");
+      const std::size_t end = stat.rfind(')');
+      if (end == std::string::npos) continue;
+      std::istringstream fields(stat.substr(end + 1));
+      char state = 0;
+      pid_t parent = 0;
+      pid_t pgrp = 0;
+      if (!(fields >> state >> parent >> pgrp) || pgrp != group) break;  // the whole process is elsewhere
+      if (state != 'T' && state != 't' && state != 'Z' && state != 'X') ++running;
+    }
+  }
+  return running;
+}
+
 std::unique_ptr<RabbitServer>& the_server() {
   static std::unique_ptr<RabbitServer> server;
   return server;
@@ -317,7 +340,13 @@ void RabbitServer::stop() {
 }
 
 void RabbitServer::freeze() {
-  if (pid_ > 0) kill(-pid_, SIGSTOP);
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGSTOP);
+  // kill() only queues the signal: each thread stops once the scheduler runs it, and until
+  // then (milliseconds on a busy machine) the broker goes on reading, storing and confirming.
+  if (!eventually([this] { return running_threads(pid_) == 0; }, 10s, 1ms)) {
+    throw std::runtime_error("rabbitmq-server did not stop within 10 s of SIGSTOP");
+  }
 }
 
 void RabbitServer::thaw() {

@@ -48,7 +48,8 @@ class RabbitServer {
   // Again with no data at all: a broker replaced by an empty one.
   void start_empty();
   // SIGSTOP / SIGCONT to the whole broker: it neither reads nor answers meanwhile, like a
-  // host that went away without closing its connections.
+  // host that went away without closing its connections. freeze() returns once every
+  // thread of it has stopped.
   void freeze();
   void thaw();
   // rabbitmqctl against this node, e.g. {"set_vm_memory_high_watermark", "0"}.
