@@ -20,3 +20,12 @@ const BrokerFactory* find_broker_factory(const std::string& type) {
 }
 
 }  // namespace causeway::bridge
+
+namespace causeway::bridge {
+
+std::unique_ptr<StreamSubscription> BrokerClient::subscribe(const StreamRequest& request,
+                                                            std::shared_ptr<StreamReceiver>) {
+  throw std::runtime_error("route '" + request.route + "': this broker does not serve streams");
+}
+
+}  // namespace causeway::bridge

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "bridge/event_stream.h"
 #include "bridge/exchange.h"
 #include "bridge/inbound_message.h"
 #include "bridge/message_producer.h"
@@ -42,6 +43,11 @@ class BrokerClient {
   virtual ReplyChannel open_replies(const std::string& reply, OnReply on_reply) = 0;
   // The source a delivery route reads (from: {broker, ...}); not started.
   virtual std::unique_ptr<MessageSource> source(const config::Route& route) = 0;
+  // A stream route's client: its messages go to `receiver` until the subscription is
+  // dropped. Throws BadStreamPosition for a resume position it cannot read, and
+  // std::runtime_error when this broker has no streams.
+  virtual std::unique_ptr<StreamSubscription> subscribe(const StreamRequest& request,
+                                                        std::shared_ptr<StreamReceiver> receiver);
   // Why the broker cannot be used now (for /readyz), nullopt when it can.
   virtual std::optional<std::string> problem() = 0;
   // Waits until what was published is acknowledged or the deadline passed; how many are left.

@@ -4,9 +4,11 @@
 #include <cctype>
 #include <chrono>
 
+#include "bridge/body_stream.h"
 #include "bridge/direct_response_flow.h"
 #include "bridge/event_flow.h"
 #include "bridge/request_reply_flow.h"
+#include "bridge/stream_flow.h"
 #include "bridge/failure.h"
 #include "routing/path.h"
 
@@ -31,6 +33,10 @@ std::unique_ptr<Flow> make_flow(const config::Config& config, const config::Rout
     }
     case config::Mode::direct_response:
       return std::make_unique<DirectResponseFlow>(std::get<config::DirectResponse>(route.to));
+    case config::Mode::stream: {
+      const auto& target = std::get<config::TopicTarget>(route.to);
+      return std::make_unique<StreamFlow>(route, resources.broker(target.broker), *resources.metrics);
+    }
     case config::Mode::delivery:
     case config::Mode::bridge: break;  // read from a broker, not from a listener
     case config::Mode::forward: break;   // streamed by the listener, see forward_plan()
@@ -228,6 +234,8 @@ void Dispatcher::run(Bound& bound, Request request, routing::Captures captures, 
   // Counted when answered, on whichever thread answers; the slot is held until then.
   Responder counted([stats = bound.stats, started, respond, slot](Response response) {
     stats->record(response.status, std::chrono::steady_clock::now() - started);
+    // A stream holds its route's concurrency slot as long as it goes on.
+    if (response.stream) response.stream->on_end([slot](const std::string&) {});
     respond(std::move(response));
   });
   bound.flow->handle(std::move(request), std::move(captures), std::move(counted));

@@ -46,6 +46,8 @@ struct FlowResources {
   // What a request must carry for its reply to come to this instance: per broker and
   // the route's `reply:` (opened when the runtime was built).
   std::function<ReplyChannel(const std::string& broker, const std::string& reply)> reply_channel;
+  // A broker's client, for stream routes (which subscribe per client).
+  std::function<std::shared_ptr<BrokerClient>(const std::string& broker)> broker;
   ReplyWaiters* waiters = nullptr;
   CallbackSender* callbacks = nullptr;  // reply callbacks of request-reply routes
   FlowMetrics* metrics = nullptr;

@@ -26,10 +26,14 @@ struct Request {
   std::string body;
 };
 
+class BodyStream;
+
 struct Response {
   int status = 200;
   Headers headers;  // content-type is one of them
   std::string body;
+  // A body that goes on after `body` (bridge/body_stream.h); null for a whole one.
+  std::shared_ptr<BodyStream> stream = nullptr;
 };
 
 // Answers a request exactly once, from any thread. A responder dropped without

@@ -21,7 +21,12 @@ FlowMetrics::FlowMetrics(metrics::Registry& registry)
                                     "Replies nobody waited for (late, duplicate, unknown id, no correlation id)")
                            .with({})),
       replies_matched(
-          registry.counter("causeway_replies_matched_total", "Replies that answered a waiting request").with({})) {}
+          registry.counter("causeway_replies_matched_total", "Replies that answered a waiting request").with({})),
+      stream_clients(registry.gauge("causeway_stream_clients", "Clients of stream routes connected now", {"route"})),
+      stream_events(registry.counter("causeway_stream_events_total", "Events handed to stream clients", {"route"})),
+      stream_disconnects(registry.counter("causeway_stream_disconnects_total",
+                                          "Stream clients gone, by why: client_closed, slow_reader, draining, broker",
+                                          {"route", "reason"})) {}
 
 RouteStats::RouteStats(FlowMetrics& metrics, std::string route)
     : requests_(metrics.requests), duration_(metrics.request_duration.with({route})), route_(std::move(route)) {}

@@ -20,6 +20,9 @@ struct FlowMetrics {
   metrics::Family<metrics::Counter>& reply_timeouts;      // causeway_reply_timeouts_total{route}
   metrics::Counter& replies_orphaned;                     // causeway_replies_orphaned_total
   metrics::Counter& replies_matched;                      // causeway_replies_matched_total
+  metrics::Family<metrics::Gauge>& stream_clients;        // causeway_stream_clients{route}
+  metrics::Family<metrics::Counter>& stream_events;       // causeway_stream_events_total{route}
+  metrics::Family<metrics::Counter>& stream_disconnects;  // causeway_stream_disconnects_total{route,reason}
 };
 
 // Requests unmatched by any route are counted under this route label.

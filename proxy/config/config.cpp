@@ -53,6 +53,8 @@ std::string_view to_string(Mode mode) {
       return "forward";
     case Mode::transcode:
       return "transcode";
+    case Mode::stream:
+      return "stream";
     case Mode::bridge:
       return "bridge";
   }

@@ -230,6 +230,14 @@ struct TopicTarget {
   std::optional<routing::ValueTemplate> key;   // Kafka: the message key; RabbitMQ: the routing key
   std::optional<std::string> reply;  // request-reply: Kafka's reply topic; RabbitMQ: "direct" or a reply queue
   Duration timeout = 15s;            // request-reply: how long to wait for the reply
+  // stream: sse: a GET answered with the messages from now on as server-sent events;
+  // `key` then picks the messages of one key.
+  struct Stream {
+    Duration heartbeat = 15s;                // a comment line after this long without an event
+    std::size_t client_buffer = 256 * 1024;  // bytes held for a client that reads slower than events come
+    bool operator==(const Stream&) const = default;
+  };
+  std::optional<Stream> stream;
   bool operator==(const TopicTarget&) const = default;
 };
 
@@ -304,7 +312,8 @@ struct RouteLimits {
 // transcode: between an HTTP/JSON side and a gRPC/protobuf side (REST -> gRPC
 // upstream, gRPC listener -> HTTP upstream); gRPC -> gRPC is a forward.
 // bridge: from one broker to another (or the same), with delivery's guarantees.
-enum class Mode { event, request_reply, direct_response, delivery, forward, transcode, bridge };
+// stream: a GET answered with a topic's or exchange's messages as server-sent events.
+enum class Mode { event, request_reply, direct_response, delivery, forward, transcode, bridge, stream };
 
 // How a message on a topic carries a gRPC message: its protobuf bytes, or the proto3
 // JSON mapping of it. For routes between a gRPC side and a topic.

@@ -257,6 +257,24 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
     target.timeout = timeout->duration();
     if (target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
   }
+  if (auto stream = map.optional("stream")) {
+    stream->one_of<bool>({{"sse", true}});
+    if (target.reply) map.fail_at_key("reply", "'reply' does not go with 'stream': a stream only reads");
+    const auto* http = std::get_if<HttpSource>(&path);
+    if (!http || http->rpc || http->soap) map.fail_at_key("stream", "'stream: sse' is for routes of an HTTP listener");
+    if (http->method != "GET") map.fail_at_key("stream", "a stream route answers GET; the route's method is " + http->method.value_or("any"));
+    target.stream.emplace();
+  }
+  if (auto heartbeat = map.optional("heartbeat")) {
+    if (!target.stream) map.fail_at_key("heartbeat", "'heartbeat' needs 'stream: sse'");
+    target.stream->heartbeat = heartbeat->duration();
+    if (target.stream->heartbeat <= Duration::zero()) heartbeat->fail("expected a duration greater than 0");
+  }
+  if (auto buffer = map.optional("client_buffer")) {
+    if (!target.stream) map.fail_at_key("client_buffer", "'client_buffer' needs 'stream: sse'");
+    target.stream->client_buffer = buffer->size();
+    if (target.stream->client_buffer < 1024) buffer->fail("expected at least 1KiB: one event must fit");
+  }
   return target;
 }
 
@@ -331,7 +349,8 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
 std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
     const ConfigNode& node, const Config& config, const std::variant<HttpSource, TopicSource>& path) {
   const Mapping map(node, {"broker", "topic", "key", "exchange", "routing_key", "reply", "timeout", "status", "body",
-                           "content_type", "upstream", "method", "path", "rpc", "soap"});
+                           "content_type", "upstream", "method", "path", "rpc", "soap", "stream", "heartbeat",
+                           "client_buffer"});
   if (const auto* http = std::get_if<HttpSource>(&path); http && http->soap) {
     // SOAP -> SOAP would be a forward, and gRPC has no JSON to take: neither is built.
     if (map.has("soap") || map.has("rpc")) node.fail("a SOAP listener route goes to a REST upstream or a topic");
@@ -339,11 +358,15 @@ std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
       node.fail("a SOAP listener route goes to a REST upstream or a topic");
     }
   }
+  if (!map.has("broker") && !map.has("topic") && !map.has("exchange")) {
+    reject_keys(map, {"stream", "heartbeat", "client_buffer"}, "goes with a broker's topic or exchange");
+  }
   if (map.has("upstream")) return parse_upstream_target(map, config, path);
   if (std::holds_alternative<TopicSource>(path)) {
     // A bridge: messages go on to a topic or exchange, acknowledged once stored there.
     reject_keys(map, {"method", "path", "rpc", "soap", "status", "body", "content_type"}, "does not go with a bridge");
     reject_keys(map, {"reply", "timeout"}, "does not go with a route from a broker: replies follow each message's reply-to");
+    reject_keys(map, {"stream", "heartbeat", "client_buffer"}, "is for routes of an HTTP listener");
     return parse_topic_target(map, config, path);
   }
   reject_keys(map, {"method", "path", "rpc", "soap"}, "goes with 'upstream'");
@@ -370,7 +393,7 @@ std::optional<Mode> parse_mode(const ConfigNode& node) {
   const std::optional<Mode> mode = node.one_of<std::optional<Mode>>(
       {{"event", Mode::event}, {"request-reply", Mode::request_reply}, {"direct_response", Mode::direct_response},
        {"delivery", Mode::delivery}, {"forward", Mode::forward}, {"transcode", Mode::transcode},
-       {"bridge", Mode::bridge}});
+       {"bridge", Mode::bridge}, {"stream", Mode::stream}});
   if (!mode) node.fail("mode '" + node.string() + "' is not implemented yet");
   return mode;
 }
@@ -420,6 +443,10 @@ void parse_message_options(const Mapping& map, Route& route, const Config& confi
   if (!target || route.mode == Mode::bridge) {
     // A bridge passes each message on with the headers it has.
     reject_keys(map, {"headers", "envelope", "cloudevents"}, "applies to routes from a listener to a topic only");
+    return;
+  }
+  if (route.mode == Mode::stream) {
+    reject_keys(map, {"headers", "envelope", "cloudevents"}, "shapes a message produced; a stream route only reads");
     return;
   }
   if (auto headers = map.optional("headers")) {
@@ -621,7 +648,7 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
   if (const auto* target = std::get_if<TopicTarget>(&route.to); target && route.topic_source()) {
     route.mode = Mode::bridge;
   } else if (target) {
-    route.mode = target->reply ? Mode::request_reply : Mode::event;
+    route.mode = target->stream ? Mode::stream : target->reply ? Mode::request_reply : Mode::event;
   } else if (const auto* upstream = std::get_if<UpstreamTarget>(&route.to)) {
     // HTTP to HTTP and gRPC to gRPC forward; across the two they transcode.
     const bool grpc_upstream = config.find_upstream(upstream->upstream)->type == "grpc";

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -28,6 +29,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "bridge/body_stream.h"
 #include "bridge/failure.h"
 #include "config/http_names.h"
 #include "http/bounded_parser.h"
@@ -108,6 +110,16 @@ std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool t
 
 }  // namespace
 
+// A connection writing a stream waits on `wake`: for the stream's next bytes, its idle
+// time, the client's leaving (a read that completes), or a drain.
+struct StreamWatch {
+  explicit StreamWatch(const asio::any_io_executor& executor) : wake(executor) {}
+  asio::steady_timer wake;
+  bool client_gone = false;
+  bool reading = false;
+  std::array<char, 256> scratch{};
+};
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   struct Connection {
     Transport stream;
@@ -118,6 +130,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     bool timed_out = false;
     bool idle = false;
     bool secured = false;  // the TLS handshake completed
+    std::shared_ptr<struct StreamWatch> streaming;  // while it writes a stream: what a drain wakes
     std::size_t loop = 0;
     std::string peer;
     std::string client_cert;  // x-forwarded-client-cert of a verified client certificate
@@ -368,6 +381,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       request.body = std::move(parser.get().body());
       bool keep_alive = keep_alive_asked;
       auto response = co_await dispatch(std::move(request));
+      if (response.stream) {
+        co_await write_stream(connection, std::move(response), version, head_only);
+        co_return;
+      }
       if (draining.load()) keep_alive = false;
       if (!co_await write(stream, std::move(response), version, keep_alive, head_only)) co_return;
       if (!keep_alive) co_return;
@@ -412,6 +429,94 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, serializer, use_tuple);
     }
     co_return !ec;
+  }
+
+  // A stream's head, then its bytes as they come (HTTP/1.1: chunked), until it ends, the
+  // client leaves or the listener drains; the connection closes after it.
+  asio::awaitable<void> write_stream(Connection& connection, bridge::Response response, unsigned version,
+                                     bool head_only) {
+    auto body = std::move(response.stream);
+    auto& stream = connection.stream;
+    const bool chunked = version >= 11;
+    bhttp::response<bhttp::empty_body> head;
+    head.version(version);
+    head.result(response.status);
+    for (auto& header : response.headers) head.insert(header.name, header.value);
+    head.keep_alive(false);
+    if (chunked) head.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    stream.expires_after(limits.load()->idle_timeout);
+    auto [head_ec, head_bytes] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
+    stream.expires_never();
+    if (head_ec || head_only) {
+      body->end(bridge::BodyStream::kClientClosed);
+      co_return;
+    }
+    auto executor = co_await asio::this_coro::executor;
+    auto watch = std::make_shared<StreamWatch>(executor);
+    connection.streaming = watch;
+    // Nothing more is asked on a stream's connection: a read that completes means the
+    // client closed it (or broke the protocol).
+    watch->reading = true;
+    stream.async_read_some(asio::buffer(watch->scratch), [watch](const beast::error_code&, std::size_t) {
+      watch->reading = false;
+      watch->client_gone = true;
+      watch->wake.cancel();
+    });
+    std::string out;
+    for (;;) {
+      auto taken = body->take();
+      out.clear();
+      for (auto& chunk : taken.chunks) out += chunk;
+      if (!out.empty()) {
+        std::array<char, 20> size_line{};
+        const int size_length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", out.size());
+        std::array<asio::const_buffer, 3> pieces{asio::buffer(size_line.data(), chunked ? size_length : 0),
+                                                 asio::buffer(out), asio::buffer("\r\n", chunked ? 2 : 0)};
+        stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
+        auto [ec, n] = co_await asio::async_write(stream, pieces, use_tuple);
+        stream.expires_never();
+        if (ec) {
+          body->end(bridge::BodyStream::kClientClosed);
+          break;
+        }
+      }
+      if (taken.ended) {
+        // A slow reader is cut off without the last chunk: the client must not think the stream ended well.
+        if (chunked && *taken.ended != bridge::BodyStream::kSlowReader) {
+          stream.expires_after(kCloseNotifyTimeout);
+          co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), use_tuple);
+          stream.expires_never();
+        }
+        break;
+      }
+      if (watch->client_gone) {
+        body->end(bridge::BodyStream::kClientClosed);
+        continue;
+      }
+      if (draining.load()) {
+        body->end(bridge::BodyStream::kDraining);
+        continue;
+      }
+      watch->wake.expires_after(body->idle());
+      body->when_ready([weak = std::weak_ptr<StreamWatch>(watch), executor] {
+        asio::post(executor, [weak] {
+          if (auto alive = weak.lock()) alive->wake.cancel();
+        });
+      });
+      auto [wait_ec] = co_await watch->wake.async_wait(use_tuple);
+      if (!wait_ec && body->buffered() == 0) body->push(body->idle_bytes());
+    }
+    connection.streaming.reset();
+    // The watching read must be over before the connection goes.
+    if (watch->reading) {
+      beast::error_code ignored;
+      stream.tcp().socket().cancel(ignored);
+      while (watch->reading) {
+        watch->wake.expires_after(std::chrono::seconds(1));
+        co_await watch->wake.async_wait(use_tuple);
+      }
+    }
   }
 
   // Answers a request that cannot be served and ends the connection. With its head
@@ -459,7 +564,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       // Runs on the connection's own loop, where it cannot be mid-step; it may be gone by then.
       asio::post(connection->stream.get_executor(), [self = shared_from_this(), connection] {
         std::lock_guard lock(self->connections_mutex);
-        if (self->connections.contains(connection) && connection->idle) connection->stream.tcp().cancel();
+        if (!self->connections.contains(connection)) return;
+        if (connection->idle) connection->stream.tcp().cancel();
+        if (connection->streaming) connection->streaming->wake.cancel();
       });
     }
   }

@@ -293,6 +293,11 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.reply_channel = [this](const std::string& name, const std::string& reply) {
     return brokers_.at(name)->reply_channels.at(reply);
   };
+  resources.broker = [this](const std::string& name) {
+    auto& broker = brokers_.at(name);
+    // Shares ownership of the whole broker piece: a stream client keeps it alive.
+    return std::shared_ptr<bridge::BrokerClient>(broker, broker->client.get());
+  };
   resources.waiters = &services_.waiters;
   resources.callbacks = &services_.callbacks;
   resources.metrics = &services_.flow_metrics;

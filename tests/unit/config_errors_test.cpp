@@ -309,7 +309,7 @@ const BrokenConfig kRoutes[] = {
     {"mode_transcode_mismatch", kHead + "  - name: a\n    mode: transcode\n    from: { listener: public, path: /a }\n    to: { broker: events, topic: t }\n",
      "c.yaml:7:11: routes[0].mode: mode is 'transcode' but from/to make it 'event'"},
     {"mode_word", kHead + "  - name: a\n    mode: publish\n",
-     "c.yaml:7:11: routes[0].mode: expected one of: event, request-reply, direct_response, delivery, forward, transcode, bridge"},
+     "c.yaml:7:11: routes[0].mode: expected one of: event, request-reply, direct_response, delivery, forward, transcode, bridge, stream"},
     {"topic_without_value",
      kHead + kRoute + "  - name: b\n    from: { listener: public, path: /b }\n    to:\n      broker: events\n      topic:\n",
      "c.yaml:13:7: routes[1].to.topic: expected a string"},
