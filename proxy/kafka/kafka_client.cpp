@@ -9,10 +9,15 @@
 #include "kafka/group_consumer.h"
 #include "kafka/kafka_producer.h"
 #include "kafka/reply_consumer.h"
+#include "kafka/stream_hub.h"
 
 namespace causeway::kafka {
 
 using namespace std::chrono_literals;
+
+// A stream route may name its topic by a path variable; each topic read costs a
+// consumer, so the topics one broker streams are bounded.
+constexpr std::size_t kMaxStreamedTopics = 64;
 
 // librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
 // data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
@@ -50,6 +55,10 @@ KafkaClient::KafkaClient(const config::Broker& broker, const KafkaSettings& sett
 
 KafkaClient::~KafkaClient() {
   {
+    std::lock_guard lock(streams_mutex_);
+    streams_.clear();
+  }
+  {
     std::lock_guard lock(replies_mutex_);
     replies_.clear();
   }
@@ -76,6 +85,25 @@ bridge::ReplyChannel KafkaClient::open_replies(const std::string& topic, OnReply
 std::unique_ptr<bridge::MessageSource> KafkaClient::source(const config::Route& route) {
   return std::make_unique<GroupConsumer>(route.name, name_, address_, consumer_options(settings_),
                                          *route.topic_source());
+}
+
+std::unique_ptr<bridge::StreamSubscription> KafkaClient::subscribe(const bridge::StreamRequest& request,
+                                                                   std::shared_ptr<bridge::StreamReceiver> receiver) {
+  StreamHub* hub = nullptr;
+  {
+    std::lock_guard lock(streams_mutex_);
+    auto& slot = streams_[request.destination];
+    if (!slot) {
+      if (streams_.size() > kMaxStreamedTopics) {
+        streams_.erase(request.destination);
+        throw std::runtime_error("broker '" + name_ + "' streams " + std::to_string(kMaxStreamedTopics) +
+                                 " topics already");
+      }
+      slot = std::make_unique<StreamHub>(name_, address_, consumer_options(settings_), request.destination);
+    }
+    hub = slot.get();
+  }
+  return hub->subscribe(request, std::move(receiver));
 }
 
 std::optional<std::string> KafkaClient::problem() {

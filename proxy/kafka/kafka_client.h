@@ -16,6 +16,7 @@ namespace causeway::kafka {
 class EmbeddedBroker;
 class KafkaProducer;
 class ReplyConsumer;
+class StreamHub;
 
 class KafkaClient : public bridge::BrokerClient {
  public:
@@ -27,6 +28,8 @@ class KafkaClient : public bridge::BrokerClient {
   std::shared_ptr<bridge::MessageProducer> publisher() override;
   bridge::ReplyChannel open_replies(const std::string& topic, OnReply on_reply) override;
   std::unique_ptr<bridge::MessageSource> source(const config::Route& route) override;
+  std::unique_ptr<bridge::StreamSubscription> subscribe(const bridge::StreamRequest& request,
+                                                        std::shared_ptr<bridge::StreamReceiver> receiver) override;
   std::optional<std::string> problem() override;
   std::size_t flush(std::chrono::steady_clock::time_point deadline) override;
   std::string address() const override { return address_; }
@@ -41,6 +44,8 @@ class KafkaClient : public bridge::BrokerClient {
   std::shared_ptr<KafkaProducer> producer_;
   std::mutex replies_mutex_;
   std::map<std::string, std::unique_ptr<ReplyConsumer>> replies_;  // by topic
+  std::mutex streams_mutex_;
+  std::map<std::string, std::unique_ptr<StreamHub>> streams_;  // by topic, made for its first client
 };
 
 // The options consumers get: the broker's, after the embedded broker's short fetch wait.
