@@ -117,6 +117,12 @@ class Document {
   }
 
   void add(const config::Route& route) {
+    if (const auto* target = std::get_if<config::TopicTarget>(&route.to); target && target->stream) {
+      // A stream route reads the topic for its HTTP clients; it produces nothing.
+      auto from = channel(target->broker, target->topic.text(), route.name, {{"payload", json::object{}}});
+      operation(route.name, "receive", from, route.name);
+      return;
+    }
     if (const auto* target = std::get_if<config::TopicTarget>(&route.to)) {
       const auto& names = wire_headers(config_, target->broker);
       auto request = channel(target->broker, target->topic.text(), route.name,

@@ -64,6 +64,11 @@ json::object mode_responses(const config::Route& route) {
           {"content", {{direct.content_type, {{"schema", json::object{}}, {"example", direct.body}}}}}};
       break;
     }
+    case config::Mode::stream:
+      responses["200"] = {{"description", "server-sent events, one per message, until the client leaves"},
+                          {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}};
+      responses["400"] = error_response("a Last-Event-ID that is not a position of the route's topic");
+      break;
     case config::Mode::forward:
     case config::Mode::transcode:
       responses["default"] = {{"description", "the upstream's answer"}, {"content", any_content()}};
@@ -73,7 +78,7 @@ json::object mode_responses(const config::Route& route) {
     default:
       break;
   }
-  responses["400"] = error_response("malformed request, or a body that does not transcode");
+  if (!responses.contains("400")) responses["400"] = error_response("malformed request, or a body that does not transcode");
   responses["408"] = error_response("the client was too slow sending headers or body");
   responses["413"] = error_response("body over the listener's limit");
   responses["431"] = error_response("headers over the listener's limit");

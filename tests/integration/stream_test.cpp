@@ -1,0 +1,439 @@
+// Stream routes (stream: sse) end to end: the causeway binary with its embedded broker,
+// events posted through an event route or written by a plain producer, and clients
+// that read the text/event-stream on raw sockets, as curl -N or EventSource would.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <csignal>
+#include <iostream>
+
+#include "harness.h"
+#include "harness_delivery.h"
+
+namespace causeway::testing {
+namespace {
+
+struct SseEvent {
+  std::string id;
+  std::string type;
+  std::string data;  // data: lines joined by "\n", as EventSource joins them
+};
+
+// A stream client on its own socket: sends the GET, reads the head, then decodes the
+// chunked body into events and comments as they come.
+class SseClient {
+ public:
+  SseClient(const Address& address, const std::string& path, const Headers& headers = {}, int receive_buffer = 0) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // A small receive window makes a reader that does not read look slow at once.
+    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(address.port);
+    ::inet_pton(AF_INET, address.host.c_str(), &to.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) throw std::runtime_error("cannot connect");
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
+    for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+    request += "\r\n";
+    ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
+  }
+  ~SseClient() { close(); }
+  SseClient(const SseClient&) = delete;
+  SseClient& operator=(const SseClient&) = delete;
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int fd() const { return fd_; }
+
+  // The status line and headers; empty when none came in time.
+  std::string head(Duration timeout = 10s) {
+    if (!head_.empty()) return head_;
+    fill_until(timeout, [&] { return raw_.find("\r\n\r\n") != std::string::npos; });
+    const auto end = raw_.find("\r\n\r\n");
+    if (end == std::string::npos) return {};
+    head_ = raw_.substr(0, end + 2);
+    raw_.erase(0, end + 4);
+    return head_;
+  }
+  int status(Duration timeout = 10s) {
+    const std::string text = head(timeout);
+    return text.size() > 12 ? std::stoi(text.substr(9, 3)) : 0;
+  }
+
+  // The next event; comments seen on the way are counted in comments().
+  std::optional<SseEvent> next(Duration timeout = 10s) {
+    head(timeout);
+    std::optional<SseEvent> event;
+    fill_until(timeout, [&] { return (event = take_event()).has_value(); });
+    return event;
+  }
+  // Waits for a comment line (": heartbeat"); true when one came.
+  bool comment(Duration timeout) {
+    const std::size_t before = comments_;
+    head(timeout);
+    fill_until(timeout, [&] {
+      while (auto event = take_event()) pending_.push_back(*event);
+      return comments_ > before;
+    });
+    return comments_ > before;
+  }
+  // True once the server closed the connection; whether the chunked body ended with its last chunk.
+  bool closed(Duration timeout) {
+    fill_until(timeout, [&] { return eof_; });
+    dechunk();
+    return eof_;
+  }
+  bool ended_cleanly() const { return last_chunk_; }
+  std::size_t comments() const { return comments_; }
+
+  // Reads what arrived now without waiting; false once closed.
+  bool pump() {
+    char buffer[16384];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0) {
+        raw_.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0) eof_ = true;
+      return !eof_;
+    }
+  }
+
+ private:
+  // Moves whole chunks from raw_ to body_.
+  void dechunk() {
+    if (head_.empty()) return;
+    for (;;) {
+      const auto line_end = raw_.find("\r\n");
+      if (line_end == std::string::npos) return;
+      const std::size_t size = std::stoul(raw_.substr(0, line_end), nullptr, 16);
+      if (size == 0) {
+        last_chunk_ = true;
+        raw_.erase(0, line_end + 2);
+        return;
+      }
+      if (raw_.size() < line_end + 2 + size + 2) return;
+      body_.append(raw_, line_end + 2, size);
+      raw_.erase(0, line_end + 2 + size + 2);
+    }
+  }
+
+  std::optional<SseEvent> take_event() {
+    if (!pending_.empty()) {
+      SseEvent first = pending_.front();
+      pending_.erase(pending_.begin());
+      return first;
+    }
+    dechunk();
+    for (;;) {
+      const auto end = body_.find("\n\n");
+      if (end == std::string::npos) return std::nullopt;
+      const std::string block = body_.substr(0, end + 1);
+      body_.erase(0, end + 2);
+      SseEvent event;
+      std::vector<std::string> data;
+      std::size_t start = 0;
+      while (start < block.size()) {
+        const auto nl = block.find('\n', start);
+        const std::string line = block.substr(start, nl - start);
+        start = nl + 1;
+        if (line.starts_with(":")) {
+          ++comments_;
+        } else if (line.starts_with("id: ")) {
+          event.id = line.substr(4);
+        } else if (line.starts_with("event: ")) {
+          event.type = line.substr(7);
+        } else if (line.starts_with("data: ")) {
+          data.push_back(line.substr(6));
+        }
+      }
+      for (std::size_t i = 0; i < data.size(); ++i) event.data += (i ? "\n" : "") + data[i];
+      if (!event.id.empty()) return event;
+    }
+  }
+
+  void fill_until(Duration timeout, const std::function<bool()>& enough) {
+    const auto deadline = Clock::now() + timeout;
+    while (!enough() && !eof_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left <= 0ms) return;
+      pollfd watched{fd_, POLLIN, 0};
+      if (::poll(&watched, 1, static_cast<int>(left.count())) <= 0) return;
+      pump();
+      if (head_.empty() && raw_.find("\r\n\r\n") != std::string::npos) return;  // head() takes it
+    }
+  }
+
+  int fd_ = -1;
+  std::string raw_;
+  std::string head_;
+  std::string body_;
+  std::vector<SseEvent> pending_;
+  std::size_t comments_ = 0;
+  bool eof_ = false;
+  bool last_chunk_ = false;
+};
+
+std::string stream_routes(const std::string& options = "") {
+  return "  - name: order-stream\n"
+         "    from: { listener: public, method: GET, path: /streams/orders }\n"
+         "    to: { broker: events, topic: orders.created, stream: sse" + options + " }\n"
+         "  - name: customer-stream\n"
+         "    from: { listener: public, method: GET, path: \"/streams/orders/{customer}\" }\n"
+         "    to: { broker: events, topic: orders.created, key: \"{customer}\", stream: sse" + options + " }\n";
+}
+
+TestConfig stream_config(const std::string& options = "") {
+  TestConfig config;
+  config.extra_routes = stream_routes(options);
+  return config;
+}
+
+double metric(const CausewayProcess& causeway, const std::string& name, const MetricsPage::Labels& labels) {
+  return scrape_metrics(causeway.admin()).value(name, labels).value_or(-1);
+}
+
+int post_order(const CausewayProcess& causeway, const std::string& customer, const std::string& body) {
+  return http(causeway.listener(), "POST", "/orders/" + customer + "/events", {}, body).status;
+}
+
+TEST(Stream, EventsCarryTheirPositionTheTopicAndEachLineOfTheValue) {
+  CausewayProcess causeway(stream_config());
+  SseClient client(causeway.listener(), "/streams/orders");
+  ASSERT_EQ(client.status(), 200) << client.head();
+  std::string head = client.head();
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+  EXPECT_NE(head.find("content-type: text/event-stream"), std::string::npos) << head;
+  EXPECT_NE(head.find("cache-control: no-cache"), std::string::npos) << head;
+  EXPECT_NE(head.find("transfer-encoding: chunked"), std::string::npos) << head;
+
+  ASSERT_EQ(post_order(causeway, "c1", R"({"total":12})"), 202);
+  ASSERT_EQ(post_order(causeway, "c1", "line one\nline two\r\nline three"), 202);
+  auto first = client.next();
+  ASSERT_TRUE(first) << causeway.log();
+  EXPECT_TRUE(std::regex_match(first->id, std::regex(R"(orders\.created/\d+/0(,\d+/-?\d+)*)"))) << first->id;
+  EXPECT_EQ(first->type, "orders.created");
+  EXPECT_EQ(first->data, R"({"total":12})");
+  auto second = client.next();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->data, "line one\nline two\nline three");
+  EXPECT_TRUE(std::regex_match(second->id, std::regex(R"(orders\.created/\d+/1(,\d+/-?\d+)*)"))) << second->id;
+
+  // A producer other than Causeway: its `type` header names the event.
+  TopicWriter writer(causeway.broker());
+  writer.write("orders.created", "c9", "typed", {{"type", "order.shipped"}});
+  auto typed = client.next();
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->type, "order.shipped");
+  EXPECT_EQ(typed->data, "typed");
+
+  EXPECT_EQ(metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}), 1);
+  EXPECT_EQ(metric(causeway, "causeway_stream_events_total", {{"route", "order-stream"}}), 3);
+  client.close();
+  ASSERT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}) == 0; }, 10s));
+  EXPECT_EQ(metric(causeway, "causeway_stream_disconnects_total", {{"route", "order-stream"}, {"reason", "client_closed"}}), 1);
+}
+
+TEST(Stream, LastEventIdResumesRightAfterItThroughWhatWasMissedIntoWhatComesLive) {
+  CausewayProcess causeway(stream_config());
+  std::string resume_from;
+  {
+    SseClient client(causeway.listener(), "/streams/orders");
+    ASSERT_EQ(client.status(), 200);
+    for (int i = 1; i <= 3; ++i) ASSERT_EQ(post_order(causeway, "c1", "event " + std::to_string(i)), 202);
+    for (int i = 1; i <= 3; ++i) {
+      auto event = client.next();
+      ASSERT_TRUE(event) << i;
+      EXPECT_EQ(event->data, "event " + std::to_string(i));
+      if (i == 2) resume_from = event->id;
+    }
+  }
+  // Missed while away; a key of its own puts it on another partition or the same one.
+  for (int i = 4; i <= 5; ++i) ASSERT_EQ(post_order(causeway, "c1", "event " + std::to_string(i)), 202);
+
+  SseClient resumed(causeway.listener(), "/streams/orders", {{"Last-Event-ID", resume_from}});
+  ASSERT_EQ(resumed.status(), 200) << resumed.head();
+  for (int i = 3; i <= 5; ++i) {
+    auto event = resumed.next();
+    ASSERT_TRUE(event) << i << "\n" << causeway.log();
+    EXPECT_EQ(event->data, "event " + std::to_string(i));
+  }
+  // Then live, with nothing twice and nothing skipped at the hand-over.
+  for (int i = 6; i <= 8; ++i) ASSERT_EQ(post_order(causeway, "c1", "event " + std::to_string(i)), 202);
+  for (int i = 6; i <= 8; ++i) {
+    auto event = resumed.next();
+    ASSERT_TRUE(event) << i;
+    EXPECT_EQ(event->data, "event " + std::to_string(i));
+  }
+  EXPECT_FALSE(resumed.next(500ms));
+}
+
+TEST(Stream, APathVariableKeepsTheEventsOfOneKey) {
+  CausewayProcess causeway(stream_config());
+  SseClient mine(causeway.listener(), "/streams/orders/c1");
+  ASSERT_EQ(mine.status(), 200);
+  ASSERT_EQ(post_order(causeway, "c2", "not mine"), 202);
+  ASSERT_EQ(post_order(causeway, "c1", "mine"), 202);
+  ASSERT_EQ(post_order(causeway, "c3", "not mine either"), 202);
+  ASSERT_EQ(post_order(causeway, "c1", "mine too"), 202);
+  auto first = mine.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->data, "mine");
+  auto second = mine.next();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->data, "mine too");
+  EXPECT_FALSE(mine.next(500ms));
+}
+
+TEST(Stream, AnIdleStreamGetsHeartbeatComments) {
+  CausewayProcess causeway(stream_config(", heartbeat: 200ms"));
+  SseClient client(causeway.listener(), "/streams/orders");
+  ASSERT_EQ(client.status(), 200);
+  EXPECT_TRUE(client.comment(3s));
+  EXPECT_TRUE(client.comment(3s));
+}
+
+TEST(Stream, AResumePositionOfAnotherTopicOrMalformedIsA400) {
+  CausewayProcess causeway(stream_config());
+  for (const std::string id : {"payments/0/3", "orders.created/x/1", "orders.created/0", "orders.created/"}) {
+    auto response = http(causeway.listener(), "GET", "/streams/orders", {{"Last-Event-ID", id}});
+    EXPECT_EQ(response.status, 400) << id << ": " << response.body;
+    EXPECT_NE(response.body.find("Last-Event-ID"), std::string::npos) << response.body;
+  }
+  // Only GET is a stream.
+  EXPECT_EQ(http(causeway.listener(), "POST", "/streams/orders", {}, "x").status, 405);
+}
+
+TEST(Stream, AReaderSlowerThanItsEventsIsCutOffAtItsBufferAndCounted) {
+  CausewayProcess causeway(stream_config(", client_buffer: 256KiB"));
+  SseClient slow(causeway.listener(), "/streams/orders", {}, 4096);
+  ASSERT_EQ(slow.status(), 200);
+  SseClient fast(causeway.listener(), "/streams/orders");
+  ASSERT_EQ(fast.status(), 200);
+  ASSERT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}) == 2; }, 5s));
+  TopicWriter writer(causeway.broker());
+  const std::string value(1024, 'v');
+  constexpr int kEvents = 16000;  // 16 MB: more than loopback socket buffers hold
+  std::atomic<int> fast_got{0};
+  std::thread fast_reader([&] {
+    while (fast_got < kEvents && fast.next(20s)) ++fast_got;
+  });
+  for (int i = 0; i < kEvents; ++i) {
+    writer.send("orders.created", "k", value);
+    if (i % 50 == 49) writer.flush();  // bursts of 50 KB, which a reader that keeps up absorbs
+  }
+  writer.flush();
+  const bool cut = eventually([&] {
+    return metric(causeway, "causeway_stream_disconnects_total", {{"route", "order-stream"}, {"reason", "slow_reader"}}) == 1;
+  }, 30s);
+  fast_reader.join();
+  ASSERT_TRUE(cut) << "the fast reader got " << fast_got << ", events handed out: "
+                   << metric(causeway, "causeway_stream_events_total", {{"route", "order-stream"}}) << "\n"
+                   << causeway.log();
+  // The fast reader got everything; the slow one, once it reads, finds its stream cut short.
+  EXPECT_EQ(fast_got, kEvents);
+  EXPECT_TRUE(slow.closed(30s));
+  EXPECT_FALSE(slow.ended_cleanly());
+  EXPECT_EQ(metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}), 1);
+}
+
+TEST(Stream, AThousandClientsEachGetEveryEvent) {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
+  ::setrlimit(RLIMIT_NOFILE, &files);  // the child inherits it
+  ASSERT_GE(files.rlim_cur, 2200u) << "this machine allows " << files.rlim_cur << " open files";
+  CausewayProcess causeway(stream_config());
+  constexpr int kClients = 1000;
+  std::vector<std::unique_ptr<SseClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<SseClient>(causeway.listener(), "/streams/orders"));
+  for (auto& client : clients) ASSERT_EQ(client->status(), 200);
+  ASSERT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}) == kClients; }, 20s));
+  constexpr int kEvents = 20;
+  const double cpu_before = metric(causeway, "process_cpu_seconds_total", {});
+  for (int i = 0; i < kEvents; ++i) ASSERT_EQ(post_order(causeway, "c" + std::to_string(i), "event " + std::to_string(i)), 202);
+  int complete = 0;
+  for (auto& client : clients) {
+    int got = 0;
+    while (got < kEvents && client->next(10s)) ++got;
+    complete += got == kEvents;
+  }
+  EXPECT_EQ(complete, kClients);
+  // Printed, not asserted: the fan-out's cost (the 20 POSTs and scrapes included).
+  const double cpu = metric(causeway, "process_cpu_seconds_total", {}) - cpu_before;
+  std::cout << "fan-out: " << cpu * 1e6 / (kEvents * kClients) << " us of Causeway CPU per event per client\n";
+  EXPECT_EQ(metric(causeway, "causeway_stream_events_total", {{"route", "order-stream"}}), kClients * kEvents);
+  // DESIGN.md's bound for 10k connections is 300 MB; a thousand streams stay far below it.
+  const double rss = metric(causeway, "process_resident_memory_bytes", {}) / (1024 * 1024);
+  std::cout << "resident memory with " << kClients << " stream clients: " << rss << " MiB\n";
+  EXPECT_LT(rss, 300);
+  for (auto& client : clients) client->close();
+  EXPECT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}) == 0; }, 20s));
+}
+
+TEST(Stream, TheRoutesConcurrencyLimitCapsItsOpenStreamsUntilOneEnds) {
+  TestConfig config;
+  config.extra_routes = stream_routes() + "    limits: { concurrency: 2 }\n";
+  CausewayProcess causeway(config);
+  auto first = std::make_unique<SseClient>(causeway.listener(), "/streams/orders/c1");
+  SseClient second(causeway.listener(), "/streams/orders/c2");
+  ASSERT_EQ(first->status(), 200);
+  ASSERT_EQ(second.status(), 200);
+  auto refused = http(causeway.listener(), "GET", "/streams/orders/c3");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  first->close();
+  ASSERT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "customer-stream"}}) == 1; }, 10s));
+  SseClient third(causeway.listener(), "/streams/orders/c3");
+  EXPECT_EQ(third.status(), 200);
+}
+
+TEST(Stream, SigtermEndsEachStreamWithItsLastChunk) {
+  auto config = stream_config();
+  config.drain_timeout = "5s";
+  CausewayProcess causeway(config);
+  SseClient client(causeway.listener(), "/streams/orders");
+  ASSERT_EQ(client.status(), 200);
+  ASSERT_TRUE(eventually([&] { return metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}) == 1; }, 5s));
+  causeway.signal(SIGTERM);
+  EXPECT_TRUE(client.closed(10s)) << causeway.log();
+  EXPECT_TRUE(client.ended_cleanly());
+  EXPECT_EQ(causeway.wait_exit(10s), 0) << causeway.log();
+}
+
+TEST(Stream, ConfigMistakesAreNamedWhereTheyAre) {
+  TempDir dir;
+  const std::string head =
+      "brokers:\n  events: { bootstrap: embedded }\nlisteners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\nroutes:\n";
+  struct Case {
+    std::string route;
+    std::string expected;
+  };
+  const std::vector<Case> cases{
+      {"  - name: s\n    from: { listener: public, method: POST, path: /s }\n    to: { broker: events, topic: t, stream: sse }\n",
+       ":8:37: routes[0].to.stream: a stream route answers GET; the route's method is POST"},
+      {"  - name: s\n    from: { listener: public, method: GET, path: /s }\n    to: { broker: events, topic: t, stream: websocket }\n",
+       ":8:45: routes[0].to.stream: expected one of: sse"},
+      {"  - name: s\n    from: { listener: public, method: GET, path: /s }\n    to: { broker: events, topic: t, heartbeat: 5s }\n",
+       ":8:37: routes[0].to.heartbeat: 'heartbeat' needs 'stream: sse'"},
+  };
+  for (const auto& [route, expected] : cases) {
+    const auto file = dir.write("c.yaml", head + route).string();
+    auto result = run_command({CAUSEWAY_BIN, "validate", file});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find(file + expected), std::string::npos) << result.output;
+  }
+}
+
+}  // namespace
+}  // namespace causeway::testing
