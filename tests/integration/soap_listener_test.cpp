@@ -363,6 +363,28 @@ TEST(SoapListener, ValidateRefusesARestRouteOnASoapPathAndAnOperationServedTwice
   EXPECT_NE(clash.output.find(rest + ":11:5: routes[1].from.path: path /quotes is the SOAP endpoint of route 'legacy-quote'"),
             std::string::npos)
       << clash.output;
+  // Only overlapping: a REST template that would take some of the endpoint's requests is refused, one that never does is not.
+  const std::string tenants = "admin: { listen: 127.0.0.1:0 }\n"
+                              "soap: { files: [" + kQuotesWsdl + "] }\n"
+                              "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+                              "upstreams:\n  quotes: { url: \"http://127.0.0.1:1\" }\n"
+                              "routes:\n"
+                              "  - name: tenant-quote\n"
+                              "    from: { listener: public, path: \"/soap/{tenant}\", soap: { service: QuoteService, operation: GetQuote } }\n"
+                              "    to: { upstream: quotes }\n";
+  const auto steals = dir.write("steals.yaml", tenants + "  - name: acme\n    from: { listener: public, method: POST, path: /soap/acme }\n"
+                                                        "    to: { upstream: quotes }\n").string();
+  auto overlap = run_command({CAUSEWAY_BIN, "validate", steals});
+  EXPECT_EQ(overlap.exit_code, 1) << overlap.output;
+  EXPECT_NE(overlap.output.find(steals + ":11:5: routes[1].from.path: path /soap/acme takes requests of /soap/{tenant}, "
+                                         "the SOAP endpoint of route 'tenant-quote'"),
+            std::string::npos)
+      << overlap.output;
+  const auto below = dir.write("below.yaml", tenants + "  - name: the-rest\n    from: { listener: public, path: \"/{any=**}\" }\n"
+                                                      "    to: { upstream: quotes }\n").string();
+  auto catch_all = run_command({CAUSEWAY_BIN, "validate", below});
+  EXPECT_EQ(catch_all.exit_code, 0) << "a catch-all never takes the endpoint's requests:\n" << catch_all.output;
+
   const auto twice = dir.write("twice.yaml", head + "  - name: again\n    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }\n"
                                                     "    to: { upstream: quotes }\n").string();
   auto served = run_command({CAUSEWAY_BIN, "validate", twice});
