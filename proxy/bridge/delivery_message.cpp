@@ -69,7 +69,7 @@ ServiceCall service_call(const config::UpstreamTarget& target, const InboundMess
   for (auto& variable : variables) variable.value = percent_encode(variable.value);
   if (target.rpc) {
     call.target = "/" + target.rpc->name;  // a gRPC upstream's method, as its :path
-  } else {
+  } else if (target.path) {
     call.target = target.path->is_literal() ? target.path->text() : target.path->render(variables);
   }
   // Set below from the message itself: a producer cannot forge them.
@@ -142,7 +142,10 @@ std::optional<OutboundMessage> reply_message(const InboundMessage& message, cons
 }
 
 std::string describe(const ServiceResult& result) {
-  if (result.response) return std::to_string(result.response->status) + " from the service";
+  if (result.response) {
+    std::string line = std::to_string(result.response->status) + " from the service";
+    return result.error.empty() ? line : line + " (" + result.error + ")";
+  }
   return result.error.empty() ? "no answer from the service" : result.error;
 }
 

@@ -24,6 +24,7 @@ routing::Captures message_variables(const InboundMessage& message);
 // message's origin: partition and offset on Kafka, exchange, routing_key and queue on
 // RabbitMQ; percent-encoded), the value as body, the message's headers that are valid
 // HTTP (names lower-cased), and where it came from (origin_prefix + name: x-kafka-offset).
+// A SOAP target without a path gets none: its caller puts the soap:address path.
 ServiceCall service_call(const config::UpstreamTarget& target, const InboundMessage& message);
 
 enum class Verdict {

@@ -20,7 +20,8 @@ struct ServiceCall {
 
 struct ServiceResult {
   std::optional<Response> response;  // the service answered
-  std::string error;                 // otherwise why not: refused, timed out, reset, garbage
+  std::string error;                 // otherwise why not: refused, timed out, reset, garbage;
+                                     // with a response, what it meant (a SOAP fault's reason)
 };
 
 class ServiceCaller {

@@ -21,6 +21,8 @@ namespace {
 constexpr std::array<std::string_view, 6> kReservedHeaders{
     "correlation-id", "reply-to", "reply-partition", "content-type", "traceparent", "tracestate"};
 
+constexpr std::string_view kSoapListenerTargets = "a SOAP listener route goes to a REST upstream or a topic";
+
 struct ParsedSource {
   std::variant<HttpSource, TopicSource> source;
   ConfigNode where;  // the path of an HTTP source, the from mapping of a topic source
@@ -318,8 +320,11 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
     if (*target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
   }
   if (to->type == "grpc") {
-    reject_keys(map, {"method", "path"}, "is for HTTP upstreams; a gRPC upstream is called by 'rpc'");
     const auto* http = std::get_if<HttpSource>(&from);
+    if (http && http->soap) {
+      upstream.fail(std::string(kSoapListenerTargets) + " ('" + target.upstream + "' is a gRPC upstream: SOAP -> gRPC is not supported)");
+    }
+    reject_keys(map, {"method", "path"}, "is for HTTP upstreams; a gRPC upstream is called by 'rpc'");
     // From a gRPC listener the call's own method is the default.
     if (http && http->rpc && !map.has("rpc")) return target;
     // Without a path, every method of a service may bring its own bindings.
@@ -328,15 +333,15 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
   }
   if (map.has("rpc")) map.fail_at_key("rpc", "'rpc' is for gRPC upstreams; '" + target.upstream + "' speaks HTTP");
   if (auto soap = map.optional("soap")) {
-    const auto* http = std::get_if<HttpSource>(&from);
-    if (!http) map.fail_at_key("soap", "a SOAP upstream is called from routes of an HTTP listener");
     if (map.has("method")) map.fail_at_key("method", "a SOAP operation is always called with POST");
     target.soap = parse_soap_operation(*soap);
   }
   if (auto method = map.optional("method")) target.method = parse_method(*method);
-  // A delivery needs a path; a forward passes the request's own path on unless given one.
-  const std::optional<ConfigNode> path =
-      std::holds_alternative<TopicSource>(from) ? std::optional(map.required("path")) : map.optional("path");
+  // A delivery needs a path (a SOAP one has its soap:address); a forward passes the
+  // request's own path on unless given one.
+  const std::optional<ConfigNode> path = std::holds_alternative<TopicSource>(from) && !target.soap
+                                             ? std::optional(map.required("path"))
+                                             : map.optional("path");
   if (path) {
     target.path = parse_template(*path, from, config);
     if (!target.path->text().starts_with("/")) path->fail("expected a path starting with '/'");
@@ -352,10 +357,12 @@ std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
                            "content_type", "upstream", "method", "path", "rpc", "soap", "stream", "heartbeat",
                            "client_buffer"});
   if (const auto* http = std::get_if<HttpSource>(&path); http && http->soap) {
-    // SOAP -> SOAP would be a forward, and gRPC has no JSON to take: neither is built.
-    if (map.has("soap") || map.has("rpc")) node.fail("a SOAP listener route goes to a REST upstream or a topic");
+    // SOAP -> SOAP would be a forward of envelopes, and SOAP -> gRPC a second
+    // transcoding: neither is built.
+    if (map.has("soap")) map.fail_at_key("soap", std::string(kSoapListenerTargets) + " (SOAP -> SOAP is not supported)");
+    if (map.has("rpc")) map.fail_at_key("rpc", std::string(kSoapListenerTargets) + " (SOAP -> gRPC is not supported)");
     if (map.has("status") || map.has("body") || map.has("content_type")) {
-      node.fail("a SOAP listener route goes to a REST upstream or a topic");
+      node.fail(std::string(kSoapListenerTargets) + " (a direct response is not supported)");
     }
   }
   if (!map.has("broker") && !map.has("topic") && !map.has("exchange")) {
@@ -656,7 +663,6 @@ ParsedRoute parse_route(const ConfigNode& node, const Config& config) {
       route.mode = Mode::delivery;
     } else {
       const auto* http = route.http_source();
-      if (grpc_upstream && http->soap) source.where.fail("a SOAP listener route goes to a REST upstream or a topic");
       route.mode = grpc_upstream == http->rpc.has_value() && !upstream->soap && !http->soap ? Mode::forward
                                                                                              : Mode::transcode;
     }

@@ -99,8 +99,9 @@ struct UpstreamClient::Impl {
       co_return;
     }
     try {
+      const config::Duration timeout = request.timeout.value_or(self->upstream.timeout);
       const auto message = build_request(self->upstream, std::move(request));
-      result = co_await self->attempt(loop, message, start + self->upstream.timeout);
+      result = co_await self->attempt(loop, message, start, timeout);
     } catch (const std::exception& error) {
       // Only allocation or a field Beast refuses can throw here; the caller still hears.
       result = failure(Error::reset, std::string("internal error: ") + error.what());
@@ -117,10 +118,11 @@ struct UpstreamClient::Impl {
   }
 
   asio::awaitable<UpstreamResult> attempt(std::size_t loop, const OutgoingRequest& message,
-                                          SteadyClock::time_point deadline) {
+                                          SteadyClock::time_point start, config::Duration timeout) {
+    const auto deadline = start + timeout;
     auto lease = co_await pool->acquire(loop, deadline);
     if (!lease.connection) co_return failure(lease.error, std::move(lease.detail));
-    const ExchangeLimits limits{deadline, upstream.max_response_bytes, upstream.timeout};
+    const ExchangeLimits limits{deadline, upstream.max_response_bytes, timeout};
     auto outcome = co_await exchange(lease.connection->stream(), message, lease.connection->reused(), limits);
     if (outcome.stale && !pool->closed(loop)) {
       // A pooled connection broke before any byte of response: the server closed it

@@ -31,6 +31,8 @@ struct UpstreamRequest {
   std::string target;  // path and query, appended to the upstream's base path
   bridge::Headers headers;  // lower-case names; Host, Content-Length and Connection are set by the client
   std::string body;
+  // The route's own timeout (to.timeout), when it has one; else the upstream's.
+  std::optional<config::Duration> timeout;
 };
 
 struct UpstreamResult {

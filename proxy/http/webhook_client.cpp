@@ -70,7 +70,7 @@ std::shared_ptr<UpstreamClient> WebhookClient::client_for(const bridge::WebhookP
 
 void WebhookClient::post(bridge::WebhookPost post, std::function<void(bridge::WebhookResult)> done) {
   auto client = client_for(post);
-  UpstreamRequest request{"POST", post.url.target(), std::move(post.headers), std::move(post.body)};
+  UpstreamRequest request{"POST", post.url.target(), std::move(post.headers), std::move(post.body), std::nullopt};
   client->send(std::move(request), [client, done = std::move(done)](UpstreamResult result) {
     const auto failure = failure_of(result.error);
     auto answer = service_result(std::move(result));

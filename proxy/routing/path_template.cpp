@@ -183,6 +183,18 @@ int PathTemplate::compare_specificity(const PathTemplate& other) const {
   return 0;
 }
 
+bool PathTemplate::overlaps(const PathTemplate& other) const {
+  const auto& mine = segments_;
+  const auto& theirs = other.segments_;
+  for (std::size_t i = 0;; ++i) {
+    const bool my_end = i == mine.size(), their_end = i == theirs.size();
+    // {x=**} is last and takes zero or more segments: whatever the other has left.
+    if ((!my_end && mine[i].kind == Kind::rest) || (!their_end && theirs[i].kind == Kind::rest)) return true;
+    if (my_end || their_end) return my_end && their_end;
+    if (mine[i].kind == Kind::literal && theirs[i].kind == Kind::literal && mine[i].text != theirs[i].text) return false;
+  }
+}
+
 std::string PathTemplate::shape() const {
   if (segments_.empty()) return "/";
   std::string shape;

@@ -45,6 +45,11 @@ class PathTemplate {
   // more specific, 0 when they are equally specific.
   int compare_specificity(const PathTemplate& other) const;
 
+  // Whether some path matches both templates ("/{x}" and "/quotes" do, "/a/{x}" and
+  // "/b/{x}" do not): a route that merely overlaps another still takes its requests
+  // wherever it is the more specific of the two.
+  bool overlaps(const PathTemplate& other) const;
+
   // Templates with the same shape match exactly the same paths: literals kept,
   // variables as "{}" and "{**}". Two routes with one shape and method are ambiguous.
   std::string shape() const;

@@ -158,14 +158,26 @@ std::shared_ptr<const soap::WsdlCatalog> load_wsdl(const config::Config& config)
 // SOAP listener routes share an endpoint per path, so the route parser could not compare
 // them (their paths may come from the WSDL): a REST route on the same path would take
 // their requests, and a second route of one operation on a path would get none.
+// A REST route whose template is at least as specific as a SOAP path it overlaps takes
+// some of the endpoint's requests too ("/soap/acme" of "/soap/{tenant}"); a less
+// specific one ("/{anything}" of "/quotes") never gets them, so it may stay.
 void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& catalog) {
+  struct SoapPath {
+    const std::string* listener;
+    routing::PathTemplate path;
+    const config::Route* route;
+  };
+  std::vector<SoapPath> endpoints;                                        // the first route of each
   std::unordered_map<std::string, const config::Route*> soap_paths;     // listener + path -> first route
   std::unordered_map<std::string, const config::Route*> soap_operations;  // listener + path + operation
   for (const auto& route : config.routes) {
     const auto* from = route.http_source();
     if (!from || !from->soap) continue;
-    const std::string path = from->listener + " " + soap::listener_path(route, catalog);
-    soap_paths.try_emplace(path, &route);
+    const std::string text = soap::listener_path(route, catalog);
+    const std::string path = from->listener + " " + text;
+    if (soap_paths.try_emplace(path, &route).second) {
+      endpoints.push_back({&from->listener, routing::PathTemplate::parse(text), &route});
+    }
     const std::string operation = path + " " + from->soap->service + "/" + from->soap->operation;
     const auto [first, added] = soap_operations.try_emplace(operation, &route);
     if (!added) {
@@ -176,11 +188,22 @@ void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& cat
   for (std::size_t i = 0; i < config.routes.size(); ++i) {
     const auto* from = config.routes[i].http_source();
     if (!from || from->soap || from->annotated) continue;
+    const std::string where = "routes[" + std::to_string(i) + "].from.path";
     auto clash = soap_paths.find(from->listener + " " + from->path.text());
-    if (clash == soap_paths.end()) continue;
-    throw config::ConfigError(config.file, config.routes[i].mark, "routes[" + std::to_string(i) + "].from.path",
-                              "path " + from->path.text() + " is the SOAP endpoint of route '" +
-                                  clash->second->name + "'");
+    if (clash != soap_paths.end()) {
+      throw config::ConfigError(config.file, config.routes[i].mark, where,
+                                "path " + from->path.text() + " is the SOAP endpoint of route '" +
+                                    clash->second->name + "'");
+    }
+    for (const auto& endpoint : endpoints) {
+      if (*endpoint.listener != from->listener || !from->path.overlaps(endpoint.path) ||
+          from->path.compare_specificity(endpoint.path) > 0) {
+        continue;
+      }
+      throw config::ConfigError(config.file, config.routes[i].mark, where,
+                                "path " + from->path.text() + " takes requests of " + endpoint.path.text() +
+                                    ", the SOAP endpoint of route '" + endpoint.route->name + "'");
+    }
   }
 }
 

@@ -28,8 +28,10 @@
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/retired_piece.h"
+#include "soap/soap_delivery.h"
 #include "soap/soap_flows.h"
 #include "soap/soap_listener.h"
+#include "soap/wsdl_catalog.h"
 
 namespace causeway::server {
 
@@ -105,7 +107,8 @@ struct Runtime::Delivery : RetiredPiece {
   std::shared_ptr<Broker> broker;
   std::shared_ptr<Upstream> upstream;  // to a service
   std::shared_ptr<Broker> onward;      // a bridge: to another topic or exchange
-  std::unique_ptr<bridge::ServiceCaller> transcoding;  // gRPC with encoding: json, around the upstream
+  std::unique_ptr<bridge::ServiceCaller> transcoding;  // gRPC with encoding: json, or SOAP, around the upstream
+  std::shared_ptr<const soap::WsdlCatalog> wsdl;       // what a SOAP caller's operation came from
   std::unique_ptr<bridge::DeliveryTarget> target;
   std::shared_ptr<bridge::DeliveryFlow> flow;
   std::unique_ptr<bridge::MessageSource> source;  // stops before the flow goes
@@ -252,6 +255,13 @@ void Runtime::build_deliveries(Runtime* previous) {
     auto& broker = brokers_.at(source->broker);
     std::shared_ptr<Upstream> upstream = to_service ? upstreams_.at(to_service->upstream) : nullptr;
     std::shared_ptr<Broker> onward = to_broker ? brokers_.at(to_broker->broker) : nullptr;
+    // A SOAP delivery's operation comes from its WSDL: an edited file makes a new caller.
+    auto same_operation = [&](const Delivery& old) {
+      if (!to_service || !to_service->soap) return true;
+      const auto* before = old.wsdl ? old.wsdl->wsdl_text(to_service->soap->service) : nullptr;
+      const auto* now = wsdl_->wsdl_text(to_service->soap->service);
+      return before && now && *before == *now;
+    };
     auto kept = reusable(previous ? &previous->deliveries_ : nullptr, route.name, [&](const Delivery& old) {
       return old.broker == broker && old.upstream == upstream && old.onward == onward && old.flow->route() == route;
     });
@@ -269,7 +279,12 @@ void Runtime::build_deliveries(Runtime* previous) {
     if (to_broker) {
       delivery->target = std::make_unique<bridge::PublishTarget>(onward->publisher, *to_broker);
     } else {
-      if (upstream->grpc) delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
+      if (to_service->soap) {
+        delivery->wsdl = wsdl_;
+        delivery->transcoding = soap::make_delivery_caller(route, soap_resources());
+      } else if (upstream->grpc) {
+        delivery->transcoding = grpc::make_delivery_caller(route, grpc_resources());
+      }
       auto& caller = delivery->transcoding ? *delivery->transcoding : upstream->service();
       delivery->target = std::make_unique<bridge::ServiceTarget>(caller, *to_service);
     }
@@ -310,7 +325,7 @@ void Runtime::build_listeners(Runtime* previous) {
   resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
-  const soap::SoapFlowResources soap{wsdl_, grpc_resources().http_upstream, &services_.registry};
+  const soap::SoapFlowResources soap = soap_resources();
   resources.soap_flow = [soap](const config::Route& route) { return soap::make_soap_flow(route, soap); };
   resources.soap_path = [soap](const config::Route& route) { return soap::listener_path(route, *soap.catalog); };
   resources.soap_endpoint = [soap](std::vector<bridge::SoapOperationRoute> operations, std::string scheme) {
@@ -492,6 +507,10 @@ grpc::GrpcFlowResources Runtime::grpc_resources() {
     return std::shared_ptr<http::UpstreamClient>(upstream, upstream->client.get());
   };
   return resources;
+}
+
+soap::SoapFlowResources Runtime::soap_resources() {
+  return soap::SoapFlowResources{wsdl_, grpc_resources().http_upstream, &services_.registry};
 }
 
 // Serving while /readyz says ready; a service the protos do not define is unknown.

@@ -20,6 +20,7 @@
 #include "grpc/health_check.h"
 #include "server/config_check.h"
 #include "server/retired_piece.h"
+#include "soap/soap_flows.h"
 
 namespace causeway::metrics {
 class Registry;
@@ -100,6 +101,7 @@ class Runtime {
   void note(const std::string& kind, const std::string& name, bool kept);
 
   grpc::GrpcFlowResources grpc_resources();
+  soap::SoapFlowResources soap_resources();
   grpc::HealthProbe health_probe() const;
 
   std::shared_ptr<const config::Config> config_;

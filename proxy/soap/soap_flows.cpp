@@ -7,6 +7,7 @@
 #include "http/upstream_client.h"
 #include "metrics/registry.h"
 #include "soap/message_codec.h"
+#include "soap/operation_call.h"
 #include "soap/soap_counters.h"
 #include "soap/wsdl_catalog.h"
 
@@ -42,22 +43,14 @@ class RestToSoap : public bridge::Flow {
     std::string envelope, error;
     if (!json_to_envelope(json, *operation_.input, operation_.version, envelope, error)) return respond(refused(error));
 
-    http::UpstreamRequest out;
-    out.method = "POST";
-    out.target = target_.path ? target_.path->render(captures) : address_path(operation_.address);
-    if (operation_.version == SoapVersion::soap11) {
-      out.headers.push_back({"content-type", std::string(content_type_of(operation_.version))});
-      out.headers.push_back({"soapaction", "\"" + operation_.action + "\""});
-    } else {
-      std::string type(content_type_of(operation_.version));
-      if (!operation_.action.empty()) type += "; action=\"" + operation_.action + "\"";
-      out.headers.push_back({"content-type", std::move(type)});
-    }
     auto trace = bridge::continue_trace(bridge::find_header(request.headers, "traceparent"),
                                         bridge::find_header(request.headers, "tracestate"));
-    out.headers.push_back({"traceparent", std::move(trace.traceparent)});
-    if (trace.tracestate) out.headers.push_back({"tracestate", std::move(*trace.tracestate)});
-    out.body = std::move(envelope);
+    bridge::Headers headers{{"traceparent", std::move(trace.traceparent)}};
+    if (trace.tracestate) headers.push_back({"tracestate", std::move(*trace.tracestate)});
+    auto out = operation_request(operation_, std::move(envelope),
+                                 target_.path ? target_.path->render(captures) : address_path(operation_.address),
+                                 std::move(headers));
+    out.timeout = target_.timeout;
     // The catalog rides along: the operation points into it, and a reload may drop this flow.
     upstream_->send(std::move(out), [respond, catalog = catalog_, operation = &operation_, counters = counters_,
                                      route = route_.name, upstream = target_.upstream](http::UpstreamResult result) {
@@ -77,26 +70,17 @@ class RestToSoap : public bridge::Flow {
       const auto failure = result.error == http::UpstreamResult::Error::timeout ? Failure::timeout : Failure::bad_gateway;
       return failure_response(failure, "upstream '" + upstream + "': " + result.detail, route);
     }
-    const auto& answer = *result.response;
-    auto envelope = read_envelope(answer.body);
-    if (envelope.ok() && envelope.fault) {
+    auto read = read_answer(*result.response, operation);
+    if (read.kind == OperationAnswer::Kind::output) return json_response(read.output);
+    if (read.kind == OperationAnswer::Kind::fault) {
       counters.faults->inc();
-      const auto failure = envelope.fault->side == FaultSide::client ? Failure::bad_request : Failure::bad_gateway;
-      return failure_response(failure, envelope.fault->reason, route);
+      const auto failure = read.fault->side == FaultSide::client ? Failure::bad_request : Failure::bad_gateway;
+      return failure_response(failure, read.fault->reason, route);
     }
-    if (!envelope.ok() || answer.status / 100 != 2) {
-      counters.response_errors->inc();
-      const std::string why = envelope.ok() ? "status " + std::to_string(answer.status) : envelope.error;
-      return failure_response(Failure::bad_gateway, "upstream '" + upstream + "' answered no SOAP response: " + why, route);
-    }
-    if (!operation.output) return json_response(boost::json::object());
-    boost::json::value json;
-    std::string error;
-    if (!body_to_json(envelope, *operation.output, json, error)) {
-      counters.response_errors->inc();
-      return failure_response(Failure::bad_gateway, "upstream '" + upstream + "' answered what does not fit: " + error, route);
-    }
-    return json_response(json);
+    counters.response_errors->inc();
+    const char* what = read.kind == OperationAnswer::Kind::unfit ? "' answered what does not fit: "
+                                                                 : "' answered no SOAP response: ";
+    return failure_response(Failure::bad_gateway, "upstream '" + upstream + what + read.error, route);
   }
 
   const config::Route& route_;
@@ -127,6 +111,7 @@ class JsonCall : public bridge::Flow {
     out.headers.push_back({"traceparent", std::move(trace.traceparent)});
     if (trace.tracestate) out.headers.push_back({"tracestate", std::move(*trace.tracestate)});
     out.body = std::move(request.body);
+    out.timeout = target_.timeout;
     upstream_->send(std::move(out), [respond, route = route_.name, upstream = target_.upstream](http::UpstreamResult result) {
       if (result.response) return respond(std::move(*result.response));
       using Error = http::UpstreamResult::Error;

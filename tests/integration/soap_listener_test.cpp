@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "harness.h"
 #include "harness_delivery.h"
 #include "harness_replies.h"
 #include "harness_service.h"
+#include "harness_soap.h"
 #include "harness_tls.h"
 
 namespace causeway::testing {
@@ -18,7 +20,8 @@ const std::string kQuotesWsdl = std::string(SOURCE_DIR) + "/config/examples/quot
 const std::string kOrdersWsdl = std::string(SOURCE_DIR) + "/tests/integration/soap/orders.wsdl";
 
 // QuoteService.GetQuote on "public" (its soap:address path, /quotes) -> POST /v1/quotes of `url`.
-std::string soap_to_rest_config(const std::string& url, const std::string& listener_limits = "{}") {
+std::string soap_to_rest_config(const std::string& url, const std::string& listener_limits = "{}",
+                                const std::string& target_extra = "") {
   return "admin: { listen: 127.0.0.1:0 }\n"
          "soap: { files: [" + kQuotesWsdl + "] }\n"
          "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0, limits: " + listener_limits + " }\n"
@@ -26,19 +29,7 @@ std::string soap_to_rest_config(const std::string& url, const std::string& liste
          "routes:\n"
          "  - name: legacy-quote\n"
          "    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }\n"
-         "    to: { upstream: quotes, method: POST, path: /v1/quotes }\n";
-}
-
-// zeep's call of an operation through the WSDL Causeway serves: {"result": ...} or {"fault", "code"}.
-boost::json::value zeep_call(const Address& listener, const std::string& wsdl_path, const std::string& service,
-                             const std::string& port, const std::string& operation, const std::string& arguments) {
-  auto result = run_command({"/usr/bin/python3", std::string(SOURCE_DIR) + "/tests/integration/soap/zeep_call.py",
-                             "http://" + listener.text() + wsdl_path + "?wsdl", service, port, operation, arguments},
-                            30s);
-  if (result.exit_code != 0) throw std::runtime_error("zeep failed:\n" + result.output);
-  // The last line is the script's; zeep may warn before it.
-  const auto last = result.output.rfind("\n{");
-  return boost::json::parse(result.output.substr(last == std::string::npos ? 0 : last + 1));
+         "    to: { upstream: quotes, method: POST, path: /v1/quotes" + target_extra + " }\n";
 }
 
 const std::string kQuoteAnswer =
@@ -165,6 +156,36 @@ TEST(SoapListener, UpstreamErrorIsAServerFaultAndAWrongTypeAClientFault) {
   EXPECT_EQ(metric_now(causeway.admin(), "causeway_soap_errors_total", {{"route", "legacy-quote"}, {"direction", "request"}}), 1);
 }
 
+// The route's timeout, shorter than the upstream's, bounds the REST call: the SOAP
+// caller gets the 504 the REST path answers, as a Server/Receiver fault.
+TEST(SoapListener, RouteTimeoutIsAServerFaultWithTheTimeoutStatus) {
+  ScriptedService service([](const ServiceRequest&) {
+    auto answer = json_answer(200, kQuoteAnswer);
+    answer.delay = 5s;
+    return answer;
+  });
+  CausewayProcess causeway(soap_to_rest_config(service.url(), "{}", ", timeout: 300ms"));
+
+  const auto started = Clock::now();
+  auto soap11 = http(causeway.listener(), "POST", "/quotes", kSoap11,
+                     envelope11(R"(<q:GetQuote xmlns:q="urn:example:quotes"><q:symbol>ACME</q:symbol></q:GetQuote>)"));
+  EXPECT_LT(Clock::now() - started, 3s) << "the upstream's own timeout is 10s";
+  EXPECT_EQ(soap11.status, 500) << soap11.body;
+  EXPECT_EQ(soap11.header("content-type"), "text/xml; charset=utf-8");
+  EXPECT_NE(soap11.body.find("<faultcode>soap:Server</faultcode>"), std::string::npos) << soap11.body;
+  EXPECT_NE(soap11.body.find("within 300ms"), std::string::npos) << soap11.body;
+
+  const std::string envelope =
+      R"(<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><q:GetQuote xmlns:q="urn:example:quotes"><q:symbol>ACME</q:symbol></q:GetQuote></e:Body></e:Envelope>)";
+  auto soap12 = http(causeway.listener(), "POST", "/quotes",
+                     {{"Content-Type", "application/soap+xml; charset=utf-8; action=\"urn:example:quotes/GetQuote\""}},
+                     envelope);
+  EXPECT_EQ(soap12.status, 504) << soap12.body;
+  EXPECT_NE(soap12.body.find("<soap:Value>soap:Receiver</soap:Value>"), std::string::npos) << soap12.body;
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "legacy-quote"}, {"code", "504"}}), 2);
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_soap_faults_total", {{"route", "legacy-quote"}, {"direction", "listener"}}), 2);
+}
+
 TEST(SoapListener, HostileEnvelopesAreFaultsAndNothingIsForwarded) {
   ScriptedService service([](const ServiceRequest&) { return json_answer(200, kQuoteAnswer); });
   CausewayProcess causeway(soap_to_rest_config(service.url(), "{ max_body: 4KiB }"));
@@ -220,7 +241,8 @@ TEST(SoapListener, Soap12RefusalsKeepTheirStatusAsSenderFaults) {
   EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "legacy-quote"}, {"code", "429"}}), 1);
 }
 
-// OrderService's two operations on one path: PlaceOrder -> an event, EchoOrder -> request-reply.
+// OrderService's operations on one path: PlaceOrder -> an event, EchoOrder -> request-reply,
+// NoteOrder (one-way) -> an event.
 std::string orders_config(const std::string& bootstrap = "embedded") {
   return "admin: { listen: 127.0.0.1:0 }\n"
          "soap: { files: [" + kOrdersWsdl + "] }\n"
@@ -232,7 +254,10 @@ std::string orders_config(const std::string& bootstrap = "embedded") {
          "    to: { broker: events, topic: orders.placed }\n"
          "  - name: echo-order\n"
          "    from: { listener: public, soap: { service: OrderService, operation: EchoOrder } }\n"
-         "    to: { broker: events, topic: orders.echo, reply: orders.echoed, timeout: 10s }\n";
+         "    to: { broker: events, topic: orders.echo, reply: orders.echoed, timeout: 10s }\n"
+         "  - name: note-order\n"
+         "    from: { listener: public, soap: { service: OrderService, operation: NoteOrder } }\n"
+         "    to: { broker: events, topic: orders.notes }\n";
 }
 
 TEST(SoapListener, PlaceOrderPublishesAnEventAndAnswersWithItsOffset) {
@@ -273,6 +298,61 @@ TEST(SoapListener, EchoOrderGetsTheReplyAsItsOutputOnTheSamePath) {
   EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "echo-order"}, {"code", "200"}}), 2);
 }
 
+// A one-way operation has no output to fill: once the broker has the message, the caller gets 202 and no body.
+TEST(SoapListener, OneWayOperationToATopicIsAnswered202WithNoBody) {
+  CausewayProcess causeway(orders_config());
+
+  auto answer = zeep_call(causeway.listener(), "/orders", "OrderService", "OrderPort", "NoteOrder",
+                          R"({"item":"lamp","note":["fragile","gift"]})");
+  ASSERT_TRUE(answer.as_object().contains("result")) << answer;
+  EXPECT_TRUE(answer.at("result").is_null()) << answer;
+  auto raw = http(causeway.listener(), "POST", "/orders",
+                  {{"Content-Type", "text/xml"}, {"SOAPAction", "\"urn:example:orders/NoteOrder\""}},
+                  envelope11(R"(<o:NoteOrder xmlns:o="urn:example:orders"><o:item>desk</o:item><o:note>late</o:note></o:NoteOrder>)"));
+  EXPECT_EQ(raw.status, 202) << raw.body;
+  EXPECT_EQ(raw.body, "");
+
+  auto messages = TopicReader(causeway.broker(), "orders.notes").read(2);
+  std::set<std::string> values;
+  for (const auto& message : messages) values.insert(boost::json::serialize(boost::json::parse(message.value)));
+  EXPECT_EQ(values, (std::set<std::string>{R"({"item":"lamp","note":["fragile","gift"]})", R"({"item":"desk","note":["late"]})"}));
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "note-order"}, {"code", "202"}}), 2);
+}
+
+// To a REST service, a one-way operation is answered 202 whatever 2xx the service gave; its errors are still faults.
+TEST(SoapListener, OneWayOperationToARestServiceIsAnswered202OrAFault) {
+  ScriptedService service([](const ServiceRequest& request) {
+    if (request.body.find("broken") != std::string::npos) return json_answer(503, R"({"message":"notes are read-only"})");
+    return json_answer(200, R"({"stored":true})");
+  });
+  CausewayProcess causeway("admin: { listen: 127.0.0.1:0 }\n"
+                           "soap: { files: [" + kOrdersWsdl + "] }\n"
+                           "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+                           "upstreams:\n  notes: { url: \"" + service.url() + "\", timeout: 10s }\n"
+                           "routes:\n"
+                           "  - name: note-order\n"
+                           "    from: { listener: public, soap: { service: OrderService, operation: NoteOrder } }\n"
+                           "    to: { upstream: notes, path: /v1/notes }\n");
+
+  auto answer = zeep_call(causeway.listener(), "/orders", "OrderService", "OrderPort", "NoteOrder",
+                          R"({"item":"lamp","note":["fragile"]})");
+  ASSERT_TRUE(answer.as_object().contains("result")) << answer;
+  EXPECT_TRUE(answer.at("result").is_null()) << answer;
+  ASSERT_EQ(service.request_count(), 1u);
+  EXPECT_EQ(service.requests().at(0).target, "/v1/notes");
+  EXPECT_EQ(boost::json::parse(service.requests().at(0).body), boost::json::parse(R"({"item":"lamp","note":["fragile"]})"));
+
+  auto fault = http(causeway.listener(), "POST", "/orders",
+                    {{"Content-Type", "text/xml"}, {"SOAPAction", "\"urn:example:orders/NoteOrder\""}},
+                    envelope11(R"(<o:NoteOrder xmlns:o="urn:example:orders"><o:item>broken</o:item><o:note>x</o:note></o:NoteOrder>)"));
+  EXPECT_EQ(fault.status, 500) << fault.body;
+  EXPECT_NE(fault.body.find("<faultcode>soap:Server</faultcode>"), std::string::npos) << fault.body;
+  EXPECT_NE(fault.body.find("notes are read-only"), std::string::npos) << fault.body;
+  // Counted with the status the flow answered, as every SOAP listener route is.
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "note-order"}, {"code", "200"}}), 1);
+  EXPECT_EQ(metric_now(causeway.admin(), "causeway_requests_total", {{"route", "note-order"}, {"code", "503"}}), 1);
+}
+
 TEST(SoapListener, ValidateRefusesARestRouteOnASoapPathAndAnOperationServedTwice) {
   TempDir dir;
   const std::string head = soap_to_rest_config("http://127.0.0.1:1");
@@ -283,6 +363,28 @@ TEST(SoapListener, ValidateRefusesARestRouteOnASoapPathAndAnOperationServedTwice
   EXPECT_NE(clash.output.find(rest + ":11:5: routes[1].from.path: path /quotes is the SOAP endpoint of route 'legacy-quote'"),
             std::string::npos)
       << clash.output;
+  // Only overlapping: a REST template that would take some of the endpoint's requests is refused, one that never does is not.
+  const std::string tenants = "admin: { listen: 127.0.0.1:0 }\n"
+                              "soap: { files: [" + kQuotesWsdl + "] }\n"
+                              "listeners:\n  public: { protocol: http, listen: 127.0.0.1:0 }\n"
+                              "upstreams:\n  quotes: { url: \"http://127.0.0.1:1\" }\n"
+                              "routes:\n"
+                              "  - name: tenant-quote\n"
+                              "    from: { listener: public, path: \"/soap/{tenant}\", soap: { service: QuoteService, operation: GetQuote } }\n"
+                              "    to: { upstream: quotes }\n";
+  const auto steals = dir.write("steals.yaml", tenants + "  - name: acme\n    from: { listener: public, method: POST, path: /soap/acme }\n"
+                                                        "    to: { upstream: quotes }\n").string();
+  auto overlap = run_command({CAUSEWAY_BIN, "validate", steals});
+  EXPECT_EQ(overlap.exit_code, 1) << overlap.output;
+  EXPECT_NE(overlap.output.find(steals + ":11:5: routes[1].from.path: path /soap/acme takes requests of /soap/{tenant}, "
+                                         "the SOAP endpoint of route 'tenant-quote'"),
+            std::string::npos)
+      << overlap.output;
+  const auto below = dir.write("below.yaml", tenants + "  - name: the-rest\n    from: { listener: public, path: \"/{any=**}\" }\n"
+                                                      "    to: { upstream: quotes }\n").string();
+  auto catch_all = run_command({CAUSEWAY_BIN, "validate", below});
+  EXPECT_EQ(catch_all.exit_code, 0) << "a catch-all never takes the endpoint's requests:\n" << catch_all.output;
+
   const auto twice = dir.write("twice.yaml", head + "  - name: again\n    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }\n"
                                                     "    to: { upstream: quotes }\n").string();
   auto served = run_command({CAUSEWAY_BIN, "validate", twice});

@@ -8,29 +8,10 @@
 #include "harness.h"
 #include "harness_delivery.h"
 #include "harness_service.h"
+#include "harness_soap.h"
 
 namespace causeway::testing {
 namespace {
-
-// The spyne QuoteService of tests/integration/soap/spyne_quotes.py, on a free port.
-class SpyneQuotes {
- public:
-  explicit SpyneQuotes(bool soap12 = false)
-      : process_({"/usr/bin/python3", std::string(SOURCE_DIR) + "/tests/integration/soap/spyne_quotes.py",
-                  soap12 ? "--soap12" : "0"}) {
-    auto port = process_.wait_for_line(std::regex("^port (\\d+)"), 30s);
-    if (!port) throw std::runtime_error("spyne did not start: " + process_.output());
-    address_ = Address::parse("127.0.0.1:" + (*port)[1]);
-  }
-  Address address() const { return address_; }
-  std::string url() const { return "http://" + address_.text(); }
-  // The WSDL spyne generates, as a client would fetch it.
-  std::string wsdl() const { return http(address_, "GET", "/?wsdl").body; }
-
- private:
-  Subprocess process_;
-  Address address_;
-};
 
 // REST POST /v1/quotes on "public" -> QuoteService.GetQuote of the spyne service.
 std::string rest_to_soap_config(const std::string& wsdl_file, const std::string& url, const std::string& operation = "GetQuote") {

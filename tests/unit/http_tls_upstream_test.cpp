@@ -149,7 +149,7 @@ class TlsUpstreamTest : public ::testing::Test {
   UpstreamResult get(const config::Upstream& upstream) {
     if (!client) client = std::make_unique<UpstreamClient>(upstream, threads, registry, client_tls(*upstream.tls).context);
     std::promise<UpstreamResult> promise;
-    client->send(UpstreamRequest{"GET", "/", {}, ""}, [&](UpstreamResult result) { promise.set_value(std::move(result)); });
+    client->send(UpstreamRequest{"GET", "/", {}, "", std::nullopt}, [&](UpstreamResult result) { promise.set_value(std::move(result)); });
     auto future = promise.get_future();
     if (future.wait_for(5s) != std::future_status::ready) throw std::runtime_error("no result");
     return future.get();

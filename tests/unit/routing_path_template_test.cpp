@@ -215,5 +215,34 @@ INSTANTIATE_TEST_SUITE_P(Table, PathTemplateSpecificity,
                                            SpecificityCase{"/a/{p=**}", "/b/{q=**}", 0},
                                            SpecificityCase{"/", "/", 0}));
 
+// --- overlap ------------------------------------------------------------------------
+
+struct OverlapCase {
+  std::string first;
+  std::string second;
+  bool overlap;
+};
+
+std::ostream& operator<<(std::ostream& out, const OverlapCase& c) {
+  return out << printable(c.first) << " vs " << printable(c.second);
+}
+
+class PathTemplateOverlap : public ::testing::TestWithParam<OverlapCase> {};
+
+TEST_P(PathTemplateOverlap, SomePathMatchesBoth) {
+  const PathTemplate first = PathTemplate::parse(GetParam().first);
+  const PathTemplate second = PathTemplate::parse(GetParam().second);
+  EXPECT_EQ(first.overlaps(second), GetParam().overlap);
+  EXPECT_EQ(second.overlaps(first), GetParam().overlap);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, PathTemplateOverlap,
+                         ::testing::Values(OverlapCase{"/quotes", "/quotes", true}, OverlapCase{"/{x}", "/quotes", true},
+                                           OverlapCase{"/{x=**}", "/quotes", true}, OverlapCase{"/{x=**}", "/", true},
+                                           OverlapCase{"/a/{x=**}", "/a", true}, OverlapCase{"/soap/{t}", "/{s}/acme", true},
+                                           OverlapCase{"/a/{x}", "/b/{x}", false}, OverlapCase{"/{x}", "/a/b", false},
+                                           OverlapCase{"/quotes", "/quotes/{id}", false},
+                                           OverlapCase{"/a/{x=**}", "/b", false}));
+
 }  // namespace
 }  // namespace causeway::routing
