@@ -452,6 +452,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       body->end(bridge::BodyStream::kClientClosed);
       co_return;
     }
+    // The kernel's send buffer would otherwise grow to megabytes for a client that does
+    // not read: bounded like the stream's own, it keeps a stalled client's cost near
+    // client_buffer and lets the stream notice it soon.
+    beast::error_code ignored;
+    stream.tcp().socket().set_option(
+        asio::socket_base::send_buffer_size(static_cast<int>(std::min<std::size_t>(body->max_buffered(), 4 << 20))), ignored);
     auto executor = co_await asio::this_coro::executor;
     auto watch = std::make_shared<StreamWatch>(executor);
     connection.streaming = watch;
@@ -510,7 +516,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     connection.streaming.reset();
     // The watching read must be over before the connection goes.
     if (watch->reading) {
-      beast::error_code ignored;
       stream.tcp().socket().cancel(ignored);
       while (watch->reading) {
         watch->wake.expires_after(std::chrono::seconds(1));
