@@ -28,11 +28,15 @@ std::string one_line(std::string_view text) {
 // the listener owns the stream, and the client's leaving ends the subscription.
 class StreamClient : public StreamReceiver {
  public:
-  StreamClient(std::weak_ptr<BodyStream> body, metrics::Counter& events) : body_(std::move(body)), events_(events) {}
+  using Render = std::function<std::optional<std::string>(const InboundMessage&)>;
+  StreamClient(std::weak_ptr<BodyStream> body, const Render& render, metrics::Counter& events)
+      : body_(std::move(body)), render_(render), events_(events) {}
 
   void event(const InboundMessage& message) override {
     auto body = body_.lock();
-    if (body && body->push(sse_event(message.position, event_type(message), message.value))) events_.inc();
+    if (!body) return;
+    auto bytes = render_(message);
+    if (bytes && body->push(std::move(*bytes))) events_.inc();
   }
   void ended(const std::string&) override {
     if (auto body = body_.lock()) body->end(BodyStream::kBroker);
@@ -44,6 +48,7 @@ class StreamClient : public StreamReceiver {
 
  private:
   std::weak_ptr<BodyStream> body_;
+  Render render_;
   metrics::Counter& events_;
 };
 
@@ -79,24 +84,43 @@ std::string event_type(const InboundMessage& message) {
   return message.topic;
 }
 
-StreamFlow::StreamFlow(const config::Route& route, std::shared_ptr<BrokerClient> broker, FlowMetrics& metrics)
-    : route_(route), target_(std::get<config::TopicTarget>(route.to)), broker_(std::move(broker)), metrics_(metrics) {}
+StreamFraming sse_framing() {
+  return StreamFraming{
+      [](const InboundMessage& message) { return sse_event(message.position, event_type(message), message.value); },
+      std::string(kOpening),
+      std::string(kHeartbeat),
+      {{"content-type", "text/event-stream"},
+       {"cache-control", "no-cache"},
+       {"x-accel-buffering", "no"}},  // a proxy in front must not hold events back
+      true};
+}
+
+StreamFlow::StreamFlow(const config::Route& route, std::shared_ptr<BrokerClient> broker, FlowMetrics& metrics,
+                       StreamFraming framing)
+    : route_(route),
+      target_(std::get<config::TopicTarget>(route.to)),
+      broker_(std::move(broker)),
+      metrics_(metrics),
+      framing_(std::move(framing)) {}
 
 void StreamFlow::handle(Request request, routing::Captures captures, Responder respond) {
   const auto& options = *target_.stream;
-  auto body = std::make_shared<BodyStream>(options.client_buffer, options.heartbeat, std::string(kHeartbeat));
+  auto body = std::make_shared<BodyStream>(options.client_buffer, options.heartbeat, framing_.idle_bytes);
   StreamRequest wanted{route_.name, target_.topic.render(captures), std::nullopt, std::nullopt};
-  if (target_.key) wanted.key = target_.key->render(captures);
+  // A key that renders empty (a gRPC request that leaves its field unset) picks no key: every message.
+  if (target_.key) {
+    if (auto key = target_.key->render(captures); !key.empty()) wanted.key = std::move(key);
+  }
   if (!plain_name(wanted.destination)) {
     respond(failure_response(Failure::bad_request, "'" + wanted.destination + "' is not a topic or exchange name", route_.name));
     return;
   }
-  if (const auto* last = find_header(request.headers, "last-event-id"); last && !last->empty()) {
+  if (const auto* last = find_header(request.headers, "last-event-id"); framing_.resumes && last && !last->empty()) {
     wanted.resume_after = *last;
   }
   std::shared_ptr<StreamSubscription> subscription;
   try {
-    subscription = broker_->subscribe(wanted, std::make_shared<StreamClient>(body, metrics_.stream_events.with({route_.name})));
+    subscription = broker_->subscribe(wanted, std::make_shared<StreamClient>(body, framing_.render, metrics_.stream_events.with({route_.name})));
   } catch (const BadStreamPosition& error) {
     respond(failure_response(Failure::bad_request, std::string("Last-Event-ID: ") + error.what(), route_.name));
     return;
@@ -112,13 +136,8 @@ void StreamFlow::handle(Request request, routing::Captures captures, Responder r
     clients.add(-1);
     disconnects.with({route, reason}).inc();
   });
-  body->push(std::string(kOpening));
-  Response response{200,
-                    {{"content-type", "text/event-stream"},
-                     {"cache-control", "no-cache"},
-                     {"x-accel-buffering", "no"}},  // a proxy in front must not hold events back
-                    {},
-                    std::move(body)};
+  if (!framing_.opening.empty()) body->push(framing_.opening);
+  Response response{200, framing_.headers, {}, std::move(body)};
   respond(std::move(response));
 }
 

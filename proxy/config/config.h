@@ -231,10 +231,17 @@ struct TopicTarget {
   std::optional<std::string> reply;  // request-reply: Kafka's reply topic; RabbitMQ: "direct" or a reply queue
   Duration timeout = 15s;            // request-reply: how long to wait for the reply
   // stream: sse: a GET answered with the messages from now on as server-sent events;
+  // stream: grpc: a server-streaming rpc answered with them as response messages.
   // `key` then picks the messages of one key.
   struct Stream {
-    Duration heartbeat = 15s;                // a comment line after this long without an event
+    enum class Framing { sse, grpc };
+    Framing framing = Framing::sse;
+    Duration heartbeat = 15s;                // sse: a comment line after this long without an event
     std::size_t client_buffer = 256 * 1024;  // bytes held for a client that reads slower than events come
+    // grpc: the key's variables are fields of the request message, checked once the
+    // protos are loaded; this is where the key is, for those errors.
+    Mark key_mark;
+    std::string key_where;
     bool operator==(const Stream&) const = default;
   };
   std::optional<Stream> stream;
@@ -312,7 +319,8 @@ struct RouteLimits {
 // transcode: between an HTTP/JSON side and a gRPC/protobuf side (REST -> gRPC
 // upstream, gRPC listener -> HTTP upstream); gRPC -> gRPC is a forward.
 // bridge: from one broker to another (or the same), with delivery's guarantees.
-// stream: a GET answered with a topic's or exchange's messages as server-sent events.
+// stream: a GET answered with a topic's or exchange's messages as server-sent events,
+// or a server-streaming gRPC call answered with them as response messages.
 enum class Mode { event, request_reply, direct_response, delivery, forward, transcode, bridge, stream };
 
 // How a message on a topic carries a gRPC message: its protobuf bytes, or the proto3

@@ -225,6 +225,16 @@ routing::ValueTemplate parse_template(const ConfigNode& node, const std::variant
   return value;
 }
 
+// A gRPC stream route's key: its variables name fields of the request message, which
+// only the protos know (server/config_check.cpp).
+routing::ValueTemplate parse_field_template(const ConfigNode& node) {
+  try {
+    return routing::ValueTemplate::parse(node.string());
+  } catch (const routing::TemplateError& error) {
+    node.fail(error.what());
+  }
+}
+
 // Where messages go: the literal parts alone must make a legal name, each variable
 // standing in as one letter.
 routing::ValueTemplate parse_destination(const ConfigNode& node, const std::variant<HttpSource, TopicSource>& from,
@@ -248,7 +258,11 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
                      {{"topic", words.destination}, {"exchange", words.destination}, {"key", words.key},
                       {"routing_key", words.key}});
   target.topic = parse_destination(map.required(words.destination), path, config, words);
-  if (auto key = map.optional(words.key)) target.key = parse_template(*key, path, config);
+  const auto* http = std::get_if<HttpSource>(&path);
+  const bool grpc_stream = http && http->rpc && map.has("stream") && map.required("stream").string() == "grpc";
+  if (auto key = map.optional(words.key)) {
+    target.key = grpc_stream ? parse_field_template(*key) : parse_template(*key, path, config);
+  }
   if (auto reply = map.optional("reply")) {
     // A reply topic or queue is fixed: this instance reads it from startup on, whatever the requests.
     target.reply = reply->string();
@@ -260,15 +274,26 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
     if (target.timeout <= Duration::zero()) timeout->fail("expected a duration greater than 0");
   }
   if (auto stream = map.optional("stream")) {
-    stream->one_of<bool>({{"sse", true}});
+    using Framing = TopicTarget::Stream::Framing;
+    const Framing framing = stream->one_of<Framing>({{"sse", Framing::sse}, {"grpc", Framing::grpc}});
     if (target.reply) map.fail_at_key("reply", "'reply' does not go with 'stream': a stream only reads");
-    const auto* http = std::get_if<HttpSource>(&path);
-    if (!http || http->rpc || http->soap) map.fail_at_key("stream", "'stream: sse' is for routes of an HTTP listener");
-    if (http->method != "GET") map.fail_at_key("stream", "a stream route answers GET; the route's method is " + http->method.value_or("any"));
+    if (framing == Framing::grpc) {
+      if (!http || !http->rpc) map.fail_at_key("stream", "'stream: grpc' is for routes of a gRPC listener");
+      if (http->rpc->any_method()) map.fail_at_key("stream", "'stream: grpc' serves one server-streaming method, not pkg.Service/*");
+    } else {
+      if (!http || http->rpc || http->soap) map.fail_at_key("stream", "'stream: sse' is for routes of an HTTP listener");
+      if (http->method != "GET") map.fail_at_key("stream", "a stream route answers GET; the route's method is " + http->method.value_or("any"));
+    }
     target.stream.emplace();
+    target.stream->framing = framing;
+    if (auto key = map.optional(words.key)) {
+      target.stream->key_mark = key->mark();
+      target.stream->key_where = key->path();
+    }
   }
   if (auto heartbeat = map.optional("heartbeat")) {
     if (!target.stream) map.fail_at_key("heartbeat", "'heartbeat' needs 'stream: sse'");
+    if (grpc_stream) map.fail_at_key("heartbeat", "'heartbeat' is for 'stream: sse'; HTTP/2 pings keep a gRPC stream open");
     target.stream->heartbeat = heartbeat->duration();
     if (target.stream->heartbeat <= Duration::zero()) heartbeat->fail("expected a duration greater than 0");
   }

@@ -11,9 +11,11 @@
 #include "grpc/grpc_answer.h"
 #include "grpc/grpc_timeout.h"
 #include "grpc/grpc_upstream.h"
+#include "grpc/grpc_stream_flow.h"
 #include "grpc/json_transcoding.h"
 #include "grpc/proto_catalog.h"
 #include "grpc/rest_transcoding.h"
+#include "grpc/transcode_errors.h"
 #include "http/upstream_client.h"
 #include "metrics/registry.h"
 
@@ -33,27 +35,6 @@ void set_header(Headers& headers, std::string_view name, std::string value) {
   std::erase_if(headers, [&](const bridge::Header& header) { return header.name == name; });
   headers.push_back({std::string(name), std::move(value)});
 }
-
-// Messages that did not transcode, by the side at fault.
-struct TranscodeErrors {
-  metrics::Counter* request = nullptr;   // the caller's message
-  metrics::Counter* response = nullptr;  // the answer (a reply, an upstream's response)
-
-  TranscodeErrors(metrics::Registry& registry, const std::string& route) {
-    auto& family = registry.counter("causeway_transcode_errors_total",
-                                    "Messages that did not fit their protobuf type or its JSON mapping, by route and "
-                                    "side (request: the caller's, response: the answer)",
-                                    {"route", "direction"});
-    request = &family.with({route, "request"});
-    response = &family.with({route, "response"});
-  }
-
-  // The caller's message did not fit: counted, and answered 400 saying why.
-  Response refused(const std::string& why, std::string_view route = {}) const {
-    request->inc();
-    return failure_response(Failure::bad_request, why, route);
-  }
-};
 
 // The metadata passed on to the next hop: the caller's, with the trace continued.
 Headers onward_headers(const Headers& in) {
@@ -343,6 +324,27 @@ class JsonDeliveryCaller : public bridge::ServiceCaller {
   TranscodeErrors errors_;
 };
 
+// A route that is not a stream serves the unary methods it matches (rpc: pkg.Service/*
+// matches the streaming ones too): a streaming call gets UNIMPLEMENTED before anything
+// is sent anywhere.
+class UnaryCallsOnly : public bridge::Flow {
+ public:
+  UnaryCallsOnly(std::unique_ptr<bridge::Flow> inner, std::shared_ptr<const ProtoCatalog> catalog)
+      : inner_(std::move(inner)), catalog_(std::move(catalog)) {}
+
+  void handle(bridge::Request request, routing::Captures captures, bridge::Responder respond) override {
+    if (const RpcMethod* method = catalog_->find_method(request.path); method && !method->unary()) {
+      return respond(response_from_answer(
+          grpc_error(Code::unimplemented, request.path + " is a streaming method; only a route with 'stream: grpc' serves it")));
+    }
+    inner_->handle(std::move(request), std::move(captures), std::move(respond));
+  }
+
+ private:
+  std::unique_ptr<bridge::Flow> inner_;
+  std::shared_ptr<const ProtoCatalog> catalog_;
+};
+
 // A gRPC listener's route, its answers counted by the gRPC code its callers get.
 class CountedByCode : public bridge::Flow {
  public:
@@ -379,13 +381,16 @@ std::unique_ptr<bridge::Flow> make_grpc_flow(const config::Route& route, const G
   const bool from_grpc = from && from->rpc;
   if (from_grpc) {
     std::unique_ptr<bridge::Flow> flow;
-    if (std::holds_alternative<config::TopicTarget>(route.to)) {
+    if (route.mode == config::Mode::stream) {
+      flow = make_grpc_stream_flow(route, resources);
+    } else if (std::holds_alternative<config::TopicTarget>(route.to)) {
       flow = std::make_unique<TopicFromGrpc>(route, resources, std::move(plain));
     } else if (route.mode == config::Mode::transcode) {
       flow = std::make_unique<GrpcToHttp>(route, resources);
     } else {
       flow = std::make_unique<GrpcForward>(route, resources);
     }
+    if (route.mode != config::Mode::stream) flow = std::make_unique<UnaryCallsOnly>(std::move(flow), resources.catalog);
     return std::make_unique<CountedByCode>(std::move(flow), *resources.registry, route.name);
   }
   const auto& target = std::get<config::UpstreamTarget>(route.to);

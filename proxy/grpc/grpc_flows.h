@@ -1,6 +1,7 @@
 #pragma once
 // The flows of routes with a gRPC side, built on the protocol-neutral ones:
-//   gRPC listener -> topic        the event or request-reply flow, with the request
+//   gRPC listener -> topic        a stream (server-streaming rpc, grpc_stream_flow.h), or
+//                                 the event or request-reply flow, with the request
 //                                 message checked (or turned into JSON, encoding: json)
 //                                 and the answer made a response message;
 //   gRPC listener -> HTTP upstream protobuf -> JSON request, JSON -> protobuf response;
@@ -22,6 +23,10 @@
 namespace causeway::metrics {
 class Registry;
 }
+namespace causeway::bridge {
+class BrokerClient;
+struct FlowMetrics;
+}
 namespace causeway::http {
 class UpstreamClient;
 }
@@ -37,6 +42,9 @@ struct GrpcFlowResources {
   std::function<std::shared_ptr<GrpcUpstream>(const std::string& upstream)> grpc_upstream;
   std::function<std::shared_ptr<http::UpstreamClient>(const std::string& upstream)> http_upstream;
   metrics::Registry* registry = nullptr;  // causeway_transcode_errors_total
+  // For stream routes (stream: grpc): their broker's client, and the stream metrics.
+  std::function<std::shared_ptr<bridge::BrokerClient>(const std::string& broker)> broker;
+  bridge::FlowMetrics* flow_metrics = nullptr;
 };
 
 // The flow of a route from a listener with a gRPC side. `plain` is the flow the route

@@ -8,6 +8,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
+#include "bridge/body_stream.h"
 #include "grpc/server_call.h"
 #include "metrics/registry.h"
 
@@ -128,6 +129,9 @@ void GrpcServer::shutdown(std::chrono::milliseconds grace) {
   if (impl_->stopped) return;
   impl_->stopped = true;
   if (!impl_->server) return;
+  // Streams would otherwise last the whole grace and then be cancelled: they end now,
+  // UNAVAILABLE, so their clients call another instance at once.
+  impl_->core->end_streams(bridge::BodyStream::kDraining);
   // The queue threads keep running meanwhile: calls in flight still need them to finish.
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
   {

@@ -3,8 +3,10 @@
 // threads of its own. A unary call becomes a bridge::Request (POST /pkg.Service/Method,
 // the request message's bytes as the body, content-type application/protobuf, client
 // metadata as headers, the time left as "grpc-timeout") for the RequestHandler, and its
-// Response becomes the call's status (grpc_answer.h). Streaming methods (known from the
-// catalog) get UNIMPLEMENTED. grpc.health.v1.Health/Check and server reflection are
+// Response becomes the call's status (grpc_answer.h). A server-streaming method (known
+// from the catalog) is handed over the same way; a Response with a stream becomes its
+// messages, anything else OK is UNIMPLEMENTED. Client-streaming methods get UNIMPLEMENTED.
+// Shutting down ends the streams UNAVAILABLE. grpc.health.v1.Health/Check and server reflection are
 // answered here. Calls are counted in causeway_grpc_calls_total{listener,code}.
 
 #include <chrono>

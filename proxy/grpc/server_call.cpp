@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+
+#include "bridge/body_stream.h"
 
 #include "grpc/byte_buffers.h"
 #include "grpc/grpc_answer.h"
@@ -58,11 +61,49 @@ class ServerCall {
 
   // The handler's answer, from any thread.
   static void answer(const std::shared_ptr<CallLink>& link, bridge::Response response) {
+    std::shared_ptr<bridge::BodyStream> body = std::move(response.stream);
     GrpcAnswer answer = answer_from_response(std::move(response));
     std::unique_lock lock(link->mutex);
-    if (!link->call) return;  // the call is over: cancelled, past its deadline, or the listener stopped
-    link->call->finish_with(std::move(answer));
-    link->call->settle(std::move(lock));
+    ServerCall* call = link->call;
+    if (!call) {
+      // The call is over: cancelled, past its deadline, or the listener stopped.
+      lock.unlock();
+      if (body) body->end(bridge::BodyStream::kClientClosed);
+      return;
+    }
+    if (body && call->server_streaming_ && answer.code == Code::ok) {
+      call->stream_from(std::move(body), lock);
+    } else if (body) {
+      ++call->pending_;  // keeps the call while the lock is let go
+      lock.unlock();
+      body->end(bridge::BodyStream::kClientClosed);
+      lock.lock();
+      --call->pending_;
+      call->finish_with(grpc_error(Code::internal, "a stream answered a unary call"));
+    } else if (call->server_streaming_ && answer.code == Code::ok) {
+      call->finish_with(grpc_error(Code::unimplemented, call->context_.method() + " is server streaming; its route is not a stream"));
+    } else {
+      call->finish_with(std::move(answer));
+    }
+    call->settle(std::move(lock));
+  }
+
+  // The stream's own callbacks, from any thread: more to write, or its end.
+  static void stream_ready(const std::shared_ptr<CallLink>& link) {
+    std::unique_lock lock(link->mutex);
+    ServerCall* call = link->call;
+    if (!call) return;
+    call->waiting_ = false;
+    call->pump(lock);
+    call->settle(std::move(lock));
+  }
+  static void stream_ended(const std::shared_ptr<CallLink>& link, const std::string& reason) {
+    std::unique_lock lock(link->mutex);
+    ServerCall* call = link->call;
+    if (!call) return;
+    if (!call->ended_) call->ended_ = reason;
+    call->pump(lock);
+    call->settle(std::move(lock));
   }
 
   void on_accepted(bool ok) {
@@ -106,6 +147,14 @@ class ServerCall {
     settle(std::move(lock));
   }
 
+  void on_streamed(bool ok) {
+    std::unique_lock lock(link_->mutex);
+    --pending_;
+    writing_ = false;
+    if (ok) pump(lock);  // else the call is broken: on_done follows
+    settle(std::move(lock));
+  }
+
   void on_finished(bool) {
     std::unique_lock lock(link_->mutex);
     --pending_;
@@ -116,6 +165,15 @@ class ServerCall {
     std::unique_lock lock(link_->mutex);
     done_ = true;
     cancelled_ = context_.IsCancelled();
+    if (body_) {
+      // A client gone mid-stream: its subscription ends now (a no-op when the stream ended first).
+      auto body = body_;
+      ++pending_;
+      lock.unlock();
+      body->end(bridge::BodyStream::kClientClosed);
+      lock.lock();
+      --pending_;
+    }
     settle(std::move(lock));
   }
 
@@ -133,9 +191,10 @@ class ServerCall {
     } else if (method == kReflectionPathV1alpha || method == kReflectionPathV1) {
       kind_ = Kind::reflection;
     } else if (const RpcMethod* known = current_.catalog ? current_.catalog->find_method(method) : nullptr;
-               known && !known->unary()) {
-      return finish_with(grpc_error(Code::unimplemented, "streaming calls are not supported (" + method + " is " +
-                                                   (known->client_streaming ? "client" : "server") + " streaming)"));
+               known && known->client_streaming) {
+      return finish_with(grpc_error(Code::unimplemented, "client-streaming calls are not supported (" + method + ")"));
+    } else if (known && known->server_streaming) {
+      server_streaming_ = true;  // its one request message is read like a unary call's
     }
     start([&] { stream_.Read(&buffer_, &read_step_); });
   }
@@ -182,6 +241,79 @@ class ServerCall {
       handler->handle(std::move(request), std::move(responder));
     } catch (...) {
       // A dropped responder answers 500 by itself; the queue thread must go on.
+    }
+  }
+
+  // A server stream's messages from now on: each chunk of the body is one.
+  void stream_from(std::shared_ptr<bridge::BodyStream> body, std::unique_lock<std::mutex>& lock) {
+    body_ = body;
+    // The client learns at once that the stream is open (it is subscribed by now), not
+    // with the first message; the first write waits for it like any other.
+    writing_ = true;
+    start([&] { stream_.SendInitialMetadata(&streamed_step_); });
+    ++pending_;
+    lock.unlock();
+    core_->add_stream(body);
+    body->on_end([link = link_](const std::string& reason) { stream_ended(link, reason); });
+    lock.lock();
+    --pending_;
+    pump(lock);
+  }
+
+  // The next step of a stream, under the lock: write the next message (one at a time:
+  // gRPC's flow control holds the write while the client's window is full, and the body
+  // fills meanwhile), finish once the body ended and is written, or wait for more. A
+  // slow reader is finished at once, its messages dropped.
+  void pump(std::unique_lock<std::mutex>& lock) {
+    while (!finishing_ && !done_) {
+      if (ended_ && *ended_ == bridge::BodyStream::kSlowReader) {
+        outbox_.clear();
+        return finish_stream(*ended_);
+      }
+      if (writing_) return;
+      if (!outbox_.empty()) {
+        buffer_ = buffer_of(outbox_.front());
+        outbox_.pop_front();
+        writing_ = true;
+        start([&] { stream_.Write(buffer_, &streamed_step_); });
+        return;
+      }
+      if (drained_) return finish_stream(ended_.value_or(bridge::BodyStream::kBroker));
+      if (waiting_) return;
+      // The body's own lock is taken without the call's: its callbacks take the call's.
+      auto body = body_;
+      ++pending_;
+      lock.unlock();
+      auto taken = body->take();
+      lock.lock();
+      --pending_;
+      for (auto& chunk : taken.chunks) outbox_.push_back(std::move(chunk));
+      if (taken.ended) {
+        drained_ = true;
+        if (!ended_) ended_ = taken.ended;
+        continue;
+      }
+      if (!outbox_.empty()) continue;
+      waiting_ = true;
+      ++pending_;
+      lock.unlock();
+      body->when_ready([link = link_] { stream_ready(link); });  // may run at once, here
+      lock.lock();
+      --pending_;
+    }
+  }
+
+  void finish_stream(const std::string& reason) {
+    if (reason == bridge::BodyStream::kSlowReader) {
+      finish_with(grpc_error(Code::resource_exhausted, "the client read too slowly: more than " +
+                                                           std::to_string(body_->max_buffered()) +
+                                                           " bytes of messages waited for it"));
+    } else if (reason == bridge::BodyStream::kDraining) {
+      finish_with(grpc_error(Code::unavailable, "the listener is shutting down; call again"));
+    } else if (reason == bridge::BodyStream::kClientClosed) {
+      finish_with(grpc_error(Code::cancelled, "the client left"));
+    } else {
+      finish_with(grpc_error(Code::unavailable, "the broker ended the stream"));
     }
   }
 
@@ -239,6 +371,14 @@ class ServerCall {
   ::grpc::GenericServerAsyncReaderWriter stream_{&context_};
   ::grpc::ByteBuffer buffer_;
   Kind kind_ = Kind::bridge;
+  bool server_streaming_ = false;
+  // A server stream: its body, the messages taken from it and not yet written, and where it is.
+  std::shared_ptr<bridge::BodyStream> body_;
+  std::deque<std::string> outbox_;
+  bool writing_ = false;   // a Write is under way
+  bool waiting_ = false;   // the body calls back when it has more
+  bool drained_ = false;   // the body ended and everything it held was taken
+  std::optional<std::string> ended_;
   int pending_ = 0;       // operations started and not back from the queue
   bool accepted_ = false;
   bool done_ = false;     // gRPC reported the end of the call
@@ -249,6 +389,7 @@ class ServerCall {
   Step accepted_step_{this, &ServerCall::on_accepted};
   Step read_step_{this, &ServerCall::on_read};
   Step written_step_{this, &ServerCall::on_written};
+  Step streamed_step_{this, &ServerCall::on_streamed};
   Step finished_step_{this, &ServerCall::on_finished};
   Step done_step_{this, &ServerCall::on_done};
 };
@@ -263,6 +404,30 @@ ServerCore::Current ServerCore::current() const {
 void ServerCore::update(const std::function<void(Current&)>& change) {
   std::lock_guard lock(mutex_);
   change(current_);
+}
+
+void ServerCore::add_stream(const std::shared_ptr<bridge::BodyStream>& body) {
+  std::unique_lock lock(mutex_);
+  if (streams_ended_) {
+    const std::string reason = *streams_ended_;
+    lock.unlock();
+    body->end(reason);
+    return;
+  }
+  std::erase_if(streams_, [](const auto& open) { return open.expired(); });
+  streams_.push_back(body);
+}
+
+void ServerCore::end_streams(const std::string& reason) {
+  std::vector<std::weak_ptr<bridge::BodyStream>> open;
+  {
+    std::lock_guard lock(mutex_);
+    streams_ended_ = reason;
+    open.swap(streams_);
+  }
+  for (auto& weak : open) {
+    if (auto body = weak.lock()) body->end(reason);
+  }
 }
 
 void accept_call(const std::shared_ptr<ServerCore>& core, ::grpc::ServerCompletionQueue& queue) {

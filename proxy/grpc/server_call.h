@@ -1,13 +1,16 @@
 #pragma once
 // The listener's per-call machinery, shared by the completion-queue threads: one
-// ServerCall per call, from the accept through reading the request and answering to the
-// moment gRPC says the call is over, driven by events from its completion queue.
+// ServerCall per call, from the accept through reading the request and answering (one
+// message, or a server stream's messages as its bridge::BodyStream hands them over) to
+// the moment gRPC says the call is over, driven by events from its completion queue.
 
 #include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server_builder.h>
@@ -45,9 +48,16 @@ struct ServerCore {
   Current current() const;
   void update(const std::function<void(Current&)>& change);
 
+  // Server streams under way: a drain ends each (UNAVAILABLE) rather than let it run out
+  // the grace period and be cancelled; one that starts after is ended at once.
+  void add_stream(const std::shared_ptr<bridge::BodyStream>& body);
+  void end_streams(const std::string& reason);
+
  private:
   mutable std::mutex mutex_;
   Current current_;
+  std::vector<std::weak_ptr<bridge::BodyStream>> streams_;
+  std::optional<std::string> streams_ended_;
 };
 
 // Asks gRPC for the next call on `queue`; the call then carries itself through.

@@ -8,6 +8,7 @@
 #include "config/config_loader.h"
 #include "grpc/grpc_flows.h"
 #include "grpc/proto_catalog.h"
+#include "grpc/request_fields.h"
 #include "soap/soap_listener.h"
 #include "soap/wsdl_catalog.h"
 #include "routing/route_table.h"
@@ -41,19 +42,43 @@ http::LoadedTls upstream_tls(const config::Config& config, const config::Upstrea
 
 namespace {
 
-void check_rpc(const config::Config& config, const grpc::ProtoCatalog* catalog, const config::RpcName& rpc) {
+// `served`: the rpc is what a gRPC listener serves (from: {rpc}), then `stream` is the
+// route's, if it has one; an upstream's (to: {rpc}) is called unary.
+const grpc::RpcMethod* check_rpc(const config::Config& config, const grpc::ProtoCatalog* catalog,
+                                 const config::RpcName& rpc, bool served,
+                                 const config::TopicTarget::Stream* stream = nullptr) {
   auto fail = [&](const std::string& message) { throw config::ConfigError(config.file, rpc.mark, rpc.where, message); };
   if (!catalog) fail("a gRPC route needs 'protos:' (the .proto files or descriptor sets of its methods)");
+  const bool grpc_stream = stream && stream->framing == config::TopicTarget::Stream::Framing::grpc;
   try {
-    std::vector<const grpc::RpcMethod*> methods;
     if (rpc.any_method()) {
-      methods = catalog->methods(rpc.name);
-    } else {
-      methods.push_back(&catalog->method(rpc.name));
-      if (!methods.front()->unary()) fail(rpc.name + " is a streaming method; Causeway bridges unary calls only");
+      catalog->methods(rpc.name);
+      return nullptr;
     }
+    const grpc::RpcMethod& method = catalog->method(rpc.name);
+    if (!served && !method.unary()) fail(rpc.name + " is a streaming method; Causeway calls unary methods only");
+    if (method.client_streaming) {
+      fail(rpc.name + " is a client-streaming method; Causeway serves unary and server-streaming calls only");
+    }
+    if (method.server_streaming && !grpc_stream) {
+      fail(rpc.name + " is a server-streaming method: route it to a topic with 'stream: grpc'");
+    }
+    if (!method.server_streaming && grpc_stream) {
+      fail(rpc.name + " is unary; 'stream: grpc' needs a server-streaming method");
+    }
+    return &method;
   } catch (const grpc::CatalogError& error) {
-    fail(error.what());
+    throw config::ConfigError(config.file, rpc.mark, rpc.where, error.what());
+  }
+}
+
+// A gRPC stream route's key names fields of the request message.
+void check_stream_key(const config::Config& config, const grpc::RpcMethod& method, const config::TopicTarget& target) {
+  if (!target.key) return;
+  for (const std::string& field : target.key->variables()) {
+    if (auto problem = grpc::key_field_problem(method.input, field); !problem.empty()) {
+      throw config::ConfigError(config.file, target.stream->key_mark, target.stream->key_where, problem);
+    }
   }
 }
 
@@ -120,9 +145,14 @@ std::shared_ptr<const grpc::ProtoCatalog> load_catalog(const config::Config& con
     }
   }
   for (const auto& route : config.routes) {
-    if (const auto* from = route.http_source(); from && from->rpc) check_rpc(config, catalog.get(), *from->rpc);
+    if (const auto* from = route.http_source(); from && from->rpc) {
+      const auto* target = std::get_if<config::TopicTarget>(&route.to);
+      const auto* stream = target && target->stream ? &*target->stream : nullptr;
+      const grpc::RpcMethod* method = check_rpc(config, catalog.get(), *from->rpc, true, stream);
+      if (method && method->server_streaming) check_stream_key(config, *method, *target);
+    }
     if (const auto* to = std::get_if<config::UpstreamTarget>(&route.to); to && to->rpc) {
-      check_rpc(config, catalog.get(), *to->rpc);
+      check_rpc(config, catalog.get(), *to->rpc, false);
     }
   }
   if (catalog) check_bindings(config, *catalog);

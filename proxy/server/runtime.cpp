@@ -322,7 +322,10 @@ void Runtime::build_listeners(Runtime* previous) {
     return bridge::ForwardUpstream{std::shared_ptr<void>(upstream, upstream->client.get()), upstream->breaker,
                                    upstream->settings.timeout};
   };
-  resources.grpc_flow = [grpc = grpc_resources()](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
+  grpc::GrpcFlowResources grpc_flows = grpc_resources();
+  grpc_flows.broker = resources.broker;
+  grpc_flows.flow_metrics = resources.metrics;
+  resources.grpc_flow = [grpc = std::move(grpc_flows)](const config::Route& route, std::unique_ptr<bridge::Flow> plain) {
     return grpc::make_grpc_flow(route, grpc, std::move(plain));
   };
   const soap::SoapFlowResources soap = soap_resources();

@@ -157,7 +157,7 @@ TEST(GrpcCatalog, LookupsSayWhatExists) {
   } catch (const CatalogError& error) {
     EXPECT_STREQ(error.what(),
                  "no method inventory.v1.Inventory/Nope (methods of inventory.v1.Inventory: GetItem, ReserveItem, "
-                 "ListItems, WatchItems)");
+                 "ListItems, WatchItems, WatchItem)");
   }
   try {
     catalog.method("shop.Shop/Buy");
@@ -168,7 +168,7 @@ TEST(GrpcCatalog, LookupsSayWhatExists) {
   EXPECT_THROW(catalog.method("GetItem"), CatalogError);
 
   const auto methods = catalog.methods("inventory.v1.Inventory/*");
-  ASSERT_EQ(methods.size(), 4u);
+  ASSERT_EQ(methods.size(), 5u);
   EXPECT_EQ(methods[0]->name, "GetItem");
   EXPECT_EQ(methods[3]->name, "WatchItems");
   EXPECT_THROW(catalog.methods("shop.Shop/*"), CatalogError);

@@ -11,6 +11,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include "bridge/body_stream.h"
 #include "bridge/failure.h"
 #include "grpc/byte_buffers.h"
 #include "grpc/grpc_server.h"
@@ -257,7 +258,7 @@ TEST(GrpcServer, TheCallersDeadlineHoldsAndLateAnswersAreDropped) {
   responder.get()(ok_with(inventory::v1::Item()));  // nobody waits any more: dropped, not a crash
 }
 
-TEST(GrpcServer, StreamingMethodsKnownFromTheCatalogAreUnimplemented) {
+TEST(GrpcServer, AServerStreamingCallAnsweredWithoutAStreamIsUnimplemented) {
   Listener listener([](bridge::Request, bridge::Responder respond) { respond(ok_with(inventory::v1::Item())); });
   listener.server.set_catalog(testing::inventory_catalog());
   ::grpc::ClientContext context;
@@ -268,7 +269,105 @@ TEST(GrpcServer, StreamingMethodsKnownFromTheCatalogAreUnimplemented) {
   const ::grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), ::grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_THAT(status.error_message(), HasSubstr("server streaming"));
-  EXPECT_EQ(listener.handler->calls, 0);
+}
+
+// A handler that answers with a stream the test feeds.
+struct StreamingListener {
+  explicit StreamingListener(std::size_t buffer = 64 * 1024)
+      : listener([this, buffer](bridge::Request request, bridge::Responder respond) {
+          auto body = std::make_shared<bridge::BodyStream>(buffer, 1h, "");
+          body->on_end([this](const std::string& reason) { ended.set_value(reason); });
+          asked.set_value(request);
+          bodies.set_value(body);
+          respond(bridge::Response{200, {}, {}, body});
+        }) {
+    listener.server.set_catalog(testing::inventory_catalog());
+  }
+  std::promise<bridge::Request> asked;
+  std::promise<std::shared_ptr<bridge::BodyStream>> bodies;
+  std::promise<std::string> ended;
+  Listener listener;
+};
+
+std::string item_bytes(const std::string& sku) {
+  inventory::v1::Item item;
+  item.set_sku(sku);
+  return item.SerializeAsString();
+}
+
+TEST(GrpcServer, AStreamsChunksAreItsMessagesAndItsEndTheStatus) {
+  StreamingListener streaming;
+  ::grpc::ClientContext context;
+  bounded(context);
+  inventory::v1::GetItemRequest request;
+  request.set_sku("A1");
+  auto reader = streaming.listener.inventory()->WatchItem(&context, request);
+  reader->WaitForInitialMetadata();  // sent once the stream is open, before any message
+  auto body = streaming.bodies.get_future().get();
+  EXPECT_EQ(streaming.asked.get_future().get().body, request.SerializeAsString());
+  body->push(item_bytes("one"));
+  body->push(item_bytes("two"));
+  inventory::v1::Item item;
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.sku(), "one");
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.sku(), "two");
+  body->push(item_bytes("three"));
+  body->end(bridge::BodyStream::kBroker);  // what was pushed before the end still goes out
+  ASSERT_TRUE(reader->Read(&item));
+  EXPECT_EQ(item.sku(), "three");
+  EXPECT_FALSE(reader->Read(&item));
+  EXPECT_EQ(reader->Finish().error_code(), ::grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(streaming.listener.counted("UNAVAILABLE", 1));
+}
+
+TEST(GrpcServer, ASlowReaderIsResourceExhausted) {
+  StreamingListener streaming(1024);
+  ::grpc::ClientContext context;
+  bounded(context);
+  auto reader = streaming.listener.inventory()->WatchItems(&context, {});
+  reader->WaitForInitialMetadata();
+  auto body = streaming.bodies.get_future().get();
+  EXPECT_FALSE(body->push(std::string(2048, 'x')));  // more than the client may have waiting
+  EXPECT_EQ(streaming.ended.get_future().get(), bridge::BodyStream::kSlowReader);
+  inventory::v1::Item item;
+  EXPECT_FALSE(reader->Read(&item));
+  const ::grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too slowly"));
+}
+
+TEST(GrpcServer, AClientThatCancelsEndsItsStream) {
+  StreamingListener streaming;
+  ::grpc::ClientContext context;
+  bounded(context);
+  auto reader = streaming.listener.inventory()->WatchItems(&context, {});
+  reader->WaitForInitialMetadata();
+  auto body = streaming.bodies.get_future().get();
+  context.TryCancel();
+  auto ended = streaming.ended.get_future();
+  ASSERT_EQ(ended.wait_for(2s), std::future_status::ready);
+  EXPECT_EQ(ended.get(), bridge::BodyStream::kClientClosed);
+  EXPECT_FALSE(body->push(item_bytes("late")));
+  EXPECT_TRUE(streaming.listener.counted("CANCELLED", 1));
+}
+
+TEST(GrpcServer, ShuttingDownEndsStreamsUnavailableAtOnce) {
+  StreamingListener streaming;
+  ::grpc::ClientContext context;
+  bounded(context, 5s);
+  auto reader = streaming.listener.inventory()->WatchItems(&context, {});
+  reader->WaitForInitialMetadata();
+  streaming.bodies.get_future().get();
+  const auto started = std::chrono::steady_clock::now();
+  std::thread stopping([&] { streaming.listener.server.shutdown(3s); });
+  inventory::v1::Item item;
+  EXPECT_FALSE(reader->Read(&item));
+  const ::grpc::Status status = reader->Finish();
+  stopping.join();
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "not held for the whole grace";
+  EXPECT_EQ(streaming.ended.get_future().get(), bridge::BodyStream::kDraining);
 }
 
 TEST(GrpcServer, HealthFollowsTheProbe) {
