@@ -3,12 +3,22 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace causeway::testing {
+
+std::size_t raise_open_files(std::size_t wanted) {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, wanted);
+  ::setrlimit(RLIMIT_NOFILE, &files);
+  return files.rlim_cur;
+}
 
 SseClient::SseClient(const Address& address, const std::string& path, const Headers& headers, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

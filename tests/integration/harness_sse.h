@@ -17,6 +17,10 @@ struct SseEvent {
   std::string data;  // data: lines joined by "\n", as EventSource joins them
 };
 
+// Raises this process's open-file limit towards `wanted` (a child it starts inherits it),
+// for tests with many clients; the limit it has now.
+std::size_t raise_open_files(std::size_t wanted);
+
 class SseClient {
  public:
   // A small receive_buffer makes a reader that does not read look slow at once.

@@ -2,7 +2,6 @@
 // events posted through an event route or written by a plain producer, and clients
 // that read the text/event-stream on raw sockets, as curl -N or EventSource would.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -181,11 +180,8 @@ TEST(Stream, AReaderSlowerThanItsEventsIsCutOffAtItsBufferAndCounted) {
 }
 
 TEST(Stream, AThousandClientsEachGetEveryEvent) {
-  rlimit files{};
-  ::getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
-  ::setrlimit(RLIMIT_NOFILE, &files);  // the child inherits it
-  ASSERT_GE(files.rlim_cur, 2200u) << "this machine allows " << files.rlim_cur << " open files";
+  const std::size_t files = raise_open_files(8192);
+  ASSERT_GE(files, 2200u) << "this machine allows " << files << " open files";
   CausewayProcess causeway(stream_config());
   constexpr int kClients = 1000;
   std::vector<std::unique_ptr<SseClient>> clients;
