@@ -283,6 +283,10 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
     } else {
       if (!http || http->rpc || http->soap) map.fail_at_key("stream", "'stream: sse' is for routes of an HTTP listener");
       if (http->method != "GET") map.fail_at_key("stream", "a stream route answers GET; the route's method is " + http->method.value_or("any"));
+      if (words.empty_destination && target.topic.variables().empty() && target.topic.render({}).empty()) {
+        map.fail_at_key(words.destination, "a stream binds a queue of its own to the " + std::string(words.destination) +
+                                               ", and the default one (\"\") takes no bindings: name one");
+      }
     }
     target.stream.emplace();
     target.stream->framing = framing;

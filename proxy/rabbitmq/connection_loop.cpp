@@ -53,7 +53,8 @@ ConnectionLoop::ConnectionLoop(std::string broker, Role role, std::shared_ptr<co
       problem_("connecting to " + settings_->url.address()),
       watchdog_(stall_limit(settings_->options)),
       topology_(settings_->options, numbers_),
-      publisher_(settings_->options, wire_, numbers_, topology_, metrics_) {
+      publisher_(settings_->options, wire_, numbers_, topology_, metrics_),
+      streams_(settings_->options.prefetch, wire_, numbers_, topology_) {
   metrics_.connected->add_connection();
 }
 
@@ -84,6 +85,7 @@ void ConnectionLoop::wait_first_attempt(Clock::time_point deadline) {
 std::vector<ChannelOwner*> ConnectionLoop::owners() {
   std::vector<ChannelOwner*> owners{&topology_};
   if (role_ == Role::publishing) owners.push_back(&publisher_);
+  if (role_ == Role::consuming) owners.push_back(&streams_);
   for (const auto& consumer : consumers_) owners.push_back(consumer.get());
   return owners;
 }

@@ -27,6 +27,7 @@
 #include "rabbitmq/rabbit_metrics.h"
 #include "rabbitmq/rabbit_settings.h"
 #include "rabbitmq/stall_watchdog.h"
+#include "rabbitmq/stream_channel.h"
 #include "rabbitmq/task_queue.h"
 #include "rabbitmq/topology.h"
 
@@ -60,6 +61,7 @@ class ConnectionLoop {
   // On the I/O thread only (in posted tasks and callbacks).
   AmqpSession* session() { return session_ && !session_->broken() ? session_.get() : nullptr; }
   PublishChannel& publisher() { return publisher_; }  // opened on publishing connections only
+  StreamChannel& streams() { return streams_; }       // used on consuming connections only
   std::shared_ptr<QueueConsumer> add_consumer(ConsumerSpec spec, QueueConsumer::Events events);
   void remove_consumer(const std::shared_ptr<QueueConsumer>& consumer);
 
@@ -99,6 +101,7 @@ class ConnectionLoop {
   ChannelNumbers numbers_;
   Topology topology_;
   PublishChannel publisher_;
+  StreamChannel streams_;
   std::vector<std::shared_ptr<QueueConsumer>> consumers_;
 };
 

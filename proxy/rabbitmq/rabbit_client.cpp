@@ -16,6 +16,26 @@ std::shared_ptr<const RabbitSettings> settings_of(const config::Broker& broker) 
   return settings;
 }
 
+// A stream client's hold on its queue. Leaving only posts the cancel, so it is quick
+// from any thread, the I/O thread inside a receiver call included.
+void leave_stream(const std::weak_ptr<RabbitConnection>& connection, const std::shared_ptr<StreamTicket>& ticket) {
+  ticket->open.store(false);
+  if (auto alive = connection.lock()) {
+    alive->post([ticket](ConnectionLoop& loop) { loop.streams().close_stream(loop.session(), *ticket); });
+  }
+}
+
+class RabbitStream : public bridge::StreamSubscription {
+ public:
+  RabbitStream(std::weak_ptr<RabbitConnection> connection, std::shared_ptr<StreamTicket> ticket)
+      : connection_(std::move(connection)), ticket_(std::move(ticket)) {}
+  ~RabbitStream() override { leave_stream(connection_, ticket_); }
+
+ private:
+  std::weak_ptr<RabbitConnection> connection_;
+  std::shared_ptr<StreamTicket> ticket_;
+};
+
 }  // namespace
 
 RabbitClient::RabbitClient(const config::Broker& broker, metrics::Registry& registry)
@@ -119,6 +139,31 @@ std::unique_ptr<bridge::MessageSource> RabbitClient::source(const config::Route&
   if (!from) throw std::runtime_error("route '" + route.name + "' does not read from a broker");
   ConsumerSpec spec{from->topic, from->bind, settings_->options.prefetch};
   return std::make_unique<RabbitSource>(consuming(), std::move(spec), from->key_header);
+}
+
+std::unique_ptr<bridge::StreamSubscription> RabbitClient::subscribe(const bridge::StreamRequest& request,
+                                                                    std::shared_ptr<bridge::StreamReceiver> receiver) {
+  if (request.destination.empty()) {
+    throw std::runtime_error("broker '" + name_ + "': a stream binds a queue of its own to an exchange, and the "
+                             "default exchange \"\" takes no bindings");
+  }
+  const std::shared_ptr<RabbitConnection> connection = consuming();
+  auto ticket = std::make_shared<StreamTicket>();
+  auto result = std::make_shared<CallResult>();
+  const bool ran = connection->call(
+      [exchange = request.destination, key = request.key.value_or("#"), ticket, receiver = std::move(receiver),
+       result](ConnectionLoop& loop) mutable {
+        AmqpSession* session = loop.session();
+        *result = session ? loop.streams().open_stream(*session, exchange, key, ticket, std::move(receiver))
+                          : CallResult{CallResult::Kind::connection_broken, 0, "not connected to the broker"};
+      },
+      Clock::now() + 2 * settings_->options.confirm_timeout);
+  if (!ran || !*result) {
+    leave_stream(connection, ticket);  // if it is set up after all, it is taken down right after
+    throw std::runtime_error("broker '" + name_ + "': cannot stream exchange '" + request.destination +
+                             "': " + (ran ? result->error : "the broker did not answer in time"));
+  }
+  return std::make_unique<RabbitStream>(connection, ticket);
 }
 
 std::optional<std::string> RabbitClient::problem() {

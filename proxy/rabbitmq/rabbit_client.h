@@ -2,7 +2,8 @@
 // A RabbitMQ broker entry as the runtime and the flows use it (bridge::BrokerClient):
 // a publishing connection (the publisher and the direct reply-to consumer, which must
 // share its channel) and, once a route reads a queue, a consuming connection for the
-// delivery sources and the named reply queues, each with its I/O thread.
+// delivery sources, the named reply queues and the stream clients, each with its I/O
+// thread.
 
 #include <map>
 #include <memory>
@@ -29,6 +30,11 @@ class RabbitClient : public bridge::BrokerClient {
   // here waits for is given back once (basic.nack, requeue) for another replica.
   bridge::ReplyChannel open_replies(const std::string& reply, OnReply on_reply) override;
   std::unique_ptr<bridge::MessageSource> source(const config::Route& route) override;
+  // A queue of the client's own on the consuming connection (stream_channel.h), bound to
+  // the exchange with the request's key or "#". There is no position to resume from:
+  // resume_after is ignored, and each event's position is empty.
+  std::unique_ptr<bridge::StreamSubscription> subscribe(const bridge::StreamRequest& request,
+                                                        std::shared_ptr<bridge::StreamReceiver> receiver) override;
   std::optional<std::string> problem() override;
   std::size_t flush(std::chrono::steady_clock::time_point deadline) override;
   std::string address() const override { return settings_->url.address(); }

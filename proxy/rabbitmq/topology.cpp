@@ -82,6 +82,22 @@ CallResult Topology::ensure_queue(AmqpSession& session, const std::string& name,
   return declare_queue(session, name, false, messages);
 }
 
+CallResult Topology::declare_stream_queue(AmqpSession& session, std::int64_t max_length, std::string& name) {
+  if (CallResult opened = open(session); !opened) return opened;
+  amqp_table_entry_t arguments[2]{};
+  arguments[0].key = amqp_cstring_bytes("x-max-length");
+  arguments[0].value.kind = AMQP_FIELD_KIND_I64;
+  arguments[0].value.value.i64 = max_length;
+  arguments[1].key = amqp_cstring_bytes("x-overflow");
+  arguments[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  arguments[1].value.value.bytes = amqp_cstring_bytes("drop-head");
+  const amqp_queue_declare_ok_t* ok = amqp_queue_declare(session.state(), channel_, amqp_empty_bytes, 0, 0, 1, 1,
+                                                         amqp_table_t{2, arguments});
+  CallResult result = checked(session, "queue.declare (stream)");
+  if (result && ok) name = text_of(ok->queue);
+  return result;
+}
+
 CallResult Topology::count(AmqpSession& session, const std::string& queue, std::int64_t& messages) {
   return declare_queue(session, queue, true, messages);
 }

@@ -25,6 +25,10 @@ class Topology : public ChannelOwner {
   CallResult ensure_queue(AmqpSession& session, const std::string& name, std::int64_t& messages);
   CallResult bind(AmqpSession& session, const std::string& queue, const std::string& exchange,
                   const std::string& routing_key);
+  // A stream client's queue: server-named, exclusive (it goes with the connection),
+  // auto-delete (and with its consumer), classic whatever queue_type says, holding at
+  // most `max_length` messages (the oldest dropped first). `name`: what the broker chose.
+  CallResult declare_stream_queue(AmqpSession& session, std::int64_t max_length, std::string& name);
   // Passive only: how many messages wait in the queue.
   CallResult count(AmqpSession& session, const std::string& queue, std::int64_t& messages);
   // It was deleted under us (a publish to it failed): ask again next time.

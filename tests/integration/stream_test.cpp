@@ -1,13 +1,7 @@
 // Stream routes (stream: sse) end to end: the causeway binary with its embedded broker,
 // events posted through an event route or written by a plain producer, and clients
 // that read the text/event-stream on raw sockets, as curl -N or EventSource would.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,173 +11,10 @@
 
 #include "harness.h"
 #include "harness_delivery.h"
+#include "harness_sse.h"
 
 namespace causeway::testing {
 namespace {
-
-struct SseEvent {
-  std::string id;
-  std::string type;
-  std::string data;  // data: lines joined by "\n", as EventSource joins them
-};
-
-// A stream client on its own socket: sends the GET, reads the head, then decodes the
-// chunked body into events and comments as they come.
-class SseClient {
- public:
-  SseClient(const Address& address, const std::string& path, const Headers& headers = {}, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    // A small receive window makes a reader that does not read look slow at once.
-    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(address.port);
-    ::inet_pton(AF_INET, address.host.c_str(), &to.sin_addr);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) throw std::runtime_error("cannot connect");
-    std::string request = "GET " + path + " HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n";
-    for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
-    request += "\r\n";
-    ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
-  }
-  ~SseClient() { close(); }
-  SseClient(const SseClient&) = delete;
-  SseClient& operator=(const SseClient&) = delete;
-
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int fd() const { return fd_; }
-
-  // The status line and headers; empty when none came in time.
-  std::string head(Duration timeout = 10s) {
-    if (!head_.empty()) return head_;
-    fill_until(timeout, [&] { return raw_.find("\r\n\r\n") != std::string::npos; });
-    const auto end = raw_.find("\r\n\r\n");
-    if (end == std::string::npos) return {};
-    head_ = raw_.substr(0, end + 2);
-    raw_.erase(0, end + 4);
-    return head_;
-  }
-  int status(Duration timeout = 10s) {
-    const std::string text = head(timeout);
-    return text.size() > 12 ? std::stoi(text.substr(9, 3)) : 0;
-  }
-
-  // The next event; comments seen on the way are counted in comments().
-  std::optional<SseEvent> next(Duration timeout = 10s) {
-    head(timeout);
-    std::optional<SseEvent> event;
-    fill_until(timeout, [&] { return (event = take_event()).has_value(); });
-    return event;
-  }
-  // Waits for a comment line (": heartbeat"); true when one came.
-  bool comment(Duration timeout) {
-    const std::size_t before = comments_;
-    head(timeout);
-    fill_until(timeout, [&] {
-      while (auto event = take_event()) pending_.push_back(*event);
-      return comments_ > before;
-    });
-    return comments_ > before;
-  }
-  // True once the server closed the connection; whether the chunked body ended with its last chunk.
-  bool closed(Duration timeout) {
-    fill_until(timeout, [&] { return eof_; });
-    dechunk();
-    return eof_;
-  }
-  bool ended_cleanly() const { return last_chunk_; }
-  std::size_t comments() const { return comments_; }
-
-  // Reads what arrived now without waiting; false once closed.
-  bool pump() {
-    char buffer[16384];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n > 0) {
-        raw_.append(buffer, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n == 0) eof_ = true;
-      return !eof_;
-    }
-  }
-
- private:
-  // Moves whole chunks from raw_ to body_.
-  void dechunk() {
-    if (head_.empty()) return;
-    for (;;) {
-      const auto line_end = raw_.find("\r\n");
-      if (line_end == std::string::npos) return;
-      const std::size_t size = std::stoul(raw_.substr(0, line_end), nullptr, 16);
-      if (size == 0) {
-        last_chunk_ = true;
-        raw_.erase(0, line_end + 2);
-        return;
-      }
-      if (raw_.size() < line_end + 2 + size + 2) return;
-      body_.append(raw_, line_end + 2, size);
-      raw_.erase(0, line_end + 2 + size + 2);
-    }
-  }
-
-  std::optional<SseEvent> take_event() {
-    if (!pending_.empty()) {
-      SseEvent first = pending_.front();
-      pending_.erase(pending_.begin());
-      return first;
-    }
-    dechunk();
-    for (;;) {
-      const auto end = body_.find("\n\n");
-      if (end == std::string::npos) return std::nullopt;
-      const std::string block = body_.substr(0, end + 1);
-      body_.erase(0, end + 2);
-      SseEvent event;
-      std::vector<std::string> data;
-      std::size_t start = 0;
-      while (start < block.size()) {
-        const auto nl = block.find('\n', start);
-        const std::string line = block.substr(start, nl - start);
-        start = nl + 1;
-        if (line.starts_with(":")) {
-          ++comments_;
-        } else if (line.starts_with("id: ")) {
-          event.id = line.substr(4);
-        } else if (line.starts_with("event: ")) {
-          event.type = line.substr(7);
-        } else if (line.starts_with("data: ")) {
-          data.push_back(line.substr(6));
-        }
-      }
-      for (std::size_t i = 0; i < data.size(); ++i) event.data += (i ? "\n" : "") + data[i];
-      if (!event.id.empty()) return event;
-    }
-  }
-
-  void fill_until(Duration timeout, const std::function<bool()>& enough) {
-    const auto deadline = Clock::now() + timeout;
-    while (!enough() && !eof_) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left <= 0ms) return;
-      pollfd watched{fd_, POLLIN, 0};
-      if (::poll(&watched, 1, static_cast<int>(left.count())) <= 0) return;
-      pump();
-      if (head_.empty() && raw_.find("\r\n\r\n") != std::string::npos) return;  // head() takes it
-    }
-  }
-
-  int fd_ = -1;
-  std::string raw_;
-  std::string head_;
-  std::string body_;
-  std::vector<SseEvent> pending_;
-  std::size_t comments_ = 0;
-  bool eof_ = false;
-  bool last_chunk_ = false;
-};
 
 std::string stream_routes(const std::string& options = "") {
   return "  - name: order-stream\n"
@@ -351,11 +182,8 @@ TEST(Stream, AReaderSlowerThanItsEventsIsCutOffAtItsBufferAndCounted) {
 }
 
 TEST(Stream, AThousandClientsEachGetEveryEvent) {
-  rlimit files{};
-  ::getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
-  ::setrlimit(RLIMIT_NOFILE, &files);  // the child inherits it
-  ASSERT_GE(files.rlim_cur, 2200u) << "this machine allows " << files.rlim_cur << " open files";
+  const std::size_t files = raise_open_files(8192);
+  ASSERT_GE(files, 2200u) << "this machine allows " << files << " open files";
   CausewayProcess causeway(stream_config());
   constexpr int kClients = 1000;
   std::vector<std::unique_ptr<SseClient>> clients;
