@@ -20,6 +20,16 @@ std::size_t raise_open_files(std::size_t wanted) {
   return files.rlim_cur;
 }
 
+std::vector<std::string> next_data(SseClient& client, std::size_t count, Duration timeout) {
+  std::vector<std::string> data;
+  while (data.size() < count) {
+    auto event = client.next(timeout);
+    if (!event) break;
+    data.push_back(event->data);
+  }
+  return data;
+}
+
 SseClient::SseClient(const Address& address, const std::string& path, const Headers& headers, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);

@@ -21,6 +21,10 @@ struct SseEvent {
 // for tests with many clients; the limit it has now.
 std::size_t raise_open_files(std::size_t wanted);
 
+class SseClient;
+// The data of the next `count` events, fewer when the stream goes quiet for `timeout`.
+std::vector<std::string> next_data(SseClient& client, std::size_t count, Duration timeout = 10s);
+
 class SseClient {
  public:
   // A small receive_buffer makes a reader that does not read look slow at once.

@@ -118,12 +118,7 @@ TEST(Stream, APathVariableKeepsTheEventsOfOneKey) {
   ASSERT_EQ(post_order(causeway, "c1", "mine"), 202);
   ASSERT_EQ(post_order(causeway, "c3", "not mine either"), 202);
   ASSERT_EQ(post_order(causeway, "c1", "mine too"), 202);
-  auto first = mine.next();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->data, "mine");
-  auto second = mine.next();
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->data, "mine too");
+  EXPECT_EQ(next_data(mine, 2), (std::vector<std::string>{"mine", "mine too"}));
   EXPECT_FALSE(mine.next(500ms));
 }
 
