@@ -125,6 +125,7 @@ struct StreamHub::Impl {
   mutable std::mutex mutex;
   std::condition_variable positioned_changed;
   bool positioned = false;
+  bool tried = false;  // one attempt to position failed: clients are refused at once until one succeeds
   std::string problem = "not positioned yet";
   Offsets next;  // per partition, the next offset the shared reader hands out
   std::vector<std::shared_ptr<Client>> clients;
@@ -255,7 +256,9 @@ struct StreamHub::Impl {
       {
         std::lock_guard lock(mutex);
         problem = why;
+        tried = true;
       }
+      positioned_changed.notify_all();
       for (int i = 0; i < 10 && running.load(); ++i) std::this_thread::sleep_for(100ms);
     }
     if (running.load()) spdlog::info("broker '{}': streaming {} to its clients from its end", broker, topic);
@@ -363,9 +366,9 @@ std::unique_ptr<bridge::StreamSubscription> StreamHub::subscribe(const bridge::S
     if (!resume) throw bridge::BadStreamPosition("'" + *request.resume_after + "' is not a position of topic " + s.topic);
   }
   std::unique_lock lock(s.mutex);
-  if (!s.positioned_changed.wait_for(lock, kPositionWait, [&] { return s.positioned; })) {
-    throw std::runtime_error("topic " + s.topic + " cannot be read: " + s.problem);
-  }
+  // The listener's thread waits here: only for the first attempt, never once per client.
+  s.positioned_changed.wait_for(lock, kPositionWait, [&] { return s.positioned || s.tried; });
+  if (!s.positioned) throw std::runtime_error("topic " + s.topic + " cannot be read: " + s.problem);
   auto client = std::make_shared<Client>();
   client->receiver = std::move(receiver);
   client->key = request.key;

@@ -236,6 +236,20 @@ TEST(Stream, SigtermEndsEachStreamWithItsLastChunk) {
   EXPECT_EQ(causeway.wait_exit(10s), 0) << causeway.log();
 }
 
+TEST(Stream, ABrokerThatCannotBeReachedIsA503NamingTheTopic) {
+  MockBroker broker;
+  broker.down();
+  TestConfig config = stream_config();
+  config.bootstrap = broker.bootstrap();
+  CausewayProcess causeway(config);
+  for (int i = 0; i < 2; ++i) {
+    auto response = http(causeway.listener(), "GET", "/streams/orders", {}, {}, 15s);
+    EXPECT_EQ(response.status, 503) << response.body;
+    EXPECT_NE(response.body.find("topic orders.created cannot be read"), std::string::npos) << response.body;
+  }
+  EXPECT_EQ(metric(causeway, "causeway_stream_clients", {{"route", "order-stream"}}), -1);  // nobody ever streamed
+}
+
 TEST(Stream, ConfigMistakesAreNamedWhereTheyAre) {
   TempDir dir;
   const std::string head =
