@@ -40,6 +40,7 @@ LOADGEN=$PWD/$BUILD_DIR/bench/loadgen
 GRPC_BENCH=$PWD/$BUILD_DIR/bench/grpc_bench
 KAFKA_DIRECT=$PWD/$BUILD_DIR/bench/kafka_direct
 AMQP_DIRECT=$PWD/$BUILD_DIR/bench/amqp_direct
+SSE_CLIENTS=$PWD/$BUILD_DIR/bench/sse_clients
 RESULTS_DIR=$PWD/bench/results
 
 declare -A R  # results of this run: R[label.field], filled by wrk_run, loadgen_rate, store
