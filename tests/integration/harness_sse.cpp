@@ -30,6 +30,12 @@ std::vector<std::string> next_data(SseClient& client, std::size_t count, Duratio
   return data;
 }
 
+int clients_with_all(std::vector<std::unique_ptr<SseClient>>& clients, std::size_t count, Duration timeout) {
+  int complete = 0;
+  for (auto& client : clients) complete += next_data(*client, count, timeout).size() == count;
+  return complete;
+}
+
 SseClient::SseClient(const Address& address, const std::string& path, const Headers& headers, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);

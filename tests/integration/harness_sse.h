@@ -3,6 +3,7 @@
 // sends the GET, reads the head, then decodes the chunked body into events and
 // comments as they come.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ std::size_t raise_open_files(std::size_t wanted);
 class SseClient;
 // The data of the next `count` events, fewer when the stream goes quiet for `timeout`.
 std::vector<std::string> next_data(SseClient& client, std::size_t count, Duration timeout = 10s);
+
+// How many of the clients get `count` events each, none waiting more than `timeout` for one.
+int clients_with_all(std::vector<std::unique_ptr<SseClient>>& clients, std::size_t count, Duration timeout = 10s);
 
 class SseClient {
  public:

@@ -188,13 +188,7 @@ TEST(Stream, AThousandClientsEachGetEveryEvent) {
   constexpr int kEvents = 20;
   const double cpu_before = metric(causeway, "process_cpu_seconds_total", {});
   for (int i = 0; i < kEvents; ++i) ASSERT_EQ(post_order(causeway, "c" + std::to_string(i), "event " + std::to_string(i)), 202);
-  int complete = 0;
-  for (auto& client : clients) {
-    int got = 0;
-    while (got < kEvents && client->next(10s)) ++got;
-    complete += got == kEvents;
-  }
-  EXPECT_EQ(complete, kClients);
+  EXPECT_EQ(clients_with_all(clients, kEvents), kClients);
   // Printed, not asserted: the fan-out's cost (the 20 POSTs and scrapes included).
   const double cpu = metric(causeway, "process_cpu_seconds_total", {}) - cpu_before;
   std::cout << "fan-out: " << cpu * 1e6 / (kEvents * kClients) << " us of Causeway CPU per event per client\n";

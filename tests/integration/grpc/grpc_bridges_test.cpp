@@ -22,6 +22,7 @@
 #include "harness_forward.h"
 #include "harness_replies.h"
 #include "harness_service.h"
+#include "grpc_test_config.h"
 #include "inventory.grpc.pb.h"
 #include "inventory_server.h"
 
@@ -29,24 +30,6 @@ namespace causeway::testing {
 namespace {
 
 namespace inv = inventory::v1;
-
-std::string proto_dir() { return TEST_PROTO_DIR; }
-
-// A config with an HTTP listener "public", a gRPC listener "rpc", the embedded broker
-// "events", the test protos, `upstreams` (YAML lines) and `routes` (YAML list items).
-std::string grpc_config(const std::string& upstreams, const std::string& routes) {
-  return "admin: { listen: 127.0.0.1:0 }\n"
-         "listeners:\n"
-         "  public: { protocol: http, listen: 127.0.0.1:0 }\n"
-         "  rpc: { protocol: grpc, listen: 127.0.0.1:0 }\n"
-         "brokers:\n"
-         "  events: { bootstrap: embedded, options: { linger.ms: 1 } }\n"
-         "protos:\n"
-         "  files: [" + proto_dir() + "/inventory.proto]\n"
-         "  include: [" + proto_dir() + "]\n" +
-         (upstreams.empty() ? "" : "upstreams:\n" + upstreams) + "routes:\n" + routes;
-}
-
 
 // A unary call of any method with any bytes, as a client with a broken encoder would send.
 grpc::Status raw_call(const Address& address, const std::string& method, const std::string& bytes) {

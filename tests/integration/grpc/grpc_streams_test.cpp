@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "grpc_test_config.h"
 #include "harness.h"
 #include "harness_delivery.h"
 #include "harness_replies.h"
@@ -17,22 +18,9 @@ namespace {
 namespace inv = inventory::v1;
 using namespace std::chrono_literals;
 
-std::string proto_dir() { return TEST_PROTO_DIR; }
 
-// An HTTP listener "public", a gRPC listener "rpc", the embedded broker "events", the
-// test protos and `routes` (YAML list items): the first route is on line 11.
-std::string stream_config(const std::string& routes) {
-  return "admin: { listen: 127.0.0.1:0 }\n"
-         "listeners:\n"
-         "  public: { protocol: http, listen: 127.0.0.1:0 }\n"
-         "  rpc: { protocol: grpc, listen: 127.0.0.1:0 }\n"
-         "brokers:\n"
-         "  events: { bootstrap: embedded, options: { linger.ms: 1 } }\n"
-         "protos:\n"
-         "  files: [" + proto_dir() + "/inventory.proto]\n"
-         "  include: [" + proto_dir() + "]\n"
-         "routes:\n" + routes;
-}
+// The test config with `routes` (YAML list items): the first route is on line 11.
+std::string stream_config(const std::string& routes) { return grpc_config("", routes); }
 
 // WatchItems streams every item change as JSON, WatchItem those of the request's sku;
 // POST /items/{sku} puts a change on the topic with the sku as its key.

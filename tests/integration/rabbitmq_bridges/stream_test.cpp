@@ -225,13 +225,7 @@ TEST(RabbitStream, AThousandClientsShareOneChannel) {
     for (int i = 0; i < kEvents; ++i) messages += "('created.c1', b'event " + std::to_string(i) + "', None),";
     return messages;
   }());
-  int complete = 0;
-  for (auto& client : clients) {
-    int got = 0;
-    while (got < kEvents && client->next(10s)) ++got;
-    complete += got == kEvents;
-  }
-  EXPECT_EQ(complete, kClients);
+  EXPECT_EQ(clients_with_all(clients, kEvents), kClients);
   // One channel carries all their consumers.
   auto channels = rabbit_server().ctl({"list_channels", "--quiet", "--no-table-headers", "consumer_count"});
   EXPECT_NE(("\n" + channels.output).find("\n1000\n"), std::string::npos) << channels.output;
