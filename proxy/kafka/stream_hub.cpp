@@ -262,10 +262,15 @@ struct StreamHub::Impl {
       for (int i = 0; i < 10 && running.load(); ++i) std::this_thread::sleep_for(100ms);
     }
     if (running.load()) spdlog::info("broker '{}': streaming {} to its clients from its end", broker, topic);
+    auto tidied = std::chrono::steady_clock::now();
     while (running.load(std::memory_order_relaxed)) {
       rd_kafka_message_t* message = rd_kafka_consumer_poll(handle, 100);
       std::unique_lock lock(mutex);
-      tidy();
+      // Not once per message: with many clients, tidying is a pass over all of them.
+      if (const auto now = std::chrono::steady_clock::now(); !message || now - tidied >= 100ms) {
+        tidy();
+        tidied = now;
+      }
       if (!message) continue;
       if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         pace(lock);
@@ -389,12 +394,6 @@ std::unique_ptr<bridge::StreamSubscription> StreamHub::subscribe(const bridge::S
     s.tidy();
   }
   return std::make_unique<Subscription>(std::move(client));
-}
-
-std::size_t StreamHub::clients() const {
-  std::lock_guard lock(impl_->mutex);
-  return static_cast<std::size_t>(
-      std::count_if(impl_->clients.begin(), impl_->clients.end(), [](const auto& client) { return !client->gone.load(); }));
 }
 
 }  // namespace causeway::kafka

@@ -32,7 +32,6 @@ class StreamHub {
   // std::runtime_error when the topic cannot be read.
   std::unique_ptr<bridge::StreamSubscription> subscribe(const bridge::StreamRequest& request,
                                                         std::shared_ptr<bridge::StreamReceiver> receiver);
-  std::size_t clients() const;
 
  private:
   struct Impl;
