@@ -28,6 +28,7 @@
 #include <type_traits>
 #include <stdexcept>
 #include <unordered_set>
+#include <vector>
 
 #include "bridge/body_stream.h"
 #include "bridge/failure.h"
@@ -469,16 +470,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       watch->client_gone = true;
       watch->wake.cancel();
     });
-    std::string out;
+    std::vector<asio::const_buffer> pieces;
     for (;;) {
       auto taken = body->take();
-      out.clear();
-      for (auto& chunk : taken.chunks) out += chunk;
-      if (!out.empty()) {
+      std::size_t size = 0;
+      for (const auto& chunk : taken.chunks) size += chunk.size();
+      if (size > 0) {
+        // One HTTP chunk of everything taken, written from the taken strings themselves.
         std::array<char, 20> size_line{};
-        const int size_length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", out.size());
-        std::array<asio::const_buffer, 3> pieces{asio::buffer(size_line.data(), chunked ? size_length : 0),
-                                                 asio::buffer(out), asio::buffer("\r\n", chunked ? 2 : 0)};
+        const int size_length = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", size);
+        pieces.clear();
+        pieces.push_back(asio::buffer(size_line.data(), chunked ? size_length : 0));
+        for (const auto& chunk : taken.chunks) pieces.push_back(asio::buffer(chunk));
+        pieces.push_back(asio::buffer("\r\n", chunked ? 2 : 0));
         stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
         auto [ec, n] = co_await asio::async_write(stream, pieces, use_tuple);
         stream.expires_never();
