@@ -120,9 +120,13 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     if (!from || from->listener != listener) continue;
     replies = replies || route.mode == config::Mode::request_reply;
     Bound bound = make_bound(route, resources);
+    const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to);
+    const bool grpc_upstream = upstream && config_->find_upstream(upstream->upstream)->type == "grpc";
     if (from->soap) {
-      bound.flow = route.mode == config::Mode::transcode ? resources.soap_flow(route)
-                                                         : make_flow(*config_, route, resources);
+      // The endpoint hands the route's flow JSON, as a REST caller would.
+      bound.flow = grpc_upstream                           ? resources.grpc_flow(route, nullptr)
+                   : route.mode == config::Mode::transcode ? resources.soap_flow(route)
+                                                           : make_flow(*config_, route, resources);
       soap_routes_.push_back(std::make_unique<Bound>(std::move(bound)));
       soap_paths[resources.soap_path(route)].push_back({&route, std::make_unique<AdmittedFlow>(*soap_routes_.back())});
       continue;
@@ -138,9 +142,7 @@ Dispatcher::Dispatcher(std::shared_ptr<const config::Config> config, const std::
     }
     entries.push_back({routes_.size(), from->method, from->path});
     bound.flow = make_flow(*config_, route, resources);
-    const auto* upstream = std::get_if<config::UpstreamTarget>(&route.to);
-    const bool grpc_side = from->rpc || (upstream && config_->find_upstream(upstream->upstream)->type == "grpc");
-    if (grpc_side) {
+    if (from->rpc || grpc_upstream) {
       bound.flow = resources.grpc_flow(route, std::move(bound.flow));
     } else if (upstream && upstream->soap) {
       bound.flow = resources.soap_flow(route);

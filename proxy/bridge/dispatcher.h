@@ -56,7 +56,7 @@ struct FlowResources {
   // The flow of a route with a gRPC side (grpc/grpc_flows.h), around its plain flow if any.
   std::function<std::unique_ptr<Flow>(const config::Route&, std::unique_ptr<Flow> plain)> grpc_flow;
   // The flow of a route with a SOAP side (soap/soap_flows.h); from a SOAP listener, the
-  // JSON call of its REST upstream.
+  // JSON call of its REST or SOAP upstream (a gRPC one gets grpc_flow's REST -> gRPC).
   std::function<std::unique_ptr<Flow>(const config::Route&)> soap_flow;
   // The path of a SOAP listener route (its own, or its WSDL port's), and the endpoint
   // serving every operation on one path.

@@ -21,7 +21,8 @@ namespace {
 constexpr std::array<std::string_view, 6> kReservedHeaders{
     "correlation-id", "reply-to", "reply-partition", "content-type", "traceparent", "tracestate"};
 
-constexpr std::string_view kSoapListenerTargets = "a SOAP listener route goes to a REST upstream or a topic";
+constexpr std::string_view kSoapListenerTargets =
+    "a SOAP listener route goes to an upstream (REST, gRPC or SOAP) or to a topic";
 
 struct ParsedSource {
   std::variant<HttpSource, TopicSource> source;
@@ -350,9 +351,7 @@ UpstreamTarget parse_upstream_target(const Mapping& map, const Config& config,
   }
   if (to->type == "grpc") {
     const auto* http = std::get_if<HttpSource>(&from);
-    if (http && http->soap) {
-      upstream.fail(std::string(kSoapListenerTargets) + " ('" + target.upstream + "' is a gRPC upstream: SOAP -> gRPC is not supported)");
-    }
+    reject_keys(map, {"soap"}, "is for HTTP upstreams; a gRPC upstream is called by 'rpc'");
     reject_keys(map, {"method", "path"}, "is for HTTP upstreams; a gRPC upstream is called by 'rpc'");
     // From a gRPC listener the call's own method is the default.
     if (http && http->rpc && !map.has("rpc")) return target;
@@ -386,10 +385,6 @@ std::variant<TopicTarget, DirectResponse, UpstreamTarget> parse_target(
                            "content_type", "upstream", "method", "path", "rpc", "soap", "stream", "heartbeat",
                            "client_buffer"});
   if (const auto* http = std::get_if<HttpSource>(&path); http && http->soap) {
-    // SOAP -> SOAP would be a forward of envelopes, and SOAP -> gRPC a second
-    // transcoding: neither is built.
-    if (map.has("soap")) map.fail_at_key("soap", std::string(kSoapListenerTargets) + " (SOAP -> SOAP is not supported)");
-    if (map.has("rpc")) map.fail_at_key("rpc", std::string(kSoapListenerTargets) + " (SOAP -> gRPC is not supported)");
     if (map.has("status") || map.has("body") || map.has("content_type")) {
       node.fail(std::string(kSoapListenerTargets) + " (a direct response is not supported)");
     }

@@ -231,6 +231,8 @@ class RestToGrpc : public bridge::Flow {
   RestToGrpc(const config::Route& route, const GrpcFlowResources& resources, const RpcMethod& method,
              const RestBinding* binding = nullptr)
       : route_(route),
+        // A SOAP endpoint writes the answer by its schema: every field there, zeros too.
+        output_options_{.emit_defaults = route.http_source()->soap.has_value()},
         target_(std::get<config::UpstreamTarget>(route.to)),
         catalog_(resources.catalog),
         method_(method),
@@ -256,13 +258,14 @@ class RestToGrpc : public bridge::Flow {
     call.timeout = target_.timeout;
     call.metadata = onward_headers(request.headers);
     upstream_->send(std::move(call), [respond, method = &method_, errors = errors_, route = route_.name,
-                                      upstream = target_.upstream, response_body = response_body_](GrpcAnswer answer) {
+                                      upstream = target_.upstream, response_body = response_body_,
+                                      options = output_options_](GrpcAnswer answer) {
       if (answer.code != Code::ok) {
         auto response = response_from_answer(std::move(answer));
         std::erase_if(response.headers, [](const bridge::Header& header) { return header.name.starts_with("grpc-"); });
         return respond(std::move(response));
       }
-      auto json = proto_to_rest(method->output, answer.body, response_body);
+      auto json = proto_to_rest(method->output, answer.body, response_body, options);
       if (!json.ok()) {
         errors.response->inc();
         return respond(failure_response(Failure::internal, "upstream '" + upstream + "' answered " + json.error, route));
@@ -276,6 +279,7 @@ class RestToGrpc : public bridge::Flow {
 
  private:
   const config::Route& route_;
+  JsonOptions output_options_;
   const config::UpstreamTarget& target_;
   std::shared_ptr<const ProtoCatalog> catalog_;
   const RpcMethod& method_;

@@ -7,7 +7,8 @@
 //   gRPC listener -> HTTP upstream protobuf -> JSON request, JSON -> protobuf response;
 //   gRPC listener -> gRPC upstream the call forwarded, metadata and deadline with it;
 //   HTTP listener -> gRPC upstream path variables, query and JSON body -> request
-//                                 message, response message -> JSON;
+//                                 message, response message -> JSON (also behind a SOAP
+//                                 listener, whose endpoint made that JSON of the envelope);
 //   topic -> gRPC upstream        delivery, the value transcoded with encoding: json.
 // Answers to gRPC callers are bridge::Responses that grpc_answer.h turns into statuses.
 

@@ -97,6 +97,7 @@ void check_bindings(const config::Config& config, const grpc::ProtoCatalog& cata
     for (const config::Route* listed : routes_of[listener.name]) {
       const auto& route = *listed;
       const auto* from = route.http_source();
+      if (from->soap) continue;  // its endpoint's path: check_soap_paths()
       if (!from->annotated) {
         entries.push_back({entries.size(), from->method, from->path});
         names.push_back("route '" + route.name + "'");
@@ -191,7 +192,8 @@ std::shared_ptr<const soap::WsdlCatalog> load_wsdl(const config::Config& config)
 // A REST route whose template is at least as specific as a SOAP path it overlaps takes
 // some of the endpoint's requests too ("/soap/acme" of "/soap/{tenant}"); a less
 // specific one ("/{anything}" of "/quotes") never gets them, so it may stay.
-void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& catalog) {
+void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& catalog,
+                      const grpc::ProtoCatalog* protos) {
   struct SoapPath {
     const std::string* listener;
     routing::PathTemplate path;
@@ -215,24 +217,40 @@ void check_soap_paths(const config::Config& config, const soap::WsdlCatalog& cat
                                 "route '" + first->second->name + "' serves this operation on the same path already");
     }
   }
-  for (std::size_t i = 0; i < config.routes.size(); ++i) {
-    const auto* from = config.routes[i].http_source();
-    if (!from || from->soap || from->annotated) continue;
-    const std::string where = "routes[" + std::to_string(i) + "].from.path";
-    auto clash = soap_paths.find(from->listener + " " + from->path.text());
+  // A REST path (a route's, or a google.api.http binding's) that would take an endpoint's requests.
+  auto check = [&](const std::string& listener, const routing::PathTemplate& rest, const config::Mark& mark,
+                   const std::string& where, const std::string& what) {
+    auto clash = soap_paths.find(listener + " " + rest.text());
     if (clash != soap_paths.end()) {
-      throw config::ConfigError(config.file, config.routes[i].mark, where,
-                                "path " + from->path.text() + " is the SOAP endpoint of route '" +
-                                    clash->second->name + "'");
+      throw config::ConfigError(config.file, mark, where,
+                                what + " is the SOAP endpoint of route '" + clash->second->name + "'");
     }
     for (const auto& endpoint : endpoints) {
-      if (*endpoint.listener != from->listener || !from->path.overlaps(endpoint.path) ||
-          from->path.compare_specificity(endpoint.path) > 0) {
+      if (*endpoint.listener != listener || !rest.overlaps(endpoint.path) ||
+          rest.compare_specificity(endpoint.path) > 0) {
         continue;
       }
-      throw config::ConfigError(config.file, config.routes[i].mark, where,
-                                "path " + from->path.text() + " takes requests of " + endpoint.path.text() +
+      throw config::ConfigError(config.file, mark, where,
+                                what + " takes requests of " + endpoint.path.text() +
                                     ", the SOAP endpoint of route '" + endpoint.route->name + "'");
+    }
+  };
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const auto& route = config.routes[i];
+    const auto* from = route.http_source();
+    if (!from || from->soap) continue;
+    if (!from->annotated) {
+      check(from->listener, from->path, route.mark, "routes[" + std::to_string(i) + "].from.path",
+            "path " + from->path.text());
+      continue;
+    }
+    if (!protos) continue;
+    std::vector<std::string> skipped;  // check_bindings() logged them
+    const auto& rpc = *std::get<config::UpstreamTarget>(route.to).rpc;
+    for (const auto& binding : grpc::rest_bindings(*protos, route, skipped)) {
+      check(from->listener, binding.path, rpc.mark, rpc.where,
+            "binding " + binding.http_method + " " + binding.path.text() + " of " + binding.rpc->service + "/" +
+                binding.rpc->name);
     }
   }
 }
@@ -265,7 +283,7 @@ CheckedConfig load_checked_config(const std::string& file) {
   }
   auto catalog = load_catalog(config);
   auto wsdl = load_wsdl(config);
-  if (wsdl) check_soap_paths(config, *wsdl);
+  if (wsdl) check_soap_paths(config, *wsdl, catalog.get());
   return CheckedConfig{std::make_shared<const config::Config>(std::move(config)), std::move(catalog), std::move(wsdl)};
 }
 

@@ -1,5 +1,6 @@
 #include "soap/json_to_xml.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -9,9 +10,21 @@ namespace {
 
 namespace json = boost::json;
 
+// The lexemes of xs:integer and of a finite xs:double, as a quoted number must be.
+bool integer_text(std::string_view text) {
+  if (text.starts_with('-')) text.remove_prefix(1);
+  return !text.empty() && text.size() <= 20 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool number_text(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size() && std::isfinite(value);
+}
+
 class XmlWriter {
  public:
-  XmlWriter(std::string& xml, std::string& error) : xml_(xml), error_(error) {}
+  XmlWriter(std::string& xml, std::string& error, NumberText numbers) : xml_(xml), error_(error), numbers_(numbers) {}
 
   bool element(const json::value& value, const ElementDecl& decl, const std::string& path, const std::string& parent_ns) {
     xml_ += '<';
@@ -39,6 +52,10 @@ class XmlWriter {
   }
 
  private:
+  bool quoted(const json::value& value, bool (*lexeme)(std::string_view)) const {
+    return numbers_ == NumberText::accepted && value.is_string() && lexeme(value.get_string());
+  }
+
   bool fail(const std::string& path, const std::string& message) {
     error_ = path + ": " + message;
     return false;
@@ -57,6 +74,7 @@ class XmlWriter {
       case ValueKind::integer:
         if (value.is_int64()) xml_ += std::to_string(value.get_int64());
         else if (value.is_uint64()) xml_ += std::to_string(value.get_uint64());
+        else if (quoted(value, integer_text)) xml_ += value.get_string();
         else return fail(path, "expected an integer");
         return true;
       case ValueKind::number: {
@@ -65,6 +83,8 @@ class XmlWriter {
         else if (value.is_double() && std::isfinite(value.get_double())) {
           auto result = std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
           xml_.append(buffer, result.ptr);
+        } else if (quoted(value, number_text)) {
+          xml_ += value.get_string();
         } else {
           return fail(path, "expected a number");
         }
@@ -125,6 +145,7 @@ class XmlWriter {
 
   std::string& xml_;
   std::string& error_;
+  NumberText numbers_;
 };
 
 }  // namespace
@@ -146,8 +167,8 @@ void append_escaped(std::string& xml, std::string_view text) {
 }
 
 bool json_to_element(const boost::json::value& value, const ElementDecl& decl, std::string& xml, std::string& error,
-                     const std::string& parent_ns) {
-  return XmlWriter(xml, error).element(value, decl, decl.name, parent_ns);
+                     const std::string& parent_ns, NumberText numbers) {
+  return XmlWriter(xml, error, numbers).element(value, decl, decl.name, parent_ns);
 }
 
 }  // namespace causeway::soap

@@ -13,8 +13,12 @@ namespace causeway::soap {
 // Appends the element to `xml`. Namespaces are declared as default namespaces where
 // they change; `parent_ns` is the default namespace in scope. A null written needs the
 // xsi prefix declared by an enclosing element (the envelope does).
+// A caller's JSON must have the schema's types. A service's answer may hold a number as
+// a string (`accepted`): ProtoJSON writes 64-bit integers so, and many JSON APIs do.
+enum class NumberText { refused, accepted };
+
 bool json_to_element(const boost::json::value& value, const ElementDecl& decl, std::string& xml, std::string& error,
-                     const std::string& parent_ns = {});
+                     const std::string& parent_ns = {}, NumberText numbers = NumberText::refused);
 
 // Text escaped for XML content and attribute values.
 void append_escaped(std::string& xml, std::string_view text);

@@ -1,6 +1,5 @@
 #include "soap/message_codec.h"
 
-#include "soap/json_to_xml.h"
 #include "soap/xml_to_json.h"
 
 namespace causeway::soap {
@@ -20,9 +19,9 @@ bool body_to_json(const ReadEnvelope& envelope, const ElementDecl& decl, boost::
 }
 
 bool json_to_envelope(const boost::json::value& value, const ElementDecl& decl, SoapVersion version,
-                      std::string& envelope, std::string& error) {
+                      std::string& envelope, std::string& error, NumberText numbers) {
   std::string body;
-  if (!json_to_element(value, decl, body, error)) return false;
+  if (!json_to_element(value, decl, body, error, {}, numbers)) return false;
   envelope = write_envelope(version, body);
   return true;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "soap/envelope.h"
+#include "soap/json_to_xml.h"
 #include "soap/xml_schema.h"
 
 namespace causeway::soap {
@@ -15,6 +16,6 @@ bool body_to_json(const ReadEnvelope& envelope, const ElementDecl& decl, boost::
 
 // An envelope of `version` whose body is `decl`'s element holding `value`.
 bool json_to_envelope(const boost::json::value& value, const ElementDecl& decl, SoapVersion version,
-                      std::string& envelope, std::string& error);
+                      std::string& envelope, std::string& error, NumberText numbers = NumberText::refused);
 
 }  // namespace causeway::soap

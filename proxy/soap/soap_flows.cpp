@@ -137,8 +137,9 @@ std::string address_path(const std::string& location) {
 }
 
 std::unique_ptr<bridge::Flow> make_soap_flow(const config::Route& route, const SoapFlowResources& resources) {
-  if (route.http_source()->soap) return std::make_unique<JsonCall>(route, resources);
-  const auto& name = *std::get<config::UpstreamTarget>(route.to).soap;
+  const auto& target = std::get<config::UpstreamTarget>(route.to);
+  if (!target.soap) return std::make_unique<JsonCall>(route, resources);  // from a SOAP listener
+  const auto& name = *target.soap;
   // config_check.cpp made sure the operation is there.
   return std::make_unique<RestToSoap>(route, resources, *resources.catalog->find(name.service, name.operation));
 }

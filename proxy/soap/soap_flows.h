@@ -6,6 +6,8 @@
 //                                   502 (Server/Receiver) with its faultstring.
 //   SOAP listener -> REST upstream  the JSON the endpoint (soap_listener.h) made of the
 //                                   envelope, POSTed; the upstream's answer as it came.
+//   SOAP listener -> SOAP upstream  that JSON through the first flow: one operation's
+//                                   envelope re-written as another's (or another version's).
 
 #include <functional>
 #include <memory>
@@ -32,7 +34,8 @@ struct SoapFlowResources {
 };
 
 // The flow of a route whose target is a SOAP operation (config::UpstreamTarget::soap),
-// or of a SOAP listener route to a REST upstream.
+// (from REST, or from a SOAP listener: SOAP -> SOAP), or of a SOAP listener route to a
+// REST upstream.
 std::unique_ptr<bridge::Flow> make_soap_flow(const config::Route& route, const SoapFlowResources& resources);
 
 // The path of a soap:address location ("http://host:8080/quotes" -> "/quotes").

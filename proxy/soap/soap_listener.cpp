@@ -198,7 +198,7 @@ class SoapEndpoint : public bridge::Flow {
       error = "the answer is not JSON: " + ec.message();
     } else if (event) {
       response.body = event_output(json, *soap.output, version);
-    } else if (!json_to_envelope(json, *soap.output, version, response.body, error)) {
+    } else if (!json_to_envelope(json, *soap.output, version, response.body, error, NumberText::accepted)) {
       error = "the answer does not fit " + soap.output->name + ": " + error;
     }
     if (!error.empty()) {

@@ -109,6 +109,30 @@ TEST(SoapCodec, JsonThatDoesNotFitNamesTheField) {
   EXPECT_EQ(error, "PlaceOrder: expected an object");
 }
 
+// A service's answer may quote its numbers (ProtoJSON's int64); a caller's JSON may not.
+TEST(SoapCodec, QuotedNumbersFitOnlyWhenAccepted) {
+  const auto& op = *quotes().find("QuoteService", "GetQuote");
+  const auto answer = json::parse(R"({"symbol":"ACME","price":{"#text":"12.5","@currency":"EUR"},"history":["11","-1e3"],"note":null})");
+  std::string envelope, error;
+  ASSERT_TRUE(json_to_envelope(answer, *op.output, SoapVersion::soap11, envelope, error, NumberText::accepted)) << error;
+  EXPECT_THAT(envelope, HasSubstr("<price currency=\"EUR\">12.5</price><history>11</history><history>-1e3</history>"));
+  EXPECT_FALSE(json_to_envelope(answer, *op.output, SoapVersion::soap11, envelope, error));
+  EXPECT_EQ(error, "GetQuoteResponse.price.#text: expected a number");
+  for (const char* bad : {R"("12,5")", R"("NaN")", R"("1e400")", R"("")", R"(" 1")"}) {
+    const auto unfit = json::parse(std::string(R"({"symbol":"A","note":null,"price":{"#text":)") + bad + "}}");
+    EXPECT_FALSE(json_to_envelope(unfit, *op.output, SoapVersion::soap11, envelope, error, NumberText::accepted)) << bad;
+    EXPECT_EQ(error, "GetQuoteResponse.price.#text: expected a number") << bad;
+  }
+  const auto& input = *quotes().find("QuoteService", "GetQuote")->input;
+  EXPECT_TRUE(json_to_envelope(json::parse(R"({"symbol":"A","days":"-12"})"), input, SoapVersion::soap11, envelope,
+                               error, NumberText::accepted)) << error;
+  for (const char* bad : {R"("1.5")", R"("+1")", R"("-")", R"("123456789012345678901")"}) {
+    const auto unfit = json::parse(std::string(R"({"symbol":"A","days":)") + bad + "}");
+    EXPECT_FALSE(json_to_envelope(unfit, input, SoapVersion::soap11, envelope, error, NumberText::accepted)) << bad;
+    EXPECT_EQ(error, "GetQuote.days: expected an integer") << bad;
+  }
+}
+
 TEST(SoapCodec, XmlThatDoesNotFitNamesTheElement) {
   const auto& op = *orders().find("OrderService", "PlaceOrder");
   auto body = [](const std::string& inner) {
