@@ -31,6 +31,8 @@ struct RuntimeFacts {
   std::string version;
   std::map<std::string, std::string> broker_addresses;   // broker -> bootstrap actually used
   std::map<std::string, std::string> listener_addresses;  // listener -> bound host:port
+  // SOAP listener route -> the path its endpoint answers on (its own or its WSDL port's).
+  std::map<std::string, std::string> soap_paths;
   std::string admin_address;
   // Filled when asked, from the last readiness check: broker -> "ready" or its problem.
   std::map<std::string, std::string> broker_states;

@@ -102,6 +102,23 @@ json::object operation(const config::Route& route, const std::string& method, bo
   return op;
 }
 
+// A SOAP endpoint's contract is its WSDL; OpenAPI can only point there.
+json::object soap_operation(const config::Route& route, const std::string& path) {
+  json::object envelope{{"schema", {{"type", "string"}}}};
+  json::object soap_media{{"text/xml", envelope}, {"application/soap+xml", envelope}};
+  json::object responses{
+      {"200", {{"description", "the operation's output envelope"}, {"content", soap_media}}},
+      {"202", {{"description", "a one-way operation: taken"}}},
+      {"500", {{"description", "a SOAP 1.1 fault (soap:Client or soap:Server)"}, {"content", soap_media}}},
+      {"default", {{"description", "a SOAP 1.2 fault, with the status of its cause"}, {"content", soap_media}}}};
+  const auto& soap = *route.http_source()->soap;
+  return {{"operationId", route.name},
+          {"summary", route.name + " (SOAP " + soap.service + "." + soap.operation + ")"},
+          {"description", "SOAP 1.1 or 1.2; the operations and their messages are in the WSDL at " + path + "?wsdl"},
+          {"requestBody", {{"content", soap_media}}},
+          {"responses", std::move(responses)}};
+}
+
 json::object components() {
   json::object error{{"type", "object"},
                      {"required", json::array{"error", "message"}},
@@ -128,7 +145,10 @@ std::string openapi_json(const config::Config& config, const RuntimeFacts& facts
     const auto* http = route.http_source();
     if (!http || http->rpc || http->annotated) continue;
     json::array parameters;
-    const std::string path = openapi_path(http->path, parameters);
+    const auto soap_path = facts.soap_paths.find(route.name);
+    if (http->soap && soap_path == facts.soap_paths.end()) continue;
+    const std::string path = openapi_path(http->soap ? routing::PathTemplate::parse(soap_path->second) : http->path,
+                                          parameters);
     auto& item = paths[path];
     if (!item.is_object()) item = json::object{};
     auto& operations = item.as_object();
@@ -136,6 +156,14 @@ std::string openapi_json(const config::Config& config, const RuntimeFacts& facts
     if (bound != facts.listener_addresses.end() && !operations.contains("servers")) {
       operations["servers"] = json::array{json::object{{"url", "http://" + bound->second},
                                                        {"description", "listener " + http->listener}}};
+    }
+    if (http->soap) {
+      // Several operations may share the endpoint: the first is described, the WSDL has all.
+      if (!operations.contains("post")) {
+        operations["post"] = soap_operation(route, soap_path->second);
+        if (!parameters.empty()) operations["post"].as_object()["parameters"] = parameters;
+      }
+      continue;
     }
     std::vector<std::string> methods;
     if (http->method) {

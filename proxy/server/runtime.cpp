@@ -533,6 +533,12 @@ void Runtime::describe(admin::RuntimeFacts& facts) const {
   facts.listener_addresses.clear();
   for (const auto& [name, broker] : brokers_) facts.broker_addresses[name] = broker->client->address();
   for (const auto& [name, listener] : listeners_) facts.listener_addresses[name] = listener->bound;
+  facts.soap_paths.clear();
+  for (const auto& route : config_->routes) {
+    if (const auto* from = route.http_source(); from && from->soap && wsdl_) {
+      facts.soap_paths[route.name] = soap::listener_path(route, *wsdl_);
+    }
+  }
 }
 
 }  // namespace causeway::server

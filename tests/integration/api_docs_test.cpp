@@ -33,8 +33,12 @@ TestConfig routes_of_every_kind() {
     from: { broker: events, topic: orders.created, group: billing }
     to: { upstream: store, path: /orders }
     dead_letter: orders.dead
+  - name: legacy-quote
+    from: { listener: public, soap: { service: QuoteService, operation: GetQuote } }
+    to: { upstream: store, method: POST, path: /v1/quotes }
 upstreams:
   store: { url: "http://127.0.0.1:9" }
+soap: { files: [)" + std::string(SOURCE_DIR) + R"(/config/examples/quotes.wsdl] }
 )";
   return config;
 }
@@ -77,6 +81,12 @@ TEST(ApiDocs, OpenApiDescribesTheHttpRoutesAndValidates) {
   EXPECT_TRUE(paths.at("/files/{name}").as_object().contains("delete"));  // no method: every one
   EXPECT_TRUE(paths.at("/files/{name}").at("get").at("responses").as_object().contains("502"));
   EXPECT_EQ(doc.at("components").at("schemas").at("Error").at("required"), json::parse(R"(["error","message"])"));
+  // A SOAP endpoint is a POST of envelopes on its WSDL port's path, pointing at its WSDL.
+  const auto& soap = paths.at("/quotes").at("post");
+  EXPECT_EQ(soap.at("operationId"), json::value("legacy-quote"));
+  EXPECT_TRUE(soap.at("requestBody").at("content").as_object().contains("application/soap+xml"));
+  EXPECT_NE(std::string(soap.at("description").as_string()).find("/quotes?wsdl"), std::string::npos);
+  EXPECT_FALSE(paths.as_object().contains("/")) << paths;
 
   if (!validators_installed()) GTEST_SKIP() << "node validators not installed (scripts/test runs npm ci in tests/)";
   TempDir dir;
