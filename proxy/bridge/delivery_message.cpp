@@ -89,6 +89,7 @@ ServiceCall service_call(const config::UpstreamTarget& target, const InboundMess
     if (is_field_value(header.value)) call.headers.push_back(std::move(header));
   }
   call.body = message.value;
+  if (target.timeout) call.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*target.timeout);
   return call;
 }
 

@@ -16,6 +16,7 @@ struct ServiceCall {
   std::string target;  // path and query
   Headers headers;
   std::string body;
+  std::optional<std::chrono::milliseconds> timeout;  // the route's to.timeout, instead of the upstream's
 };
 
 struct ServiceResult {

@@ -153,6 +153,8 @@ void GrpcUpstream::call(bridge::ServiceCall call, std::function<void(bridge::Ser
   grpc_call.method = call.target.substr(0, call.target.find('?'));
   grpc_call.message = std::move(call.body);
   if (const std::string* timeout = bridge::find_header(call.headers, kTimeoutHeader)) grpc_call.timeout = parse_timeout(*timeout);
+  // The route's timeout bounds the call; a message's grpc-timeout may only shorten it.
+  if (call.timeout && (!grpc_call.timeout || *call.timeout < *grpc_call.timeout)) grpc_call.timeout = call.timeout;
   grpc_call.metadata = std::move(call.headers);
   send(std::move(grpc_call), [impl = impl_.get(), done = std::move(done)](GrpcAnswer answer) {
     bridge::ServiceResult result;

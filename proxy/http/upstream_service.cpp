@@ -14,7 +14,7 @@ bridge::ServiceResult service_result(UpstreamResult result) {
 
 void UpstreamService::call(bridge::ServiceCall call, std::function<void(bridge::ServiceResult)> done) {
   UpstreamRequest request{std::move(call.method), std::move(call.target), std::move(call.headers),
-                          std::move(call.body), std::nullopt};
+                          std::move(call.body), call.timeout};
   client_.send(std::move(request),
                [done = std::move(done)](UpstreamResult result) { done(service_result(std::move(result))); });
 }

@@ -248,6 +248,28 @@ TEST(Delivery, NonRetryableAnswerIsDeadLetteredAtOnce) {
   EXPECT_EQ(metric_now(admin, "causeway_deliveries_total", kRetry), 0);
 }
 
+// The route's to.timeout bounds each call, not the upstream's: a slower answer is a
+// failed attempt, retried, then dead-lettered with the timeout as its error.
+TEST(Delivery, TheRoutesTimeoutBoundsEachCall) {
+  ScriptedService service([](const ServiceRequest&) { return ServiceAnswer{.delay = 3s}; });
+  DeliveryConfig config{.service_url = service.url(),
+                        .upstream_timeout = "10s",
+                        .route_timeout = "200ms",
+                        .retry = "{ attempts: 2, backoff: 50ms }",
+                        .dead_letter = "orders.created.dlq",
+                        .event_route = false};
+  CausewayProcess causeway(config.yaml());
+  TopicWriter writer(causeway.broker());
+  writer.write("orders.created", "slow", "sku=A1");
+
+  auto dead = TopicReader(causeway.broker(), "orders.created.dlq").read(1, 20s);
+  ASSERT_EQ(dead.size(), 1u) << causeway.log();
+  EXPECT_EQ(dead.front().header("dlt-attempts"), "2");
+  EXPECT_NE(dead.front().header("dlt-error").value_or("").find("200ms"), std::string::npos)
+      << dead.front().header("dlt-error").value_or("(none)");
+  EXPECT_EQ(with_key(service.requests(), "slow").size(), 2u);
+}
+
 // A call that ends with the connection closed and no answer is one failed attempt:
 // dlt-attempts and the service's count of calls should agree.
 TEST(Delivery, AServiceThatDropsTheConnectionGetsOneCallPerAttempt) {

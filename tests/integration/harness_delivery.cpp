@@ -36,7 +36,8 @@ std::string DeliveryConfig::yaml() const {
   }
   text << "  - name: " << kDeliveryRoute << "\n"
        << "    from: { broker: events, topic: " << topic << ", group: " << group << " }\n"
-       << "    to: { upstream: orders, method: " << method << ", path: \"" << path << "\" }\n"
+       << "    to: { upstream: orders, method: " << method << ", path: \"" << path << "\""
+       << (route_timeout.empty() ? "" : ", timeout: " + route_timeout) << " }\n"
        << optional_line("    ", "retry", retry) << optional_line("    ", "dead_letter", dead_letter)
        << optional_line("    ", "concurrency", concurrency) << optional_line("    ", "max_buffered", max_buffered);
   return text.str();

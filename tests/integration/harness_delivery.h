@@ -25,6 +25,7 @@ struct DeliveryConfig {
   std::string broker_options = "{ linger.ms: 1 }";
   std::string drain_timeout = "15s";
   std::string upstream_timeout = "2s";
+  std::string route_timeout{};  // the route's to.timeout, or none
   std::string topic = "orders.created";
   std::string group = "order-handler";
   std::string method = "POST";
