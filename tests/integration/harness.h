@@ -149,6 +149,12 @@ class MockBroker {
   void create_topic(const std::string& name, int partitions) {
     command("topic " + name + " " + std::to_string(partitions));
   }
+  // The next `count` Produce requests fail with `codes` in turn (names as rd_kafka_err2name gives them).
+  void produce_errors(int count, const std::vector<std::string>& codes) {
+    std::string line = "errors produce " + std::to_string(count);
+    for (const auto& code : codes) line += " " + code;
+    command(line);
+  }
   std::string log() const { return process_.output(); }
 
  private:
