@@ -27,7 +27,10 @@ Outcome outcome_of(rd_kafka_resp_err_t error, rd_kafka_msg_status_t status) {
   switch (error) {
     case RD_KAFKA_RESP_ERR_NO_ERROR: return Outcome::stored;
     case RD_KAFKA_RESP_ERR__QUEUE_FULL: return Outcome::queue_full;
+    // Refused locally (over message.max.bytes) or by the broker: 413, as the README promises.
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+      if (status == RD_KAFKA_MSG_STATUS_NOT_PERSISTED) return Outcome::too_large;
+      break;
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR__INVALID_ARG:

@@ -149,6 +149,12 @@ class MockBroker {
   void create_topic(const std::string& name, int partitions) {
     command("topic " + name + " " + std::to_string(partitions));
   }
+  // The next `count` Produce requests fail with `codes` in turn (names as rd_kafka_err2name gives them).
+  void produce_errors(int count, const std::vector<std::string>& codes) {
+    std::string line = "errors produce " + std::to_string(count);
+    for (const auto& code : codes) line += " " + code;
+    command(line);
+  }
   std::string log() const { return process_.output(); }
 
  private:
@@ -230,14 +236,18 @@ class MetricsPage {
 };
 MetricsPage scrape_metrics(const Address& admin);
 
-// Clients that keep posting events (POST /orders/<key>/events, keys unique) over
-// keep-alive connections until stopped, or until their listener refuses connections.
+// Clients that keep posting events (POST /orders/<key>/events, keys unique, the body
+// {"request":"<key>"}) over keep-alive connections until stopped, or until their
+// listener refuses connections.
 class EventLoad {
  public:
   struct Outcome {
-    std::string key{};
-    int status = 0;    // 0: no answer (the connection closed or timed out)
-    std::string id{};  // from a 202
+    std::string key{};  // also the body's "request", so a reader can tell which request a message is
+    int status = 0;     // 0: no answer (the connection closed or timed out)
+    std::string id{};   // from a 202
+    std::int64_t partition = -1;  // from a Kafka 202
+    std::int64_t offset = -1;
+    std::string error{};  // HttpResponse::error() of an answer that is not a 202
     Clock::time_point sent{};
     Clock::time_point answered{};
   };

@@ -253,7 +253,8 @@ void EventLoad::run_client(int client) {
       return;
     }
     Outcome outcome{.key = "k" + std::to_string(client) + "-" + std::to_string(i), .sent = Clock::now()};
-    HttpRequest request{.method = "POST", .path = "/orders/" + outcome.key + "/events", .body = "{}"};
+    HttpRequest request{
+        .method = "POST", .path = "/orders/" + outcome.key + "/events", .body = R"({"request":")" + outcome.key + "\"}"};
     std::optional<HttpResponse> response;
     if (connection->send(request)) response = connection->read_response(20s);
     outcome.answered = Clock::now();
@@ -261,9 +262,14 @@ void EventLoad::run_client(int client) {
       outcome.status = response->status;
       boost::system::error_code ec;
       auto body = boost::json::parse(response->body, ec);
-      if (!ec && body.is_object() && body.as_object().contains("id") && body.at("id").is_string()) {
-        outcome.id = std::string(body.at("id").as_string());
+      if (const auto* fields = ec ? nullptr : body.if_object()) {
+        if (auto* id = fields->if_contains("id"); id && id->is_string()) outcome.id = std::string(id->as_string());
+        if (auto* partition = fields->if_contains("partition"); partition && partition->is_int64()) {
+          outcome.partition = partition->as_int64();
+        }
+        if (auto* offset = fields->if_contains("offset"); offset && offset->is_int64()) outcome.offset = offset->as_int64();
       }
+      if (response->status != 202) outcome.error = response->error();
     }
     if (!response || lower(response->header("connection").value_or("")) == "close") connection.reset();
     std::lock_guard lock(mutex_);

@@ -6,6 +6,14 @@
 //     down | up                all brokers refuse / accept connections
 //     rtt MS                   add MS of round-trip delay to every broker
 //     topic NAME PARTITIONS    create a topic
+//     errors produce COUNT CODE...
+//                              the next COUNT Produce requests, to whichever broker, fail
+//                              with the CODEs in turn (repeated when fewer than COUNT), each
+//                              named as rd_kafka_err2name does (NOT_LEADER_FOR_PARTITION,
+//                              REQUEST_TIMED_OUT, MSG_SIZE_TOO_LARGE, _TRANSPORT: the broker
+//                              drops the connection) or by number; nothing of a failed
+//                              request is stored
+//     errors produce clear     forget the errors not used yet
 //     quit                     (or end of input) stop
 // Each command is answered with "ok" or "error: ...". --help prints the usage line; a bad
 // argument is an error on stderr and exit status 2.
@@ -13,18 +21,20 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: mock_broker [BROKERS]   (1..100 brokers, default 1; then commands on stdin: "
-    "down | up | rtt MS | topic NAME PARTITIONS | quit)";
+    "down | up | rtt MS | topic NAME PARTITIONS | errors produce COUNT CODE... | errors produce clear | quit)";
 constexpr int kMaxBrokers = 100;
 
 std::optional<int> broker_count(std::string_view text) {
@@ -32,6 +42,50 @@ std::optional<int> broker_count(std::string_view text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > kMaxBrokers) return std::nullopt;
   return value;
+}
+
+// A code as rd_kafka_err2name spells it (without RD_KAFKA_RESP_ERR_), or its number.
+std::optional<rd_kafka_resp_err_t> error_code(const std::string& text) {
+  int number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error == std::errc() && end == text.data() + text.size()) return static_cast<rd_kafka_resp_err_t>(number);
+  const rd_kafka_err_desc* descriptions = nullptr;
+  std::size_t count = 0;
+  rd_kafka_get_err_descs(&descriptions, &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (descriptions[i].name && text == descriptions[i].name) return descriptions[i].code;
+  }
+  return std::nullopt;
+}
+
+constexpr std::int16_t kProduceApiKey = 0;
+constexpr std::size_t kMaxErrors = 100000;  // a typo must not allocate the machine away
+
+// "produce COUNT CODE..." or "produce clear": an empty string when done, else what is wrong.
+std::string push_errors(rd_kafka_mock_cluster_t* cluster, std::istringstream& words) {
+  std::string api, count_text;
+  words >> api >> count_text;
+  if (api != "produce") return "expected 'errors produce ...', got '" + api + "'";
+  if (count_text == "clear") {
+    rd_kafka_mock_clear_request_errors(cluster, kProduceApiKey);
+    return "";
+  }
+  std::size_t count = 0;
+  const auto [end, error] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+  if (error != std::errc() || end != count_text.data() + count_text.size() || count == 0 || count > kMaxErrors) {
+    return "expected a COUNT from 1 to " + std::to_string(kMaxErrors) + ", got '" + count_text + "'";
+  }
+  std::vector<rd_kafka_resp_err_t> codes;
+  for (std::string word; words >> word;) {
+    auto code = error_code(word);
+    if (!code) return "unknown error code '" + word + "'";
+    codes.push_back(*code);
+  }
+  if (codes.empty()) return "expected at least one error CODE";
+  std::vector<rd_kafka_resp_err_t> errors;
+  for (std::size_t i = 0; i < count; ++i) errors.push_back(codes[i % codes.size()]);
+  rd_kafka_mock_push_request_errors_array(cluster, kProduceApiKey, errors.size(), errors.data());
+  return "";
 }
 
 int usage_error(const std::string& message) {
@@ -86,6 +140,11 @@ int main(int argc, char** argv) {
       int partitions = 1;
       words >> name >> partitions;
       result = rd_kafka_mock_topic_create(cluster, name.c_str(), partitions, 1);
+    } else if (command == "errors") {
+      if (auto problem = push_errors(cluster, words); !problem.empty()) {
+        std::cout << "error: " << problem << std::endl;
+        continue;
+      }
     } else if (command == "quit") {
       break;
     } else {
