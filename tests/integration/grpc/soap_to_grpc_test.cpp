@@ -112,15 +112,18 @@ TEST(SoapToGrpc, AGrpcErrorIsAFaultOfItsSideAndABadValueReachesNoService) {
   EXPECT_EQ(inventory.service().calls().size(), called);
 }
 
-TEST(SoapToGrpc, ValidateRefusesAStreamingRpcBehindASoapRoute) {
-  const auto config = grpc_config("  inventory: { type: grpc, address: 127.0.0.1:1, timeout: 10s }\n",
-                                  "  - name: soap-watch\n"
-                                  "    from: { listener: public, soap: { service: InventoryService, operation: GetItem } }\n"
-                                  "    to: { upstream: inventory, rpc: inventory.v1.Inventory/WatchItem }\n") +
-                      "soap: { files: [" + kInventoryWsdl + "] }\n";
+// `causeway validate` of `routes` with the inventory upstream and WSDL.
+CommandResult validate(const std::string& routes) {
   TempDir dir;
-  const auto file = dir.write("causeway.yaml", config).string();
-  auto result = run_command({CAUSEWAY_BIN, "validate", "--config", file}, 30s);
+  const auto file = dir.write("causeway.yaml", grpc_config("  inventory: { type: grpc, address: 127.0.0.1:1 }\n", routes) +
+                                                   "soap: { files: [" + kInventoryWsdl + "] }\n");
+  return run_command({CAUSEWAY_BIN, "validate", "--config", file.string()}, 30s);
+}
+
+TEST(SoapToGrpc, ValidateRefusesAStreamingRpcBehindASoapRoute) {
+  auto result = validate("  - name: soap-watch\n"
+                         "    from: { listener: public, soap: { service: InventoryService, operation: GetItem } }\n"
+                         "    to: { upstream: inventory, rpc: inventory.v1.Inventory/WatchItem }\n");
   EXPECT_NE(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("inventory.v1.Inventory/WatchItem is a streaming method"), std::string::npos)
       << result.output;
@@ -128,17 +131,12 @@ TEST(SoapToGrpc, ValidateRefusesAStreamingRpcBehindASoapRoute) {
 
 // A google.api.http binding is a REST path like any other: it may not take a SOAP endpoint's requests.
 TEST(SoapToGrpc, ValidateRefusesABindingOnASoapEndpointsPath) {
-  const auto config = grpc_config("  inventory: { type: grpc, address: 127.0.0.1:1, timeout: 10s }\n",
-                                  "  - name: soap-get-item\n"
-                                  "    from: { listener: public, path: \"/v1/items/{sku}\", soap: { service: InventoryService, operation: GetItem } }\n"
-                                  "    to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }\n"
-                                  "  - name: rest-items\n"
-                                  "    from: { listener: public }\n"
-                                  "    to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }\n") +
-                      "soap: { files: [" + kInventoryWsdl + "] }\n";
-  TempDir dir;
-  const auto file = dir.write("causeway.yaml", config).string();
-  auto result = run_command({CAUSEWAY_BIN, "validate", "--config", file}, 30s);
+  auto result = validate("  - name: soap-get-item\n"
+                         "    from: { listener: public, path: \"/v1/items/{sku}\", soap: { service: InventoryService, operation: GetItem } }\n"
+                         "    to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }\n"
+                         "  - name: rest-items\n"
+                         "    from: { listener: public }\n"
+                         "    to: { upstream: inventory, rpc: inventory.v1.Inventory/GetItem }\n");
   EXPECT_NE(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("routes[1].to.rpc: binding GET /v1/items/{sku} of inventory.v1.Inventory/GetItem is the "
                                "SOAP endpoint of route 'soap-get-item'"),
