@@ -39,6 +39,9 @@ struct RuntimeFacts {
   // Filled when asked: upstream -> its circuit breaker's state ("closed", "open",
   // "half-open"), or "no breaker".
   std::map<std::string, std::string> upstream_states;
+  // Filled when asked: broker -> the state of the breaker its messages pass through
+  // ("closed", "open", "half-open").
+  std::map<std::string, std::string> broker_breakers;
   ReloadOutcome last_reload;  // result "none" until the first reload
 };
 

@@ -5,8 +5,8 @@ namespace causeway::admin {
 namespace {
 
 // Rates and percentiles come from the difference of two polls (running totals on the
-// server), and each route's rate history lives only in the page, so the proxy keeps no
-// time series of its own.
+// server), and each route's history (rate, p99, error ratio) lives only in the page, so
+// the proxy keeps no time series of its own.
 constexpr std::string_view kPage = R"PAGE(<!doctype html>
 <html lang="en">
 <head>
@@ -25,6 +25,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   section h2 { margin: 0 0 8px; font-size: 14px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
   table { width: 100%; border-collapse: collapse; }
   th, td { text-align: left; padding: 6px 8px; border-top: 1px solid var(--line); vertical-align: middle; }
+  td { white-space: nowrap; }  /* a name or a "1.79 ms" split over two lines reads badly */
   th { border-top: 0; color: var(--muted); font-weight: 600; font-size: 12px; }
   td.num { font-variant-numeric: tabular-nums; text-align: right; }
   th.num { text-align: right; }
@@ -33,9 +34,11 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
   .state.bad { background: #fbe7e5; color: var(--bad); }
   .state.idle { background: #eef0f4; color: var(--muted); }
   .mode { color: var(--muted); font-size: 12px; }
-  .lag { font-size: 12px; color: var(--muted); }
+  .lag { font-size: 12px; color: var(--muted); white-space: normal; }
   svg.spark { width: 120px; height: 24px; display: block; }
-  svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
+  svg.spark polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; stroke-linecap: round; }
+  svg.spark.p99 polyline { stroke: #8e44ad; }
+  svg.spark.errors polyline { stroke: var(--bad); }
   .facts { display: flex; gap: 32px; flex-wrap: wrap; }
   .facts div span { display: block; color: var(--muted); font-size: 12px; }
   #error { color: var(--bad); }
@@ -57,14 +60,16 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
     <h2>Routes</h2>
     <table>
       <thead><tr><th>route</th><th>mode</th><th class="num">requests</th><th class="num">rate /s</th><th>rate, last minutes</th>
-        <th class="num">errors</th><th class="num">p50</th><th class="num">p99</th><th>consumer lag (partition: messages)</th></tr></thead>
+        <th class="num">errors</th><th>errors, last minutes</th><th class="num">p50</th><th class="num">p99</th>
+        <th>p99, last minutes</th><th class="num">stream clients</th><th>consumer lag (partition: messages)</th></tr></thead>
       <tbody id="routes"></tbody>
     </table>
   </section>
   <section>
     <h2>Brokers</h2>
     <table>
-      <thead><tr><th>broker</th><th>type</th><th>address</th><th>state</th></tr></thead>
+      <thead><tr><th>broker</th><th>type</th><th>address</th><th>state</th><th>circuit breaker</th>
+        <th class="num">refused while open</th></tr></thead>
       <tbody id="brokers"></tbody>
     </table>
   </section>
@@ -80,7 +85,7 @@ constexpr std::string_view kPage = R"PAGE(<!doctype html>
 "use strict";
 const POLL_MS = 2000, HISTORY = 90;  // 90 polls: the last three minutes
 let previous = null;                  // the last poll: {at, routes: name -> route}
-const history = {};                   // route -> recent rates
+const history = {};                   // route -> {rate, p99, errors}: a value per poll, null when nothing was observed
 
 function cell(text, cls) {
   const td = document.createElement("td");
@@ -114,12 +119,22 @@ function quantile(q, buckets) {
   return lowerBound;
 }
 
-// Buckets observed since the previous poll, or all of them on the first.
-function recentBuckets(now, before) {
+// Buckets observed since the previous poll (null when there were none), or all of them on the first.
+function intervalBuckets(now, before) {
   if (!before || before.buckets.length !== now.buckets.length) return now.buckets;
   const diff = now.buckets.map(([bound, count], i) => [bound, count - before.buckets[i][1]]);
   const seen = diff.length ? diff[diff.length - 1][1] : 0;
-  return seen > 0 ? diff : now.buckets;
+  return seen > 0 ? diff : null;
+}
+
+function remember(name, point) {
+  const kept = history[name] || (history[name] = {rate: [], p99: [], errors: []});
+  for (const key of Object.keys(kept)) kept[key] = kept[key].concat([point[key]]).slice(-HISTORY);
+  return kept;
+}
+
+function percent(ratio) {
+  return (ratio * 100).toFixed(1) + " %";
 }
 
 function duration(seconds) {
@@ -127,20 +142,35 @@ function duration(seconds) {
   return seconds < 1 ? (seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1) + " ms" : seconds.toFixed(2) + " s";
 }
 
-function sparkline(values) {
+// Scaled to its highest value, which its tooltip tells. Each run of values is one line
+// (a lone value a dot); a null, a poll with nothing observed, leaves a gap.
+function sparkline(values, kind, show) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "spark");
+  svg.setAttribute("class", "spark " + kind);
   svg.setAttribute("viewBox", "0 0 120 24");
-  const top = Math.max(...values, 1e-9);
-  const points = values.map((v, i) => {
-    const x = values.length > 1 ? (i * 120) / (HISTORY - 1) : 0;
-    return x.toFixed(1) + "," + (22 - (v / top) * 20).toFixed(1);
+  const top = Math.max(...values.filter((v) => v !== null), 1e-9);
+  const title = document.createElementNS(ns, "title");
+  title.textContent = "highest: " + show(top);
+  svg.appendChild(title);
+  let run = [];
+  const draw = () => {
+    if (!run.length) return;
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", (run.length === 1 ? [run[0], run[0]] : run).join(" "));
+    svg.appendChild(line);
+    run = [];
+  };
+  values.forEach((v, i) => {
+    if (v === null) return draw();
+    run.push(((i * 120) / (HISTORY - 1)).toFixed(1) + "," + (22 - (v / top) * 20).toFixed(1));
   });
-  const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", points.join(" "));
-  svg.appendChild(line);
+  draw();
   return svg;
+}
+
+function breakerBadge(state) {
+  return badge(state, state === "closed" ? "ok" : state === "open" ? "bad" : "idle");
 }
 
 function render(data, at) {
@@ -159,20 +189,25 @@ function render(data, at) {
   const rows = data.routes.map((route) => {
     const before = previous && previous.routes[route.name];
     const rate = before && seconds > 0 ? Math.max(0, route.requests - before.requests) / seconds : 0;
-    const rates = (history[route.name] = (history[route.name] || []).concat([rate]).slice(-HISTORY));
     const newRequests = before ? route.requests - before.requests : route.requests;
     const newErrors = before ? route.errors - before.errors : route.errors;
-    const ratio = newRequests > 0 ? newErrors / newRequests : route.requests > 0 ? route.errors / route.requests : 0;
-    const buckets = recentBuckets(route, before);
+    const recentRatio = newRequests > 0 ? newErrors / newRequests : null;
+    const recent = intervalBuckets(route, before);
+    const past = remember(route.name, {rate, p99: recent ? quantile(0.99, recent) : null, errors: recentRatio});
+    // A quiet poll shows what was seen before it rather than nothing.
+    const ratio = recentRatio !== null ? recentRatio : route.requests > 0 ? route.errors / route.requests : 0;
+    const buckets = recent || route.buckets;
     const lag = route.lag.length
         ? route.lag.map((l) => l.partition + ": " + l.messages).join(", ")
         : route.mode === "delivery" || route.mode === "bridge" ? "none reported" : "";
     const tr = document.createElement("tr");
     tr.dataset.route = route.name;
     tr.append(cell(route.name), cell(route.mode, "mode"), cell(String(route.requests), "num requests"),
-              cell(rate.toFixed(2), "num"), cell(sparkline(rates)), cell((ratio * 100).toFixed(1) + " %", "num"),
-              cell(duration(quantile(0.5, buckets)), "num"), cell(duration(quantile(0.99, buckets)), "num"),
-              cell(lag, "lag"));
+              cell(rate.toFixed(2), "num"), cell(sparkline(past.rate, "rate", (v) => v.toFixed(2) + " /s")),
+              cell(percent(ratio), "num errors"), cell(sparkline(past.errors, "errors", percent)),
+              cell(duration(quantile(0.5, buckets)), "num p50"), cell(duration(quantile(0.99, buckets)), "num p99"),
+              cell(sparkline(past.p99, "p99", duration)),
+              cell(route.stream_clients === null ? "" : String(route.stream_clients), "num clients"), cell(lag, "lag"));
     return tr;
   });
   document.getElementById("routes").replaceChildren(...rows);
@@ -181,15 +216,15 @@ function render(data, at) {
     const tr = document.createElement("tr");
     tr.dataset.broker = broker.name;
     const kind = broker.state === "ready" ? "ok" : broker.state === "unknown" ? "idle" : "bad";
-    tr.append(cell(broker.name), cell(broker.type, "mode"), cell(broker.address), cell(badge(broker.state, kind)));
+    tr.append(cell(broker.name), cell(broker.type, "mode"), cell(broker.address), cell(badge(broker.state, kind)),
+              cell(breakerBadge(broker.breaker)), cell(String(broker.refused), "num refused"));
     return tr;
   }));
 
   document.getElementById("upstreams").replaceChildren(...data.upstreams.map((upstream) => {
     const tr = document.createElement("tr");
     tr.dataset.upstream = upstream.name;
-    const kind = upstream.breaker === "closed" ? "ok" : upstream.breaker === "open" ? "bad" : "idle";
-    tr.append(cell(upstream.name), cell(upstream.type, "mode"), cell(badge(upstream.breaker, kind)));
+    tr.append(cell(upstream.name), cell(upstream.type, "mode"), cell(breakerBadge(upstream.breaker)));
     return tr;
   }));
 

@@ -1,7 +1,8 @@
 #pragma once
 // The data the dashboard page polls (/dashboard.json): per route its counters and latency
 // buckets as running totals (the page turns two polls into rates and percentiles), lag per
-// partition, each broker's state and address, pending replies, the last reload.
+// partition, stream clients, each broker's state, address and circuit breaker, pending
+// replies, the last reload.
 
 #include <optional>
 #include <string>

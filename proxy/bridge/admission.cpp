@@ -103,4 +103,13 @@ std::chrono::milliseconds CircuitBreaker::retry_after(SteadyClock::time_point no
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(SteadyClock::duration(0), opened_ + open_for_ - now));
 }
 
+std::string_view to_string(CircuitBreaker::State state) {
+  switch (state) {
+    case CircuitBreaker::State::closed: return "closed";
+    case CircuitBreaker::State::open: return "open";
+    case CircuitBreaker::State::half_open: return "half-open";
+  }
+  return "unknown";
+}
+
 }  // namespace causeway::bridge

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace causeway::bridge {
 
@@ -68,5 +70,8 @@ class CircuitBreaker {
   SteadyClock::time_point opened_{};
   bool probing_ = false;
 };
+
+// "closed", "open" or "half-open", as the dashboard shows a breaker of an upstream or a broker.
+std::string_view to_string(CircuitBreaker::State state);
 
 }  // namespace causeway::bridge

@@ -62,7 +62,12 @@ DeliveryMetrics::DeliveryMetrics(metrics::Registry& registry, const std::string&
                        "Messages out of attempts with no dead letter topic, retried at max_backoff", {"route"})
                 .with({route})),
       replies(registry.counter("causeway_delivery_replies_total", "Replies published for delivered messages", {"route"})
-                  .with({route})) {}
+                  .with({route})),
+      duration(registry
+                   .histogram("causeway_delivery_duration_seconds",
+                              "Time from a delivery attempt handed to the service (or onward broker) to its answer",
+                              {"route"}, metrics::latency_buckets())
+                   .with({route})) {}
 
 DeliveryFlow::DeliveryFlow(const config::Route& route, const config::WireHeaders& wire, DeliveryTarget& target,
                            std::shared_ptr<MessageProducer> producer, Timers& timers, metrics::Registry& registry)
@@ -168,8 +173,11 @@ void DeliveryFlow::attempt(Id id) {
     }
   }
   if (message) {
-    target_.send(*message, [self = weak_from_this(), id](ServiceResult result) {
-      if (auto flow = self.lock()) flow->on_result(id, std::move(result));
+    target_.send(*message, [self = weak_from_this(), id, sent = std::chrono::steady_clock::now()](ServiceResult result) {
+      if (auto flow = self.lock()) {
+        flow->metrics_.duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
+        flow->on_result(id, std::move(result));
+      }
     });
   }
   start(starts);

@@ -30,6 +30,7 @@
 namespace causeway::metrics {
 class Counter;
 class Gauge;
+class Histogram;
 class Registry;
 }  // namespace causeway::metrics
 
@@ -44,6 +45,7 @@ struct DeliveryMetrics {
   metrics::Gauge& in_flight;
   metrics::Gauge& stuck;
   metrics::Counter& replies;
+  metrics::Histogram& duration;  // per attempt: handed to the target until its answer
 };
 
 // Owned by a shared_ptr: callbacks hold it weakly, so a flow a reload retired may go

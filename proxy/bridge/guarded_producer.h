@@ -26,6 +26,8 @@ class GuardedProducer : public MessageProducer {
   std::optional<std::string> invalid_destination(std::string_view name) const override {
     return inner_->invalid_destination(name);
   }
+  // For the dashboard, beside the broker's connection state.
+  CircuitBreaker::State breaker_state() const { return breaker_->state(SteadyClock::now()); }
 
  private:
   std::shared_ptr<MessageProducer> inner_;

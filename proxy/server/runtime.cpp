@@ -81,7 +81,7 @@ struct Runtime::Broker : RetiredPiece {
   std::shared_ptr<const config::Config> config;  // settings point into it
   const config::Broker* settings = nullptr;
   std::shared_ptr<bridge::BrokerClient> client;
-  std::shared_ptr<bridge::MessageProducer> publisher;  // the client's, behind a breaker on its health
+  std::shared_ptr<bridge::GuardedProducer> publisher;  // the client's, behind a breaker on its health
   // What requests of each `reply:` carry so that their replies come here.
   std::map<std::string, bridge::ReplyChannel> reply_channels;
 };
@@ -474,12 +474,14 @@ std::map<std::string, std::string> Runtime::upstream_states() {
       states[name] = "no breaker";
       continue;
     }
-    switch (upstream->breaker->state(now)) {
-      case bridge::CircuitBreaker::State::closed: states[name] = "closed"; break;
-      case bridge::CircuitBreaker::State::open: states[name] = "open"; break;
-      case bridge::CircuitBreaker::State::half_open: states[name] = "half-open"; break;
-    }
+    states[name] = bridge::to_string(upstream->breaker->state(now));
   }
+  return states;
+}
+
+std::map<std::string, std::string> Runtime::broker_breakers() {
+  std::map<std::string, std::string> states;
+  for (const auto& [name, broker] : brokers_) states[name] = bridge::to_string(broker->publisher->breaker_state());
   return states;
 }
 

@@ -78,6 +78,8 @@ class Runtime {
   std::optional<std::string> broker_problem();
   // upstream -> its breaker's state now, for the dashboard.
   std::map<std::string, std::string> upstream_states();
+  // broker -> the state of the breaker its publisher is behind, for the dashboard.
+  std::map<std::string, std::string> broker_breakers();
   // The first delivery route that does not read yet, as a readiness problem.
   std::optional<std::string> source_problem();
   // Each broker's problem (nullopt when it answers), asking every one.

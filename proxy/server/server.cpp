@@ -190,7 +190,9 @@ struct Server::Impl {
           }
           std::lock_guard lock(readiness_mutex);
           copy.broker_states = broker_states;
-          copy.upstream_states = current()->upstream_states();
+          const auto running = current();
+          copy.upstream_states = running->upstream_states();
+          copy.broker_breakers = running->broker_breakers();
           return copy;
         },
         [this] { return reload("POST /reload"); });

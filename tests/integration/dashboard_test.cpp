@@ -7,6 +7,9 @@
 #include <regex>
 
 #include "harness.h"
+#include "harness_delivery.h"
+#include "harness_service.h"
+#include "harness_sse.h"
 
 namespace causeway::testing {
 namespace {
@@ -31,6 +34,21 @@ std::string rendered_dom(const std::string& chromium, const Address& admin, cons
   while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) dom.append(buffer, n);
   pclose(pipe);
   return dom;
+}
+
+// The table row the page made for `key` (data-route="..."), "" when it made none.
+std::string row(const std::string& dom, const std::string& key) {
+  const auto start = dom.find("<tr " + key + ">");
+  if (start == std::string::npos) return "";
+  const auto end = dom.find("</tr>", start);
+  return dom.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// The markup of the row's sparkline of `kind` (rate, errors, p99), "" when there is none.
+std::string sparkline(const std::string& row, const std::string& kind) {
+  const auto start = row.find("<svg class=\"spark " + kind + "\"");
+  if (start == std::string::npos) return "";
+  return row.substr(start, row.find("</svg>", start) - start);
 }
 
 TEST(Dashboard, ServesOneSelfContainedPage) {
@@ -60,7 +78,8 @@ TEST(Dashboard, ChromiumShowsRoutesLiveCountsAndBrokerState) {
       << dom;
   EXPECT_NE(dom.find("<polyline points="), std::string::npos) << dom;
   const std::regex broker_row("<tr data-broker=\"events\"><td>events</td><td class=\"mode\">kafka</td><td>" +
-                              causeway.broker() + "</td><td><span class=\"state ok\">ready</span>");
+                              causeway.broker() + "</td><td><span class=\"state ok\">ready</span></td>"
+                              "<td><span class=\"state ok\">closed</span></td><td class=\"num refused\">0</td>");
   EXPECT_TRUE(std::regex_search(dom, broker_row)) << dom;
   EXPECT_NE(dom.find("<span id=\"error\"></span>"), std::string::npos) << dom;  // every poll answered
 }
@@ -90,6 +109,82 @@ TEST(Dashboard, ABrokerThatGoesDownShowsItsProblemThenReadyAgain) {
   broker.up();
   EXPECT_TRUE(eventually([&] { return (state = broker_state()) == "ready at " + broker.bootstrap(); }, 15s, 200ms))
       << state;
+}
+
+// A delivery route's latency is its attempts' durations, a stream route shows its clients, and
+// each route has its rate, error-ratio and p99 over the last minutes drawn.
+TEST(Dashboard, ChromiumShowsDeliveryLatencyStreamClientsAndSparklines) {
+  const auto chromium = chromium_path();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test installs it)";
+  ScriptedService service;
+  DeliveryConfig config;
+  config.service_url = service.url();
+  CausewayProcess causeway(config.yaml() +
+                           "  - name: order-stream\n"
+                           "    from: { listener: public, method: GET, path: /streams/orders }\n"
+                           "    to: { broker: events, topic: orders.created, stream: sse }\n");
+  ASSERT_TRUE(wait_assigned(causeway)) << causeway.log();
+  SseClient client(causeway.listener(), "/streams/orders");
+  ASSERT_EQ(client.status(), 200);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(http(causeway.listener(), "POST", "/orders/c1/events", {}, "{}").status, 202);
+  EXPECT_EQ(next_data(client, 3).size(), 3u);
+  EXPECT_EQ(metric_until(causeway.admin(), "causeway_deliveries_total", {{"route", kDeliveryRoute}, {"result", "success"}},
+                         [](double n) { return n >= 3; }, 15s),
+            3)
+      << causeway.log();
+
+  TempDir profile;
+  const auto dom = rendered_dom(*chromium, causeway.admin(), profile);
+
+  const auto delivery = row(dom, "data-route=\"handle-orders\"");
+  ASSERT_FALSE(delivery.empty()) << dom;
+  // A number with its unit where a route without latency shows "-".
+  EXPECT_TRUE(std::regex_search(delivery, std::regex(R"(<td class="num p50">[0-9.]+ m?s</td><td class="num p99">[0-9.]+ m?s</td>)")))
+      << delivery;
+  EXPECT_NE(delivery.find("<td class=\"num clients\"></td>"), std::string::npos) << delivery;
+  EXPECT_NE(row(dom, "data-route=\"order-stream\"").find("<td class=\"num clients\">1</td>"), std::string::npos) << dom;
+  const auto events = row(dom, "data-route=\"order-created\"");
+  for (const auto* kind : {"rate", "errors", "p99"}) {
+    EXPECT_NE(sparkline(events, kind).find("<polyline points="), std::string::npos) << kind << ": " << events;
+  }
+  EXPECT_NE(sparkline(delivery, "p99").find("<polyline points="), std::string::npos) << delivery;
+  EXPECT_NE(dom.find("<span id=\"error\"></span>"), std::string::npos) << dom;
+}
+
+// A broker known to be down: its breaker open (answering 503 at once), and how many
+// messages it refused, beside its state.
+TEST(Dashboard, ABrokerKnownToBeDownShowsItsOpenBreakerAndWhatItRefused) {
+  MockBroker broker;
+  broker.create_topic("orders.created", 1);
+  TestConfig config;
+  config.bootstrap = broker.bootstrap();
+  config.broker_options = "{ linger.ms: 1, message.timeout.ms: 2000 }";
+  CausewayProcess causeway(config);
+  auto entry = [&] { return http(causeway.admin(), "GET", "/dashboard.json").json().at("brokers").at(0); };
+  EXPECT_EQ(entry().at("breaker"), boost::json::value("closed"));
+
+  broker.down();
+  // The first messages wait out message.timeout.ms; once three were not stored, the breaker answers.
+  HttpResponse refused;
+  ASSERT_TRUE(eventually(
+      [&] {
+        refused = http(causeway.listener(), "POST", "/orders/c1/events", {}, "{}", 20s);
+        return refused.status == 503 && refused.body.find("known to be down") != std::string::npos;
+      },
+      30s, 10ms))
+      << refused.status << " " << refused.body;
+  const auto now = entry();
+  EXPECT_EQ(now.at("breaker"), boost::json::value("open"));  // it opens for 2 s
+  EXPECT_GE(now.at("refused").to_number<int>(), 1);
+
+  const auto chromium = chromium_path();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test installs it)";
+  TempDir profile;
+  const auto shown = row(rendered_dom(*chromium, causeway.admin(), profile), "data-broker=\"events\"");
+  // Half-open once its 2 s are over and no message has probed yet.
+  EXPECT_TRUE(std::regex_search(
+      shown, std::regex(R"(<td><span class="state (bad">open|idle">half-open)</span></td><td class="num refused">[1-9][0-9]*</td>)")))
+      << shown;
 }
 
 // An upstream's circuit breaker as the page shows it: closed, then open once calls failed.

@@ -1,5 +1,5 @@
 // What /dashboard.json and /routes make of the samples: HTTP and delivery routes counted,
-// errors, latency buckets, lag, broker states, the last reload.
+// errors, latency buckets, lag, stream clients, broker states and breakers, the last reload.
 #include "admin/dashboard_view.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +28,12 @@ routes:
   - name: order-delivery
     from: { broker: events, topic: orders.created, group: g }
     to:   { upstream: service, path: /orders }
+  - name: order-stream
+    from: { listener: public, method: GET, path: "/streams/orders" }
+    to:   { broker: events, topic: orders.created, stream: sse }
+  - name: quiet-stream
+    from: { listener: public, method: GET, path: "/streams/quiet" }
+    to:   { broker: events, topic: orders.created, stream: sse }
 )";
 
 std::vector<Sample> samples() {
@@ -39,6 +45,10 @@ std::vector<Sample> samples() {
       "causeway_deliveries_total{route=\"order-delivery\",result=\"success\"} 4\n"
       "causeway_deliveries_total{route=\"order-delivery\",result=\"retry\"} 1\n"
       "causeway_consumer_lag{route=\"order-delivery\",partition=\"0\"} 3\n"
+      "causeway_delivery_duration_seconds_bucket{route=\"order-delivery\",le=\"0.005\"} 4\n"
+      "causeway_delivery_duration_seconds_bucket{route=\"order-delivery\",le=\"+Inf\"} 5\n"
+      "causeway_stream_clients{route=\"order-stream\"} 2\n"
+      "causeway_broker_refused_total{broker=\"events\"} 9\n"
       "causeway_replies_pending 2\n"
       "causeway_callbacks_pending 4\n");
 }
@@ -56,6 +66,7 @@ TEST(DashboardView, CountsRoutesLagBrokersAndTheLastReload) {
   facts.version = "1.2.3";
   facts.broker_addresses["events"] = "k1:9092";
   facts.broker_states["events"] = "broker 'events' is unreachable";
+  facts.broker_breakers["events"] = "open";
   facts.last_reload = {"failure", "POST /reload: c.yaml:3:1: bad", "2026-01-01T00:00:00Z"};
 
   const auto body = json::parse(dashboard_json(config, facts, samples(), std::string("broker 'events' is unreachable")));
@@ -75,9 +86,32 @@ TEST(DashboardView, CountsRoutesLagBrokersAndTheLastReload) {
   EXPECT_EQ(delivery.at("errors").to_number<int>(), 1);
   EXPECT_EQ(delivery.at("lag").as_array()[0].at("partition"), json::value("0"));
   EXPECT_EQ(delivery.at("lag").as_array()[0].at("messages").to_number<int>(), 3);
+  // A delivery route's latency is its attempts' durations.
+  const auto& delivery_buckets = delivery.at("buckets").as_array();
+  ASSERT_EQ(delivery_buckets.size(), 2u);
+  EXPECT_EQ(delivery_buckets[0].as_array()[0].to_number<double>(), 0.005);
+  EXPECT_EQ(delivery_buckets[0].as_array()[1].to_number<int>(), 4);
+  EXPECT_TRUE(delivery_buckets[1].as_array()[0].is_null());
+  // Stream clients: a number on stream routes (0 before the first one), null on the others.
+  EXPECT_EQ(route_named(body, "order-stream").at("stream_clients").to_number<int>(), 2);
+  EXPECT_EQ(route_named(body, "quiet-stream").at("stream_clients").to_number<int>(), 0);
+  EXPECT_TRUE(delivery.at("stream_clients").is_null());
+  EXPECT_TRUE(http.at("stream_clients").is_null());
   const auto& broker = body.at("brokers").as_array()[0];
   EXPECT_EQ(broker.at("address"), json::value("k1:9092"));
   EXPECT_EQ(broker.at("state"), json::value("broker 'events' is unreachable"));
+  EXPECT_EQ(broker.at("breaker"), json::value("open"));
+  EXPECT_EQ(broker.at("refused").to_number<int>(), 9);
+}
+
+// Before the runtime said anything about a broker: unknown, nothing refused.
+TEST(DashboardView, ABrokerWithoutFactsIsUnknown) {
+  const auto config = config::parse_config(kConfig, "c.yaml");
+  const auto body = json::parse(dashboard_json(config, RuntimeFacts{}, {}, std::nullopt));
+  const auto& broker = body.at("brokers").as_array()[0];
+  EXPECT_EQ(broker.at("state"), json::value("unknown"));
+  EXPECT_EQ(broker.at("breaker"), json::value("unknown"));
+  EXPECT_EQ(broker.at("refused").to_number<int>(), 0);
 }
 
 TEST(RoutesView, CountsDeliveryRoutesByResult) {

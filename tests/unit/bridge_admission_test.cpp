@@ -57,5 +57,13 @@ TEST(CircuitBreaker, OpensAfterConsecutiveFailuresAndProbes) {
   EXPECT_TRUE(breaker.allow(t0 + 21s));
 }
 
+TEST(CircuitBreaker, StatesReadAsTheDashboardShowsThem) {
+  CircuitBreaker breaker(1, 10s);
+  EXPECT_EQ(to_string(breaker.state(t0)), "closed");
+  breaker.failed(t0);
+  EXPECT_EQ(to_string(breaker.state(t0)), "open");
+  EXPECT_EQ(to_string(breaker.state(t0 + 10s)), "half-open");
+}
+
 }  // namespace
 }  // namespace causeway::bridge

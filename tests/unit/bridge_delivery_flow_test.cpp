@@ -19,6 +19,7 @@ using testing::FakeService;
 using testing::FakeTimers;
 using testing::HoldingService;
 using Outcome = DeliveryReport::Outcome;
+using namespace std::chrono_literals;
 
 config::Config delivery_config(const std::string& route_extra) {
   return config::parse_config(R"(
@@ -108,6 +109,27 @@ TEST(DeliveryFlow, RetriesWithBackoffThenDeadLettersAndOnlyThenAcknowledges) {
   EXPECT_EQ(*find_header(sent[0].headers, "dlt-original-offset"), "1");
   EXPECT_EQ(*find_header(sent[0].headers, "dlt-attempts"), "3");
   EXPECT_EQ(*find_header(sent[0].headers, "dlt-error"), "503 from the service");
+  EXPECT_EQ(ack.handled.load(), 1);
+}
+
+// causeway_delivery_duration_seconds: one observation per attempt, lasting until the service answered.
+TEST(DeliveryFlow, EachAttemptIsTimedUntilTheServicesAnswer) {
+  HoldingService service;
+  Fixture f("    retry: { attempts: 3, backoff: 10ms, max_backoff: 10ms }\n", service);
+  auto& duration = f.registry.histogram("causeway_delivery_duration_seconds", "", {"route"}, {}).with({"handle"});
+  AckCounter ack;
+  f.flow->deliver(message("orders/0", 1, "k", ack));
+  ASSERT_EQ(service.pending.size(), 1u);
+  EXPECT_EQ(duration.snapshot().count, 0u);  // not before the answer
+  std::this_thread::sleep_for(30ms);
+  service.pending[0](answer(503));
+  f.timers.run_all();
+  ASSERT_EQ(service.pending.size(), 2u);
+  service.pending[1](answer(200));
+  const auto snapshot = duration.snapshot();
+  EXPECT_EQ(snapshot.count, 2u);
+  EXPECT_GE(snapshot.sum, 0.03);
+  EXPECT_LT(snapshot.sum, 10.0);
   EXPECT_EQ(ack.handled.load(), 1);
 }
 
