@@ -36,6 +36,8 @@ KEEP_WORK=${KEEP_WORK:-0}                  # 1 keeps logs, configs and raw outpu
 
 BODY='{"sku":"A1","quantity":2,"note":"benchmark"}'  # the same 44 bytes as bench/post.lua
 CAUSEWAY=$PWD/$BUILD_DIR/causeway
+# An allocator to try under Causeway alone, e.g. /usr/lib/x86_64-linux-gnu/libmimalloc.so.2.
+CAUSEWAY_PRELOAD=${CAUSEWAY_PRELOAD:-}
 LOADGEN=$PWD/$BUILD_DIR/bench/loadgen
 GRPC_BENCH=$PWD/$BUILD_DIR/bench/grpc_bench
 KAFKA_DIRECT=$PWD/$BUILD_DIR/bench/kafka_direct
@@ -113,7 +115,7 @@ check_ports() {
 start_causeway() {
   local name=$1 config=$2 admin=$3 i
   shift 3
-  spawn "$name" env "$@" "$CAUSEWAY" --config "$config" --log-level warn
+  spawn "$name" env ${CAUSEWAY_PRELOAD:+LD_PRELOAD=$CAUSEWAY_PRELOAD} "$@" "$CAUSEWAY" --config "$config" --log-level warn
   for ((i = 0; i < 300; i++)); do
     kill -0 "$LAST_PID" 2>/dev/null || die "causeway '$name' exited: $(tail -5 "$WORK/$name.log")"
     curl -sf "http://127.0.0.1:$admin/readyz" > /dev/null && return 0
