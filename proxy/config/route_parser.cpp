@@ -289,7 +289,8 @@ TopicTarget parse_topic_target(const Mapping& map, const Config& config,
                                                ", and the default one (\"\") takes no bindings: name one");
       }
     }
-    target.stream.emplace();
+    // Assigned, not emplace()d: clang 14 takes the nested struct for not default-constructible.
+    target.stream = TopicTarget::Stream{};
     target.stream->framing = framing;
     if (auto key = map.optional(words.key)) {
       target.stream->key_mark = key->mark();
