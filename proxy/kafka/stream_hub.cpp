@@ -94,7 +94,10 @@ std::optional<Offsets> parse_position(std::string_view position, std::string_vie
     if (slash == std::string_view::npos) return std::nullopt;
     const auto partition = number(pair.substr(0, slash));
     const auto offset = number(pair.substr(slash + 1));
-    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < -1) return std::nullopt;
+    // An offset of INT64_MAX has no next one to want.
+    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < -1 || *offset == INT64_MAX) {
+      return std::nullopt;
+    }
     next[static_cast<std::int32_t>(*partition)] = *offset + 1;
     if (comma == std::string_view::npos) break;
     position.remove_prefix(comma + 1);

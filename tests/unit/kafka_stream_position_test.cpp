@@ -23,7 +23,7 @@ TEST(StreamPosition, ReadsBackAsTheNextOffsetWantedPerPartition) {
 TEST(StreamPosition, AnythingElseIsNotAPosition) {
   for (const char* text : {"", "orders", "orders/", "orders/0", "orders/0/", "orders/a/1", "orders/0/x", "orders/0/1,",
                            "orders/0/1,2", "orders/-1/3", "orders/0/-2", "payments/0/1", "orders.created/0/1",
-                           "orders/0/1 ", "orders/99999999999/1"}) {
+                           "orders/0/1 ", "orders/99999999999/1", "orders/0/9223372036854775807"}) {
     EXPECT_FALSE(parse_position(text, "orders")) << text;
   }
 }
