@@ -6,6 +6,7 @@
 
 #include "bridge/delivery_message.h"
 #include "bridge/failure.h"
+#include "policy/backoff.h"
 
 namespace causeway::bridge {
 
@@ -20,6 +21,7 @@ struct DeliveryFlow::Delivery {
   int attempts = 0;
   bool active = false;  // a call, dead letter or reply is on its way
   bool stuck = false;   // out of attempts with no dead letter topic: retried forever
+  int refused_publishes = 0;  // times its dead letter or reply was not stored: each retry waits longer
 };
 
 struct DeliveryFlow::Lane {
@@ -271,10 +273,15 @@ void DeliveryFlow::dead_letter(Id id, std::string error, std::optional<Response>
     auto flow = self.lock();
     if (!flow) return;
     if (report.outcome != Outcome::stored) {
-      // Not stored: nothing may be committed past this message. Try again later.
-      spdlog::warn("route '{}': dead letter to {} failed ({}); trying again", flow->route_.name,
-                   *flow->route_.dead_letter, report.error);
-      flow->timers_.after(flow->route_.retry.backoff, [self, id, error, answer] {
+      // Not stored: nothing may be committed past this message. Try again later, backing off as a
+      // service retry does, so a broker refusing every dead letter is not asked (and logged) hundreds of times a second.
+      const auto delay = flow->publish_retry_delay(id);
+      if (!delay) return;
+      if (auto left_out = flow->log_budget_.take("dead letter refused", std::chrono::steady_clock::now())) {
+        spdlog::warn("route '{}': dead letter to {} failed ({}); trying again in {} ms{}", flow->route_.name,
+                     *flow->route_.dead_letter, report.error, delay->count(), policy::left_out_note(*left_out));
+      }
+      flow->timers_.after(*delay, [self, id, error, answer] {
         if (auto again = self.lock()) again->dead_letter(id, error, answer);
       });
       return;
@@ -288,6 +295,13 @@ void DeliveryFlow::dead_letter(Id id, std::string error, std::optional<Response>
     flow->reply_then_finish(
         id, answer ? *answer : failure_response(Failure::bad_gateway, "delivery failed: " + error, flow->route_.name));
   });
+}
+
+std::optional<std::chrono::milliseconds> DeliveryFlow::publish_retry_delay(Id id) {
+  std::lock_guard lock(mutex_);
+  auto found = deliveries_.find(id);
+  if (found == deliveries_.end()) return std::nullopt;
+  return backoff_delay(route_.retry, ++found->second.refused_publishes, policy::unit_random());
 }
 
 void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
@@ -306,7 +320,9 @@ void DeliveryFlow::reply_then_finish(Id id, const Response& answer) {
     auto flow = self.lock();
     if (!flow) return;
     if (report.outcome == Outcome::not_stored || report.outcome == Outcome::queue_full) {
-      flow->timers_.after(flow->route_.retry.backoff, [self, id, answer] {
+      const auto delay = flow->publish_retry_delay(id);
+      if (!delay) return;
+      flow->timers_.after(*delay, [self, id, answer] {
         if (auto again = self.lock()) again->reply_then_finish(id, answer);
       });
       return;

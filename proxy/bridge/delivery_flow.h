@@ -80,6 +80,8 @@ class DeliveryFlow : public MessageSink, public std::enable_shared_from_this<Del
   void after_failure(Id id, const ServiceResult& result, bool final);
   void dead_letter(Id id, std::string error, std::optional<Response> answer);
   void reply_then_finish(Id id, const Response& answer);
+  // How long to wait before publishing a delivery's dead letter or reply again; nullopt once it is gone.
+  std::optional<std::chrono::milliseconds> publish_retry_delay(Id id);
   void finish(Id id);
   std::optional<std::string> scheduling_key(const Delivery& delivery) const;
   Lane* owned(const Delivery& delivery);  // its lane, while still the one it came from

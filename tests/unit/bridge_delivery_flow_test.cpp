@@ -147,6 +147,27 @@ TEST(DeliveryFlow, ADeadLetterTheBrokerDidNotStoreIsTriedAgainAndTheMessageStays
   EXPECT_EQ(ack.handled.load(), 1);
 }
 
+// A broker refusing every dead letter was asked again every `backoff` (10 ms here), for ever, with a
+// warning each time: hundreds a second. Each new try now waits as a service retry does, up to max_backoff.
+TEST(DeliveryFlow, ADeadLetterRefusedAgainAndAgainIsTriedWithGrowingBackoff) {
+  FakeService service([](const ServiceCall&, int) { return answer(400); });
+  Fixture f("    retry: { attempts: 1, backoff: 10ms, max_backoff: 1s }\n    dead_letter: orders.dlq\n", service);
+  f.producer->outcome = Outcome::not_stored;
+  AckCounter ack;
+  f.flow->deliver(message("orders/0", 1, "k", ack));
+  f.timers.run_all(11);  // the first try, then 11 more
+  ASSERT_EQ(f.timers.delays.size(), 12u);
+  for (std::size_t i = 0; i < f.timers.delays.size(); ++i) {
+    const auto full = std::min<std::int64_t>(10 << i, 1000);  // backoff * 2^i, capped
+    EXPECT_GE(f.timers.delays[i].count(), full / 2) << "try " << i + 1;
+    EXPECT_LE(f.timers.delays[i].count(), full) << "try " << i + 1;
+  }
+  EXPECT_EQ(ack.handled.load(), 0);
+  f.producer->outcome = Outcome::stored;
+  f.timers.run_all();
+  EXPECT_EQ(ack.handled.load(), 1);
+}
+
 TEST(DeliveryFlow, AMessageAskingForAReplyGetsTheServicesAnswerPublishedToItsReplyAddress) {
   FakeService service([](const ServiceCall&, int) { return answer(201, "quoted"); });
   Fixture f("", service);
