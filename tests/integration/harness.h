@@ -149,12 +149,15 @@ class MockBroker {
   void create_topic(const std::string& name, int partitions) {
     command("topic " + name + " " + std::to_string(partitions));
   }
-  // The next `count` Produce requests fail with `codes` in turn (names as rd_kafka_err2name gives them).
-  void produce_errors(int count, const std::vector<std::string>& codes) {
-    std::string line = "errors produce " + std::to_string(count);
+  // The next `count` requests of `api` ("produce", "fetch" or "offset_commit"), from any client, fail
+  // with `codes` in turn (names as rd_kafka_err2name gives them).
+  void request_errors(const std::string& api, int count, const std::vector<std::string>& codes) {
+    std::string line = "errors " + api + " " + std::to_string(count);
     for (const auto& code : codes) line += " " + code;
     command(line);
   }
+  void clear_request_errors(const std::string& api) { command("errors " + api + " clear"); }
+  void produce_errors(int count, const std::vector<std::string>& codes) { request_errors("produce", count, codes); }
   std::string log() const { return process_.output(); }
 
  private:

@@ -6,14 +6,15 @@
 //     down | up                all brokers refuse / accept connections
 //     rtt MS                   add MS of round-trip delay to every broker
 //     topic NAME PARTITIONS    create a topic
-//     errors produce COUNT CODE...
-//                              the next COUNT Produce requests, to whichever broker, fail
-//                              with the CODEs in turn (repeated when fewer than COUNT), each
-//                              named as rd_kafka_err2name does (NOT_LEADER_FOR_PARTITION,
-//                              REQUEST_TIMED_OUT, MSG_SIZE_TOO_LARGE, _TRANSPORT: the broker
-//                              drops the connection) or by number; nothing of a failed
-//                              request is stored
-//     errors produce clear     forget the errors not used yet
+//     errors API COUNT CODE...  API: produce, fetch or offset_commit
+//                              the next COUNT requests of that kind, from any client to
+//                              whichever broker, fail with the CODEs in turn (repeated when
+//                              fewer than COUNT), each named as rd_kafka_err2name does
+//                              (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, MSG_SIZE_TOO_LARGE,
+//                              _TRANSPORT: the broker drops the connection) or by number;
+//                              nothing of a failed Produce is stored, a failed OffsetCommit
+//                              commits nothing, a failed Fetch returns no messages
+//     errors API clear         forget the errors of that kind not used yet
 //     quit                     (or end of input) stop
 // Each command is answered with "ok" or "error: ...". --help prints the usage line; a bad
 // argument is an error on stderr and exit status 2.
@@ -34,7 +35,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: mock_broker [BROKERS]   (1..100 brokers, default 1; then commands on stdin: "
-    "down | up | rtt MS | topic NAME PARTITIONS | errors produce COUNT CODE... | errors produce clear | quit)";
+    "down | up | rtt MS | topic NAME PARTITIONS | errors produce|fetch|offset_commit COUNT CODE... | "
+    "errors produce|fetch|offset_commit clear | quit)";
 constexpr int kMaxBrokers = 100;
 
 std::optional<int> broker_count(std::string_view text) {
@@ -58,16 +60,24 @@ std::optional<rd_kafka_resp_err_t> error_code(const std::string& text) {
   return std::nullopt;
 }
 
-constexpr std::int16_t kProduceApiKey = 0;
+// The Kafka protocol's api keys of the requests errors can be pushed for.
+std::optional<std::int16_t> api_key(std::string_view api) {
+  if (api == "produce") return 0;
+  if (api == "fetch") return 1;
+  if (api == "offset_commit") return 8;
+  return std::nullopt;
+}
+
 constexpr std::size_t kMaxErrors = 100000;  // a typo must not allocate the machine away
 
-// "produce COUNT CODE..." or "produce clear": an empty string when done, else what is wrong.
+// "API COUNT CODE..." or "API clear": an empty string when done, else what is wrong.
 std::string push_errors(rd_kafka_mock_cluster_t* cluster, std::istringstream& words) {
   std::string api, count_text;
   words >> api >> count_text;
-  if (api != "produce") return "expected 'errors produce ...', got '" + api + "'";
+  const auto key = api_key(api);
+  if (!key) return "expected 'errors produce|fetch|offset_commit ...', got '" + api + "'";
   if (count_text == "clear") {
-    rd_kafka_mock_clear_request_errors(cluster, kProduceApiKey);
+    rd_kafka_mock_clear_request_errors(cluster, *key);
     return "";
   }
   std::size_t count = 0;
@@ -84,7 +94,7 @@ std::string push_errors(rd_kafka_mock_cluster_t* cluster, std::istringstream& wo
   if (codes.empty()) return "expected at least one error CODE";
   std::vector<rd_kafka_resp_err_t> errors;
   for (std::size_t i = 0; i < count; ++i) errors.push_back(codes[i % codes.size()]);
-  rd_kafka_mock_push_request_errors_array(cluster, kProduceApiKey, errors.size(), errors.data());
+  rd_kafka_mock_push_request_errors_array(cluster, *key, errors.size(), errors.data());
   return "";
 }
 
