@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -150,6 +151,48 @@ std::vector<std::string> post_echoed(const Address& listener, const std::string&
   for (int c = 0; c < clients; ++c) threads.emplace_back(client, c);
   for (auto& thread : threads) thread.join();
   return wrong;
+}
+
+ReplyLoad::ReplyLoad(Address listener, int clients, std::string path)
+    : listener_(std::move(listener)), path_(std::move(path)) {
+  for (int client = 0; client < clients; ++client) threads_.emplace_back([this, client] { run_client(client); });
+}
+
+void ReplyLoad::run_client(int client) {
+  std::optional<HttpConnection> connection;
+  for (int i = 0; !stopping_.load(); ++i) {
+    Outcome outcome{.key = "r" + std::to_string(client) + "-" + std::to_string(i)};
+    outcome.sent_body = R"({"request":")" + outcome.key + "\"}";
+    if (!connection) connection = HttpConnection::try_connect(listener_, 2s);
+    std::optional<HttpResponse> response;
+    if (connection && connection->send(HttpRequest{.method = "POST", .path = path_, .body = outcome.sent_body})) {
+      response = connection->read_response(20s);
+    }
+    if (response) {
+      outcome.status = response->status;
+      outcome.body = response->body;
+      if (response->status != 200) outcome.error = response->error();
+      if (response->header("connection").value_or("") == "close") connection.reset();
+    } else {
+      connection.reset();
+    }
+    std::lock_guard lock(mutex_);
+    outcomes_.push_back(std::move(outcome));
+  }
+}
+
+std::size_t ReplyLoad::count(int status) const {
+  std::lock_guard lock(mutex_);
+  return std::count_if(outcomes_.begin(), outcomes_.end(), [&](const auto& o) { return o.status == status; });
+}
+
+std::vector<ReplyLoad::Outcome> ReplyLoad::stop() {
+  stopping_.store(true);
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  std::lock_guard lock(mutex_);
+  return outcomes_;
 }
 
 std::string request_id(const std::string& bootstrap, const std::string& topic, const std::string& body,

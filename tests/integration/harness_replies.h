@@ -2,9 +2,12 @@
 // Request-reply additions to the harness: a config with a request-reply route, the
 // echo responder that answers its requests, and a writer for replies the test makes up.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -68,6 +71,34 @@ HttpResponse post_quote(const Address& listener, const std::string& body, const 
 // request not answered 200 with its own body: with an echoing peer, cross-talk shows.
 std::vector<std::string> post_echoed(const Address& listener, const std::string& path, int count, int clients,
                                      const std::function<std::string(int)>& body_of);
+
+// Clients that keep posting to `path` (ReplyConfig's /quotes by default) over keep-alive
+// connections until stopped, each request with the body {"request":"<key>"}, keys unique,
+// so an echoed reply names the request it answers.
+class ReplyLoad {
+ public:
+  struct Outcome {
+    std::string key{};
+    std::string sent_body{};
+    int status = 0;  // 0: no answer (the connection closed or timed out)
+    std::string body{};
+    std::string error{};  // HttpResponse::error() of an answer that is not a 200
+  };
+  ReplyLoad(Address listener, int clients, std::string path = "/quotes");
+  ~ReplyLoad() { stop(); }
+  std::size_t count(int status) const;
+  std::vector<Outcome> stop();  // waits for the answers in flight
+
+ private:
+  void run_client(int client);
+
+  Address listener_;
+  std::string path_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<Outcome> outcomes_;
+  std::vector<std::thread> threads_;
+};
 
 // The correlation id of the request with this body on `topic`, once it is there; empty
 // when it did not come within `timeout`. For tests that answer a request themselves.
