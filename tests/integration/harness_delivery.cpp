@@ -132,6 +132,50 @@ std::optional<double> delivery_lag(const Address& admin) {
   return scrape_metrics(admin).value("causeway_consumer_lag", {{"route", kDeliveryRoute}});
 }
 
+std::vector<PartitionProgress> group_progress(const std::string& bootstrap, const std::string& group,
+                                              const std::string& topic, int partitions) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (auto [name, value] : {std::pair{"bootstrap.servers", bootstrap.c_str()},
+                             {"group.id", group.c_str()},
+                             {"enable.auto.commit", "false"},
+                             {"log_level", "3"}}) {
+    if (rd_kafka_conf_set(conf, name, value, error, sizeof error) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(std::string("group_progress: ") + error);
+    }
+  }
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (!handle) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("group_progress: ") + error);
+  }
+  std::vector<PartitionProgress> progress(static_cast<std::size_t>(partitions));
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int partition = 0; partition < partitions; ++partition) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  }
+  // An OffsetFetch to the coordinator: it reads what was committed without joining the group.
+  if (rd_kafka_committed(handle, list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& partition = list->elems[i];
+      if (partition.err == RD_KAFKA_RESP_ERR_NO_ERROR && partition.offset >= 0) {
+        progress[static_cast<std::size_t>(partition.partition)].committed = partition.offset;
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  for (int partition = 0; partition < partitions; ++partition) {
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(handle, topic.c_str(), partition, &low, &high, 5000) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      progress[static_cast<std::size_t>(partition)].end = high;
+    }
+  }
+  rd_kafka_destroy(handle);
+  return progress;
+}
+
 double resident_bytes(const Address& admin) { return metric_now(admin, "process_resident_memory_bytes"); }
 
 }  // namespace causeway::testing

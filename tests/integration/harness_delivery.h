@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -87,6 +88,16 @@ double metric_until(const Address& admin, const std::string& name, const Metrics
 
 // The summed causeway_consumer_lag of the delivery route; nullopt before any partition reports.
 std::optional<double> delivery_lag(const Address& admin);
+
+// What the broker holds of a group's progress on one partition: the offset it committed
+// (-1 while none) and the partition's end.
+struct PartitionProgress {
+  std::int64_t committed = -1;
+  std::int64_t end = -1;
+};
+// Partitions 0..partitions-1 of `topic`, read by a client of its own that never joins `group`.
+std::vector<PartitionProgress> group_progress(const std::string& bootstrap, const std::string& group,
+                                              const std::string& topic, int partitions);
 
 // The resident set size Causeway reports of itself, in bytes.
 double resident_bytes(const Address& admin);
