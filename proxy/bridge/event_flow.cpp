@@ -48,7 +48,8 @@ Response event_response(const DeliveryReport& report, std::string_view id, const
   body[place.words.destination] = place.destination;
   if (report.partition >= 0) {
     body["partition"] = report.partition;
-    body["offset"] = report.offset;
+    // Unknown (-1001) when librdkafka took a later batch's success as this one's.
+    if (report.offset >= 0) body["offset"] = report.offset;
   } else if (place.key) {
     body[place.words.key] = *place.key;
   }

@@ -25,6 +25,7 @@ class FakeProducer : public MessageProducer {
   DeliveryReport::Outcome outcome = DeliveryReport::Outcome::stored;
   bool hold = false;
   std::optional<std::string> refuse_names_with;  // invalid_destination() for names containing it
+  bool offset_unknown = false;  // stored, with no offset (librdkafka's -1001 for an implicit acknowledgement)
 
   void produce(OutboundMessage message, OnDelivery on_delivery) override {
     std::unique_lock lock(mutex_);
@@ -33,7 +34,7 @@ class FakeProducer : public MessageProducer {
       held_.push_back(std::move(on_delivery));
       return;
     }
-    DeliveryReport report{outcome, 0, static_cast<std::int64_t>(sent_.size() - 1), ""};
+    DeliveryReport report{outcome, 0, offset_unknown ? -1001 : static_cast<std::int64_t>(sent_.size() - 1), ""};
     if (outcome != DeliveryReport::Outcome::stored) report.error = "refused by the fake";
     lock.unlock();
     on_delivery(report);
