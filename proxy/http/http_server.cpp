@@ -168,6 +168,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> most_open{0};  // since take_most_open(): a burst between two looks still counts
   std::mutex connections_mutex;
   std::unordered_set<Connection*> connections;
 
@@ -238,7 +239,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto context = tls.load();
     Connection connection(context ? Transport(std::move(socket), std::move(context)) : Transport(std::move(socket)),
                           std::move(peer), loop);
-    open.fetch_add(1);
+    const std::size_t now_open = open.fetch_add(1) + 1;
+    for (auto most = most_open.load(); now_open > most && !most_open.compare_exchange_weak(most, now_open);) {
+    }
     connections_gauge.add(1);
     track(&connection, true);
     try {
@@ -622,5 +625,7 @@ config::Endpoint HttpServer::local_endpoint() const {
 void HttpServer::drain() { impl_->drain(); }
 
 std::size_t HttpServer::open_connections() const { return impl_->open.load(); }
+
+std::size_t HttpServer::take_most_open() { return impl_->most_open.exchange(impl_->open.load()); }
 
 }  // namespace causeway::http

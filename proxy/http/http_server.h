@@ -49,6 +49,8 @@ class HttpServer {
   // close after their response.
   void drain();
   std::size_t open_connections() const;
+  // The most connections open at once since the last call (at least those open now).
+  std::size_t take_most_open();
 
  private:
   struct Impl;

@@ -139,6 +139,7 @@ struct Runtime::Listener : RetiredPiece {
     const bool stopped = grpc_stopped.valid() && grpc_stopped.wait_for(0s) == std::future_status::ready;
     return stopped ? 0 : 1;
   }
+  std::size_t take_most_open() { return server ? server->take_most_open() : open_connections(); }
   bool idle() const override { return open_connections() == 0; }
   ~Listener() override {
     if (grpc_stopped.valid()) grpc_stopped.wait();
@@ -440,6 +441,12 @@ std::size_t Runtime::open_connections() const {
   std::size_t open = 0;
   for (const auto& [name, listener] : listeners_) open += listener->open_connections();
   return open;
+}
+
+std::size_t Runtime::take_most_connections() {
+  std::size_t most = 0;
+  for (auto& [name, listener] : listeners_) most += listener->take_most_open();
+  return most;
 }
 
 void Runtime::flush_producers(Clock::time_point deadline) {

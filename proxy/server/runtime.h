@@ -68,6 +68,8 @@ class Runtime {
   void drain_listeners();
   void stop_consumers(std::chrono::steady_clock::time_point deadline);
   std::size_t open_connections() const;
+  // The most connections open at once since the last call, summed over the listeners.
+  std::size_t take_most_connections();
   // Flushes every producer; logs what could not be delivered.
   void flush_producers(std::chrono::steady_clock::time_point deadline);
 

@@ -268,11 +268,13 @@ struct Server::Impl {
   // glibc keeps what connections and replies freed in its arenas, so RSS stayed at its
   // peak after a load (139 MiB after 10k connections closed); once many are gone, give
   // the free pages back. Checked every 2 s; trimming is not free, so only after a drop.
+  // The listeners' high-water marks count a burst of connections that came and went
+  // between two checks, which a look at the open ones alone missed.
   void trim_after_load(std::size_t peak = 0) {
     timers.after(std::chrono::seconds(2), [this, peak] {
       if (draining.load()) return;
       const std::size_t load = current()->open_connections() + waiters.pending();
-      std::size_t next_peak = std::max(peak, load);
+      std::size_t next_peak = std::max({peak, load, current()->take_most_connections() + waiters.pending()});
       if (next_peak >= kTrimDrop && load <= next_peak - kTrimDrop / 2) {
         malloc_trim(0);
         next_peak = load;
