@@ -14,6 +14,7 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "bridge/failure.h"
 #include "bridge/trace_context.h"
@@ -236,10 +237,6 @@ class Forwarding {
 
   // A body too large (or of unknown size) to keep: streamed as it arrives, sent once.
   asio::awaitable<bool> streamed(const bhttp::request_header<>& head) {
-    auto lease = co_await acquire();
-    if (!lease.connection) co_return co_await fail(lease.error, lease.detail);
-    auto& upstream = lease.connection->stream();
-
     bhttp::request<bhttp::buffer_body> out;
     fill_head(out, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
     BoundedRequestParser<bhttp::buffer_body> in{std::move(client_.parser)};
@@ -249,20 +246,49 @@ class Forwarding {
     } else {
       out.chunked(true);
     }
-    out.body().data = nullptr;
-    out.body().more = true;
+    // The body bytes that came with the head are parsed before anything goes upstream:
+    // framing broken there (a bad chunk size, data longer than its chunk) is a 400 with
+    // not one byte of the request sent on, as for a head that failed.
+    std::array<char, kChunkBytes> chunk;
+    auto [early_ec, early_size] = parse_buffered(client_.buffer, in, chunk);
+    if (early_ec) {
+      auto [failure, message] = body_read_failure(early_ec, "malformed request body");
+      co_await answer_error(failure, message);
+      co_return false;
+    }
+    // A chunked body's first data is waited for too: the chunk header before it may be
+    // what is broken (an extension longer than the limit, more than one read's worth).
+    while (in.chunked() && early_size == 0 && !in.is_done()) {
+      client_.stream.expires_after(client_.limits.body_timeout);
+      std::tie(early_ec, early_size) = co_await read_piece(client_.stream, client_.buffer, in, chunk);
+      client_.stream.expires_never();
+      if (early_ec) {
+        auto [failure, message] = body_read_failure(early_ec, "request body broke off");
+        co_await answer_error(failure, message);
+        co_return false;
+      }
+    }
+    auto lease = co_await acquire();
+    if (!lease.connection) co_return co_await fail(lease.error, lease.detail);
+    auto& upstream = lease.connection->stream();
+
+    // With body bytes at hand, the head goes out with the first of them, in one write;
+    // otherwise (a Content-Length body still to come) at once, so that the upstream may start on it.
+    bool piece_at_hand = early_size > 0 || in.is_done();
+    out.body().data = early_size ? chunk.data() : nullptr;
+    out.body().size = early_size;
+    out.body().more = !in.is_done();
     bhttp::request_serializer<bhttp::buffer_body> serializer{out};
-    // With body bytes already read, the head goes out with the first of them, in one
-    // write; otherwise at once, so that the upstream may start on it.
-    if (client_.buffer.size() == 0) {
+    if (!piece_at_hand) {
       upstream.expires_at(deadline_);
       if (auto [ec, n] = co_await bhttp::async_write_header(upstream, serializer, use_tuple); ec) {
         co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
       }
     }
-    std::array<char, kChunkBytes> chunk;
     while (!serializer.is_done()) {
-      if (!in.is_done()) {
+      if (piece_at_hand) {
+        piece_at_hand = false;
+      } else if (!in.is_done()) {
         client_.stream.expires_after(client_.limits.body_timeout);
         auto [ec, size] = co_await read_piece(client_.stream, client_.buffer, in, chunk);
         client_.stream.expires_never();
@@ -291,6 +317,26 @@ class Forwarding {
     auto got = co_await read_head(*lease.connection, response);
     if (got.error != UpstreamResult::Error::none) co_return co_await fail(got.error, got.detail);
     co_return co_await relay_response(std::move(lease.connection), *response);
+  }
+
+  // Parses the body bytes already read, up to a chunk, without waiting for more: the
+  // size of body data that gave, or the framing error it ran into.
+  template <class Parser>
+  static std::pair<beast::error_code, std::size_t> parse_buffered(beast::flat_buffer& buffer, Parser& parser,
+                                                                  std::array<char, kChunkBytes>& chunk) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    beast::error_code ec;
+    while (buffer.size() > 0 && !parser.is_done() && parser.get().body().size > 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    return {ec, chunk.size() - parser.get().body().size};
   }
 
   // Reads whatever part of a body has arrived (up to a chunk), so that a slow sender's

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "harness.h"
+#include "harness_forward.h"
 
 namespace causeway::testing {
 namespace {
@@ -87,6 +88,61 @@ TEST_P(Framing, RejectedWith400AndTheConnectionClosed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Malformed, Framing, ::testing::ValuesIn(kMalformed),
+                         [](const auto& info) { return info.param.name; });
+
+// The same corpus and a few more, on a forward route: a proxy that guessed at framing
+// would pass the smuggled part on to the service. Nothing may reach it: the raw
+// service behind counts the connections made to it, and sees only the good request after.
+const std::vector<Malformed> kForwardOnly = {
+    {"ChunkExtensionOverTheHeadLimit",
+     kHead + "Transfer-Encoding: chunked\r\n\r\n5;ext=" + std::string(200 * 1024, 'x') + "\r\nhello\r\n0\r\n\r\n"},
+    {"RequestSmuggledBehindConflictingFraming",
+     kHead + "Content-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /orders/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"},
+    {"PipelinedRequestAfterARejectedOne",
+     kHead + "Content-Length: 5, 5\r\n\r\nhelloGET /orders/pipelined HTTP/1.1\r\nHost: causeway.test\r\n\r\n"},
+    {"ObsFoldedTransferEncoding",
+     kHead + "X-Note: a\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 5\r\n\r\nhello"},
+};
+
+std::vector<Malformed> forward_corpus() {
+  auto corpus = kMalformed;
+  corpus.insert(corpus.end(), kForwardOnly.begin(), kForwardOnly.end());
+  return corpus;
+}
+
+class ForwardFraming : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(ForwardFraming, RejectedWith400AndNothingReachesTheService) {
+  std::mutex mutex;
+  std::vector<std::string> seen;  // request targets, in order
+  RawService service([&](RawSocket& socket) {
+    while (auto head = read_request_head(socket)) {
+      if (!read_request_body(socket, *head)) return;
+      {
+        std::lock_guard lock(mutex);
+        seen.push_back(head->target);
+      }
+      if (!socket.send(response_head(200, {{"Content-Length", "2"}}) + "ok")) return;
+    }
+  });
+  CausewayProcess causeway(
+      ForwardConfig{.backend_url = service.url(), .routes = forward_route("orders", "/orders/{rest=**}")}.yaml());
+  HttpConnection connection(causeway.listener());
+  ASSERT_TRUE(connection.send(GetParam().request));
+
+  auto response = connection.read_response(5s);
+  ASSERT_TRUE(response) << "no response; log:\n" << causeway.log();
+  EXPECT_EQ(response->status, 400) << response->body;
+  EXPECT_TRUE(connection.closed_by_peer(5s)) << "Causeway kept the connection open";
+  EXPECT_EQ(service.connections_accepted(), 0u) << "bytes of a request refused as 400 were sent to the service";
+
+  auto good = http(causeway.listener(), "GET", "/orders/marker");
+  EXPECT_EQ(good.status, 200) << good.body;
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, std::vector<std::string>{"/orders/marker"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Smuggling, ForwardFraming, ::testing::ValuesIn(forward_corpus()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
