@@ -4,7 +4,8 @@
 // - every caller and poller is answered exactly once, outside the lock, never with the
 //   "dropped without an answer" 500, and only when its wait ends;
 // - start, deliver and expire agree with the model; pending and kept bytes stay bounded;
-// - a kept reply answers a poll at once, and an id that waits again polls as 202.
+// - a kept reply answers a poll at once, and an id that waits again polls as 202;
+// - an Idempotency-Key's start for another request (digest) than the one waiting is 422.
 //
 // Input: two bytes of limits, then operations of two bytes each (what, and an argument).
 #include <algorithm>
@@ -58,6 +59,7 @@ struct Waiting {
   bool keep = false;
   bool sync_callers = false;  // some start came with a caller
   std::shared_ptr<const std::vector<std::string>> reply_headers;
+  std::optional<RequestDigest> digest;  // the first start's: the request its Idempotency-Key stands for
   std::vector<std::size_t> callers;
   std::vector<std::pair<std::size_t, SteadyTime>> pollers;  // parked long polls and when they end
 };
@@ -102,7 +104,10 @@ class Run {
 
  private:
   void start(const std::string& id, std::uint8_t arg, bool with_caller) {
-    ReplyWaiters::Wait wait{id, id, now_ + milliseconds(arg * 10), with_caller ? (arg & 1) == 1 : true, std::nullopt, {}};
+    ReplyWaiters::Wait wait{id, id, now_ + milliseconds(arg * 10), with_caller ? (arg & 1) == 1 : true, std::nullopt, {}, std::nullopt, {}};
+    // No key's digest, or one of two requests the same key may stand for.
+    if (const int request = (arg >> 2) & 3; request != 0) wait.digest = RequestDigest{static_cast<std::uint8_t>(request & 1)};
+    const auto digest = wait.digest;
     if (arg & 2) wait.reply_headers = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"x-a"});
     const auto headers = wait.reply_headers;
     std::optional<std::size_t> caller;
@@ -113,12 +118,16 @@ class Run {
     const bool keep = wait.keep_reply;
     const SteadyTime deadline = wait.deadline;
     const bool was_waiting = model_.contains(id);
+    // Another request under the key of one that waits: 422, never joined to it.
+    const auto waiting_digest = was_waiting ? model_[id].digest : std::nullopt;
+    const bool other_request = digest && waiting_digest && *waiting_digest != *digest;
     const ReplyWaiters::Start result = waiters_.start(std::move(wait), now_);
+    check(!other_request || result == ReplyWaiters::Start::reused);
     switch (result) {
       case ReplyWaiters::Start::waiting: {
         check(!was_waiting && model_.size() < limits_.max_pending);
         Waiting& entry = model_[id];
-        entry = Waiting{deadline, keep, with_caller, headers, {}, {}};
+        entry = Waiting{deadline, keep, with_caller, headers, digest, {}, {}};
         if (caller) entry.callers.push_back(*caller);
         break;
       }
@@ -137,6 +146,12 @@ class Run {
       case ReplyWaiters::Start::full:
         check(!was_waiting && model_.size() >= limits_.max_pending);
         if (caller) check(ears_.count(*caller) == 1 && ears_.status(*caller) == 503);
+        break;
+      case ReplyWaiters::Start::reused:
+        // Against a waiting request with another digest, or a kept one (which the model does not
+        // follow); never against the very request that waits, whose kept answer, if any, is its own.
+        check(digest.has_value() && !(was_waiting && waiting_digest == digest));
+        if (caller) check(ears_.count(*caller) == 1 && ears_.status(*caller) == 422);
         break;
     }
   }
