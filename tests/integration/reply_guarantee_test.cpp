@@ -6,6 +6,7 @@
 // against what each caller was told.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -104,47 +105,59 @@ void expect_recovered(const CausewayProcess& causeway) {
   EXPECT_TRUE(wrong.empty()) << wrong.size() << " requests after the errors failed, first: " << wrong.front();
 }
 
-TEST(ReplyGuarantee, RetriableProduceErrorsUnderLoadEndInTheCallersOwnReplyOr503Or504) {
+// What a run through injected errors showed, once the route answered again.
+struct ErrorsRun {
+  Tally tally;
+  int requests = 0;
+  std::size_t on_topic = 0;
+  double orphaned = 0;
+  int failed() const {
+    const auto ok = tally.statuses.find(200);
+    return requests - (ok == tally.statuses.end() ? 0 : ok->second);
+  }
+};
+
+// The request-reply route on an external broker, answered by the echo responder, under
+// load while `inject` pushes errors: each 200 checked to be the caller's own reply, then
+// the route checked to answer everyone again with nothing left pending.
+ErrorsRun run_through(const std::function<void(MockBroker&)>& inject) {
   MockBroker broker;
   broker.create_topic(kRequests, 2);
   broker.create_topic("quotes.replies", 1);
   CausewayProcess causeway(on(broker).yaml());
   EchoResponder responder(broker.bootstrap(), kRequests);
-  // Both the requests and the responder's replies meet these: every Produce to the cluster does.
-  auto outcomes = load_through(causeway, [&] {
-    broker.produce_errors(24, {"NOT_LEADER_FOR_PARTITION", "REQUEST_TIMED_OUT", "_TRANSPORT"});
-  });
+  auto outcomes = load_through(causeway, [&] { inject(broker); });
   auto on_topic = TopicReader(broker.bootstrap(), kRequests).read(outcomes.size(), 15s);
-  auto tally = expect_each_200_its_own_reply(outcomes, on_topic);
-  EXPECT_GT(tally.statuses[200], 10 * static_cast<int>(outcomes.size() - tally.statuses[200]))
-      << "retriable errors should mostly end in the reply: " << tally.text();
+  ErrorsRun run{expect_each_200_its_own_reply(outcomes, on_topic), static_cast<int>(outcomes.size()),
+                on_topic.size()};
   expect_recovered(causeway);
   EXPECT_EQ(metric(causeway.admin(), "causeway_replies_pending"), 0);
-  std::cout << "[ info     ] 24 retriable produce errors under request-reply load: " << tally.text() << "; "
-            << tally.stored_without_200 << " stored without a 200; " << on_topic.size() << " requests on the topic; "
-            << metric(causeway.admin(), "causeway_replies_orphaned_total") << " replies orphaned\n";
+  run.orphaned = metric(causeway.admin(), "causeway_replies_orphaned_total");
+  return run;
+}
+
+TEST(ReplyGuarantee, RetriableProduceErrorsUnderLoadEndInTheCallersOwnReplyOr503Or504) {
+  // Both the requests and the responder's replies meet these: every Produce to the cluster does.
+  auto run = run_through([](MockBroker& broker) {
+    broker.produce_errors(24, {"NOT_LEADER_FOR_PARTITION", "REQUEST_TIMED_OUT", "_TRANSPORT"});
+  });
+  EXPECT_GT(run.tally.statuses[200], 10 * run.failed())
+      << "retriable errors should mostly end in the reply: " << run.tally.text();
+  std::cout << "[ info     ] 24 retriable produce errors under request-reply load: " << run.tally.text() << "; "
+            << run.tally.stored_without_200 << " stored without a 200; " << run.on_topic << " requests on the topic; "
+            << run.orphaned << " replies orphaned\n";
 }
 
 TEST(ReplyGuarantee, FetchErrorsOnTheReplyReaderDelayRepliesButNeverHandOneToAnotherCaller) {
-  MockBroker broker;
-  broker.create_topic(kRequests, 2);
-  broker.create_topic("quotes.replies", 1);
-  CausewayProcess causeway(on(broker).yaml());
-  EchoResponder responder(broker.bootstrap(), kRequests);
   // Every Fetch of the cluster meets these: Causeway's reply reader's and the responder's.
-  auto outcomes = load_through(causeway, [&] {
+  auto run = run_through([](MockBroker& broker) {
     broker.request_errors("fetch", 16, {"NOT_LEADER_FOR_PARTITION", "_TRANSPORT", "UNKNOWN_TOPIC_OR_PART"});
   });
-  auto on_topic = TopicReader(broker.bootstrap(), kRequests).read(outcomes.size(), 15s);
-  auto tally = expect_each_200_its_own_reply(outcomes, on_topic);
-  EXPECT_EQ(tally.statuses[503], 0) << "fetch errors do not keep a request from being stored: " << tally.text();
-  EXPECT_GT(tally.statuses[200], 10 * static_cast<int>(outcomes.size() - tally.statuses[200]))
-      << "delayed replies should mostly come within the route's timeout: " << tally.text();
-  expect_recovered(causeway);
-  EXPECT_EQ(metric(causeway.admin(), "causeway_replies_pending"), 0);
-  std::cout << "[ info     ] 16 fetch errors under request-reply load: " << tally.text() << "; " << on_topic.size()
-            << " requests on the topic; " << metric(causeway.admin(), "causeway_replies_orphaned_total")
-            << " replies orphaned\n";
+  EXPECT_EQ(run.tally.statuses[503], 0) << "fetch errors do not keep a request from being stored: " << run.tally.text();
+  EXPECT_GT(run.tally.statuses[200], 10 * run.failed())
+      << "delayed replies should mostly come within the route's timeout: " << run.tally.text();
+  std::cout << "[ info     ] 16 fetch errors under request-reply load: " << run.tally.text() << "; " << run.on_topic
+            << " requests on the topic; " << run.orphaned << " replies orphaned\n";
 }
 
 }  // namespace
