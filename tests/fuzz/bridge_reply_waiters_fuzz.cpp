@@ -104,9 +104,12 @@ class Run {
 
  private:
   void start(const std::string& id, std::uint8_t arg, bool with_caller) {
-    ReplyWaiters::Wait wait{id, id, now_ + milliseconds(arg * 10), with_caller ? (arg & 1) == 1 : true, std::nullopt, {}, std::nullopt, {}};
+    ReplyWaiters::Wait wait{id, id, now_ + milliseconds(arg * 10), with_caller ? (arg & 1) == 1 : true,
+                            std::nullopt, {}, std::nullopt, {}};
     // No key's digest, or one of two requests the same key may stand for.
-    if (const int request = (arg >> 2) & 3; request != 0) wait.digest = RequestDigest{static_cast<std::uint8_t>(request & 1)};
+    if (const int request = (arg >> 2) & 3; request != 0) {
+      wait.digest = RequestDigest{static_cast<std::uint8_t>(request & 1)};
+    }
     const auto digest = wait.digest;
     if (arg & 2) wait.reply_headers = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"x-a"});
     const auto headers = wait.reply_headers;

@@ -97,7 +97,8 @@ const std::vector<Malformed> kForwardOnly = {
     {"ChunkExtensionOverTheHeadLimit",
      kHead + "Transfer-Encoding: chunked\r\n\r\n5;ext=" + std::string(200 * 1024, 'x') + "\r\nhello\r\n0\r\n\r\n"},
     {"RequestSmuggledBehindConflictingFraming",
-     kHead + "Content-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /orders/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"},
+     kHead + "Content-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+         "GET /orders/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"},
     {"PipelinedRequestAfterARejectedOne",
      kHead + "Content-Length: 5, 5\r\n\r\nhelloGET /orders/pipelined HTTP/1.1\r\nHost: causeway.test\r\n\r\n"},
     {"ObsFoldedTransferEncoding",
