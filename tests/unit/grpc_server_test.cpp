@@ -117,7 +117,9 @@ TEST(GrpcServer, AUnaryCallBecomesABridgeRequestAndTheResponseItsAnswer) {
   const auto left = parse_timeout(*timeout);
   ASSERT_TRUE(left.has_value()) << *timeout;
   EXPECT_GT(*left, 500ms);
-  EXPECT_LE(*left, 1500ms);
+  // At most what the caller gave. gRPC core keeps the deadline on its own cached clock and
+  // converts it to system_clock when asked, which was seen 9 ms off (1509 ms, fresh-machine).
+  EXPECT_LE(*left, 1500ms + 20ms);
   EXPECT_TRUE(listener.counted("OK", 1));
 }
 
