@@ -121,6 +121,18 @@ bool accepts_amqp(std::uint16_t port) {
   return answered;
 }
 
+// Takes a TCP connection: the listener is up (the TLS one, whose handshake needs a client certificate).
+bool accepts_connection(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return connected;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -304,7 +316,8 @@ void RabbitServer::start() {
       [this, &exited] {
         int status = 0;
         exited = waitpid(pid_, &status, WNOHANG) == pid_;
-        return exited || accepts_amqp(port_);
+        // The TLS listener starts after the plain one: a TLS test right after "ready" found it closed.
+        return exited || (accepts_amqp(port_) && accepts_connection(tls_port_));
       },
       90s, 100ms);
   if (exited) {
