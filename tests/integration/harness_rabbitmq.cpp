@@ -83,6 +83,14 @@ void kill_group(pid_t pid) {
   waitpid(pid, &status, 0);
 }
 
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  return address;
+}
+
 // A port below the ephemeral range (Linux: 32768 and up), free when asked: the broker
 // binds it seconds later, and a port the kernel handed out could meanwhile be taken as
 // the source port of any outgoing loopback connection (that made its listener fail).
@@ -91,46 +99,41 @@ std::uint16_t free_port() {
   for (int attempt = 0; attempt < 200; ++attempt) {
     const auto port = static_cast<std::uint16_t>(std::uniform_int_distribution<int>(20000, 32000)(generator));
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    const auto address = loopback(port);
+    const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     close(fd);
     if (free) return port;
   }
   throw std::runtime_error("cannot find a free port");
 }
 
+// A connected socket to the port on loopback, or -1.
+int connect_to(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const auto address = loopback(port);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) return fd;
+  close(fd);
+  return -1;
+}
+
 // Answers the AMQP protocol header: the broker has booted and its listener is up.
 bool accepts_amqp(std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  bool answered = false;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    static const char kHeader[] = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
-    char byte = 0;
-    pollfd readable{fd, POLLIN, 0};
-    answered = send(fd, kHeader, sizeof kHeader, MSG_NOSIGNAL) == sizeof kHeader && poll(&readable, 1, 2000) == 1 &&
-               recv(fd, &byte, 1, 0) == 1;
-  }
+  const int fd = connect_to(port);
+  if (fd < 0) return false;
+  static const char kHeader[] = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+  char byte = 0;
+  pollfd readable{fd, POLLIN, 0};
+  const bool answered = send(fd, kHeader, sizeof kHeader, MSG_NOSIGNAL) == sizeof kHeader &&
+                        poll(&readable, 1, 2000) == 1 && recv(fd, &byte, 1, 0) == 1;
   close(fd);
   return answered;
 }
 
 // Takes a TCP connection: the listener is up (the TLS one, whose handshake needs a client certificate).
 bool accepts_connection(std::uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return connected;
+  const int fd = connect_to(port);
+  if (fd >= 0) close(fd);
+  return fd >= 0;
 }
 
 std::string read_file(const std::filesystem::path& path) {
