@@ -151,7 +151,9 @@ TEST(GrpcUpstream, DeadlinesComeFromTheUpstreamOrTheCallersTimeout) {
   ASSERT_TRUE(result.response.has_value());
   EXPECT_EQ(result.response->status, 200);
   EXPECT_GT(service.inventory.deadline_left_ms.load(), 0);
-  EXPECT_LE(service.inventory.deadline_left_ms.load(), 300);
+  // At most the caller's 300 ms, give or take gRPC core's conversion of its cached clock
+  // (301 ms seen under load), as in grpc_server_test.
+  EXPECT_LE(service.inventory.deadline_left_ms.load(), 300 + 20);
 
   const bridge::ServiceResult timed_out =
       called(patient, {"POST", "/inventory.v1.Inventory/GetItem", {{"grpc-timeout", "50m"}},
