@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
@@ -10,9 +11,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <optional>
+#include <span>
 #include <set>
 #include <tuple>
 
@@ -22,6 +23,7 @@
 #include "http/request_checks.h"
 #include "http/upstream_client.h"
 #include "http/upstream_pool.h"
+#include "http/wire_head.h"
 #include "policy/backoff.h"
 
 namespace causeway::http {
@@ -92,51 +94,72 @@ bool retried_error(const config::RetryPolicy::On& on, UpstreamResult::Error erro
   }
 }
 
-// The upstream request's head: the client's fields without hop-by-hop ones and those
-// Causeway sets itself, then Host, X-Forwarded-*, and a continued trace.
-template <class Body>
-void fill_head(bhttp::request<Body>& out, const bhttp::request_header<>& in, const bridge::ForwardPlan& plan,
-               const config::Upstream& upstream, const ForwardClient& client) {
-  out.version(11);
-  out.method_string(plan.method);
-  out.target(upstream.base_path + plan.target);
+// The upstream request's head up to its framing: the request line, Host, the client's
+// fields without hop-by-hop ones and those Causeway sets itself, then X-Forwarded-*
+// and a continued trace.
+void write_request_head(WireHead& out, const bhttp::request_header<>& in, const bridge::ForwardPlan& plan,
+                        const config::Upstream& upstream, const ForwardClient& client) {
+  out.request_line(plan.method, upstream.base_path, plan.target);
+  out.field("Host", config::Endpoint{upstream.host, upstream.port}.text());
   const auto listed = connection_tokens(in);
   const std::string* traceparent = nullptr;
   std::string trace_value, state_value;
   for (const auto& field : in) {
-    const auto name = field.name_string();
     if (is_hop_by_hop(field, listed)) continue;
     const auto code = field.name();
     if (code == bhttp::field::host || code == bhttp::field::content_length || code == bhttp::field::expect) continue;
-    // Set below from the client's connection, never taken from what the client claims.
-    if (config::same_name(name, "x-forwarded-for") || config::same_name(name, "x-forwarded-proto") ||
-        config::same_name(name, "x-forwarded-host") || config::same_name(name, "x-forwarded-client-cert")) {
-      continue;
+    const auto name = field.name_string();
+    if (code == bhttp::field::unknown) {  // Beast has no codes for the names below
+      // Set below from the client's connection, never taken from what the client claims.
+      if (config::same_name(name, "x-forwarded-for") || config::same_name(name, "x-forwarded-proto") ||
+          config::same_name(name, "x-forwarded-host") || config::same_name(name, "x-forwarded-client-cert")) {
+        continue;
+      }
+      if (config::same_name(name, "traceparent")) {
+        trace_value = std::string(field.value());
+        traceparent = &trace_value;
+        continue;
+      }
+      if (config::same_name(name, "tracestate")) {
+        state_value = std::string(field.value());
+        continue;
+      }
     }
-    if (config::same_name(name, "traceparent")) {
-      trace_value = std::string(field.value());
-      traceparent = &trace_value;
-      continue;
-    }
-    if (config::same_name(name, "tracestate")) {
-      state_value = std::string(field.value());
-      continue;
-    }
-    out.insert(name, field.value());
+    out.field(name, field.value());
   }
-  out.set(bhttp::field::host, config::Endpoint{upstream.host, upstream.port}.text());
-  out.set("x-forwarded-for", client.peer);
-  out.set("x-forwarded-proto", client.scheme);
+  out.field("x-forwarded-for", client.peer);
+  out.field("x-forwarded-proto", client.scheme);
   if (auto authority = target_authority(in.target()); !authority.empty()) {
-    out.set("x-forwarded-host", authority);
+    out.field("x-forwarded-host", authority);
   } else if (auto host = in.find(bhttp::field::host); host != in.end()) {
-    out.set("x-forwarded-host", host->value());
+    out.field("x-forwarded-host", host->value());
   }
-  if (!client.client_cert.empty()) out.set("x-forwarded-client-cert", client.client_cert);
+  if (!client.client_cert.empty()) out.field("x-forwarded-client-cert", client.client_cert);
   auto trace = bridge::continue_trace(traceparent, state_value.empty() ? nullptr : &state_value);
-  out.set("traceparent", trace.traceparent);
-  if (trace.tracestate) out.set("tracestate", *trace.tracestate);
+  out.field("traceparent", trace.traceparent);
+  if (trace.tracestate) out.field("tracestate", *trace.tracestate);
 }
+
+// The buffers of one write of a streamed body: the head if it has not gone yet, then the
+// piece, framed as a chunk when the body is chunked (the last one closes the body).
+class BodyPiece {
+ public:
+  BodyPiece(std::string_view head, const char* data, std::size_t size, bool chunked, bool last)
+      : size_line_(size) {
+    if (!head.empty()) add(head);
+    if (chunked && size > 0) add(size_line_.text());
+    if (size > 0) add({data, size});
+    if (chunked && size > 0) add(kChunkEnd);
+    if (chunked && last) add(kLastChunk);
+  }
+  std::span<const asio::const_buffer> buffers() const { return {buffers_.data(), count_}; }
+
+ private:
+  void add(std::string_view bytes) { buffers_[count_++] = asio::buffer(bytes.data(), bytes.size()); }
+  ChunkSize size_line_;
+  std::array<asio::const_buffer, 5> buffers_;
+  std::size_t count_ = 0;
+};
 
 struct Attempt {
   UpstreamResult::Error error = UpstreamResult::Error::none;
@@ -196,10 +219,13 @@ class Forwarding {
 
   // The body is at hand (or there is none): send it as often as the route allows.
   asio::awaitable<bool> with_retries(const bhttp::request_header<>& head) {
-    bhttp::request<bhttp::string_body> request;
-    fill_head(request, head, plan_, upstream_, client_);
-    request.body() = body_;
-    request.prepare_payload();
+    WireHead wire(client_.head_buffer);
+    write_request_head(wire, head, plan_, upstream_, client_);
+    // As Beast frames a whole body: a length when there is one or the method expects a body.
+    if (!body_.empty() || plan_.method == "POST" || plan_.method == "PUT" || plan_.method == "OPTIONS") {
+      wire.content_length(body_.size());
+    }
+    wire.end();
     const bool retry_allowed = config::is_idempotent_method(plan_.method);
     for (int attempt = 1;; ++attempt) {
       // The route's timeout bounds each attempt, so a timed-out attempt can be retried.
@@ -214,7 +240,7 @@ class Forwarding {
         co_return co_await fail(lease.error, lease.detail);
       }
       ResponseParser response;
-      auto sent = co_await exchange_whole(lease, request, response);
+      auto sent = co_await exchange_whole(lease, response);
       if (sent.error == UpstreamResult::Error::none) {
         const int status = response->get().result_int();
         if (attempt < plan_.retry.attempts && retry_allowed && retried_status(plan_.retry.on, status)) {
@@ -237,15 +263,18 @@ class Forwarding {
 
   // A body too large (or of unknown size) to keep: streamed as it arrives, sent once.
   asio::awaitable<bool> streamed(const bhttp::request_header<>& head) {
-    bhttp::request<bhttp::buffer_body> out;
-    fill_head(out, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
+    const auto length = client_.parser.content_length();
+    const bool chunked = !length;
+    WireHead wire(client_.head_buffer);
+    write_request_head(wire, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
+    if (chunked) {
+      wire.field("Transfer-Encoding", "chunked");
+    } else {
+      wire.content_length(*length);
+    }
+    wire.end();
     BoundedRequestParser<bhttp::buffer_body> in{std::move(client_.parser)};
     body_parser_ = &in;
-    if (auto length = in.content_length()) {
-      out.content_length(*length);
-    } else {
-      out.chunked(true);
-    }
     // The body bytes that came with the head are parsed before anything goes upstream:
     // framing broken there (a bad chunk size, data longer than its chunk) is a 400 with
     // not one byte of the request sent on, as for a head that failed.
@@ -274,23 +303,20 @@ class Forwarding {
 
     // With body bytes at hand, the head goes out with the first of them, in one write;
     // otherwise (a Content-Length body still to come) at once, so that the upstream may start on it.
+    std::string_view unsent_head = client_.head_buffer;
     bool piece_at_hand = early_size > 0 || in.is_done();
-    out.body().data = early_size ? chunk.data() : nullptr;
-    out.body().size = early_size;
-    out.body().more = !in.is_done();
-    bhttp::request_serializer<bhttp::buffer_body> serializer{out};
+    std::size_t size = early_size;
     if (!piece_at_hand) {
       upstream.expires_at(deadline_);
-      if (auto [ec, n] = co_await bhttp::async_write_header(upstream, serializer, use_tuple); ec) {
+      if (auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(unsent_head), use_tuple); ec) {
         co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
       }
+      unsent_head = {};
     }
-    while (!serializer.is_done()) {
-      if (piece_at_hand) {
-        piece_at_hand = false;
-      } else if (!in.is_done()) {
+    for (bool sent_last = false; !sent_last;) {
+      if (!piece_at_hand) {
         client_.stream.expires_after(client_.limits.body_timeout);
-        auto [ec, size] = co_await read_piece(client_.stream, client_.buffer, in, chunk);
+        auto [ec, read] = co_await read_piece(client_.stream, client_.buffer, in, chunk);
         client_.stream.expires_never();
         if (ec) {
           // The client broke off or sent too much: the upstream connection is dropped unfinished.
@@ -298,20 +324,17 @@ class Forwarding {
           co_await answer_error(failure, message);
           co_return false;
         }
-        if (size == 0 && !in.is_done()) continue;  // framing only (a chunk header): nothing to pass on yet
-        out.body().data = size ? chunk.data() : nullptr;
-        out.body().size = size;
-        out.body().more = !in.is_done();
-      } else {
-        out.body().data = nullptr;
-        out.body().size = 0;
-        out.body().more = false;
+        if (read == 0 && !in.is_done()) continue;  // framing only (a chunk header): nothing to pass on yet
+        size = read;
       }
+      piece_at_hand = false;
+      sent_last = in.is_done();
+      const BodyPiece piece(unsent_head, chunk.data(), size, chunked, sent_last);
+      unsent_head = {};
+      if (piece.buffers().empty()) continue;
       upstream.expires_at(deadline_);
-      auto [ec, n] = co_await bhttp::async_write(upstream, serializer, use_tuple);
-      if (ec && ec != bhttp::error::need_buffer) {
-        co_return co_await fail(error_of(ec), "the upstream broke off while receiving: " + ec.message());
-      }
+      auto [ec, n] = co_await asio::async_write(upstream, piece.buffers(), use_tuple);
+      if (ec) co_return co_await fail(error_of(ec), "the upstream broke off while receiving: " + ec.message());
     }
     ResponseParser response;
     auto got = co_await read_head(*lease.connection, response);
@@ -361,12 +384,12 @@ class Forwarding {
   // Sends the request and reads the response head. A pooled connection that breaks
   // before any byte of response was closed by the upstream while it sat idle: the
   // request goes once more on a fresh one, since the upstream never read it.
-  asio::awaitable<Attempt> exchange_whole(UpstreamPool::Lease& lease, bhttp::request<bhttp::string_body>& request,
-                                          ResponseParser& response) {
+  asio::awaitable<Attempt> exchange_whole(UpstreamPool::Lease& lease, ResponseParser& response) {
+    const std::array request{asio::buffer(client_.head_buffer), asio::buffer(body_)};
     for (bool first = true;; first = false) {
       auto& connection = *lease.connection;
       connection.stream().expires_at(deadline_);
-      auto [ec, n] = co_await bhttp::async_write(connection.stream(), request, use_tuple);
+      auto [ec, n] = co_await asio::async_write(connection.stream(), request, use_tuple);
       Attempt outcome;
       bool written = !ec;
       if (ec) {
@@ -380,7 +403,6 @@ class Forwarding {
       const bool stale = outcome.error == UpstreamResult::Error::reset && outcome.nothing_read &&
                          connection.reused() && resendable;
       if (!stale || !first) co_return outcome;
-      upstream_buffer_.clear();
       lease = co_await pool_->replace(std::move(lease.connection), deadline_);
       if (!lease.connection) co_return Attempt{lease.error, lease.detail};
     }
@@ -394,7 +416,7 @@ class Forwarding {
       response->body_limit(boost::none);  // streamed: no whole body is ever held
       if (head_only_) response->skip(true);
       connection.stream().expires_at(deadline_);
-      auto [ec, n] = co_await bhttp::async_read_header(connection.stream(), upstream_buffer_, *response, use_tuple);
+      auto [ec, n] = co_await bhttp::async_read_header(connection.stream(), connection.buffer(), *response, use_tuple);
       if (ec) {
         if (ec == beast::error::timeout) {
           co_return Attempt{UpstreamResult::Error::timeout,
@@ -404,7 +426,7 @@ class Forwarding {
                              ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
         Attempt broken{garbage ? UpstreamResult::Error::bad_response : UpstreamResult::Error::reset,
                        "the upstream's answer broke off: " + ec.message()};
-        broken.nothing_read = n == 0 && upstream_buffer_.size() == 0;
+        broken.nothing_read = n == 0 && connection.buffer().size() == 0;
         co_return broken;
       }
       const int status = response->get().result_int();
@@ -419,66 +441,70 @@ class Forwarding {
     const auto& head = in.get();
     const int status = head.result_int();
     record(status, true);
-    bhttp::response<bhttp::buffer_body> out;
-    out.version(client_version_);
-    out.result(status);
+    auto& upstream_buffer = connection->buffer();
+    WireHead wire(client_.head_buffer);
+    wire.status_line(client_version_, status, head.reason());
     const auto listed = connection_tokens(head.base());
     for (const auto& field : head) {
       if (is_hop_by_hop(field, listed) || field.name() == bhttp::field::content_length) continue;
-      out.insert(field.name_string(), field.value());
+      wire.field(field.name_string(), field.value());
     }
     const bool bodiless = head_only_ || status < 200 || status == 204 || status == 304;
     bool keep_alive = client_keep_alive_;
+    bool chunked = false;
     if (auto length = in.content_length()) {
-      out.content_length(*length);
+      wire.content_length(*length);
     } else if (!bodiless) {
       if (client_version_ >= 11) {
-        out.chunked(true);
+        chunked = true;
+        wire.field("Transfer-Encoding", "chunked");
       } else {
         keep_alive = false;  // an HTTP/1.0 client learns the end of the body from the close
       }
     }
-    out.keep_alive(keep_alive);
-    out.body().data = nullptr;
-    out.body().more = !bodiless;
-    bhttp::response_serializer<bhttp::buffer_body> serializer{out};
+    // HTTP/1.1 keeps a connection unless told; HTTP/1.0 closes it unless told.
+    if (client_version_ >= 11 && !keep_alive) wire.field("Connection", "close");
+    if (client_version_ < 11 && keep_alive) wire.field("Connection", "keep-alive");
+    wire.end();
     // As for requests: a body already at hand leaves with the head, in one write.
-    if (bodiless || upstream_buffer_.size() == 0) {
+    std::string_view unsent_head = client_.head_buffer;
+    if (bodiless || upstream_buffer.size() == 0) {
       client_.stream.expires_after(client_.limits.idle_timeout);
-      if (auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer, use_tuple); ec) co_return false;
+      if (auto [ec, n] = co_await asio::async_write(client_.stream, asio::buffer(unsent_head), use_tuple); ec) {
+        co_return false;
+      }
+      unsent_head = {};
     }
     if (bodiless) {
-      if (in.is_done() && head.keep_alive()) pool_->release(std::move(connection));
+      if (in.is_done() && head.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
       co_return keep_alive;
     }
     std::array<char, kChunkBytes> chunk;
-    while (!serializer.is_done()) {
+    for (bool sent_last = false; !sent_last;) {
+      std::size_t size = 0;
       if (!in.is_done()) {
         connection->stream().expires_at(deadline_);
-        auto [ec, size] = co_await read_piece(connection->stream(), upstream_buffer_, in, chunk);
+        auto [ec, read] = co_await read_piece(connection->stream(), upstream_buffer, in, chunk);
         if (ec) co_return false;  // mid-body: the client sees the cut
-        if (size == 0 && !in.is_done()) continue;
-        out.body().data = size ? chunk.data() : nullptr;
-        out.body().size = size;
-        out.body().more = !in.is_done();
-      } else {
-        out.body().data = nullptr;
-        out.body().size = 0;
-        out.body().more = false;
+        if (read == 0 && !in.is_done()) continue;
+        size = read;
       }
+      sent_last = in.is_done();
+      const BodyPiece piece(unsent_head, chunk.data(), size, chunked, sent_last);
+      unsent_head = {};
+      if (piece.buffers().empty()) continue;
       client_.stream.expires_after(client_.limits.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_write(client_.stream, serializer, use_tuple);
-      if (ec && ec != bhttp::error::need_buffer) co_return false;
+      auto [ec, n] = co_await asio::async_write(client_.stream, piece.buffers(), use_tuple);
+      if (ec) co_return false;
     }
     client_.stream.expires_never();
-    if (head.keep_alive() && upstream_buffer_.size() == 0) pool_->release(std::move(connection));
+    if (head.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
     co_return keep_alive;
   }
 
   // Waits before attempt + 1.
   asio::awaitable<void> back_off(int attempt) {
     auto delay = policy::jittered_backoff(plan_.retry.backoff, plan_.retry.max_backoff, attempt, policy::unit_random());
-    upstream_buffer_.clear();
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(use_tuple);
   }
@@ -545,7 +571,6 @@ class Forwarding {
   std::shared_ptr<UpstreamPool> pool_;
   Clock::time_point started_;
   Clock::time_point deadline_;
-  beast::flat_buffer upstream_buffer_;
   std::string body_;
   // Once streaming, the request's parser: the client's own was moved into it.
   BoundedRequestParser<bhttp::buffer_body>* body_parser_ = nullptr;

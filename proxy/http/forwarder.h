@@ -30,6 +30,7 @@ struct ForwardClient {
   std::string client_cert;  // X-Forwarded-Client-Cert for a verified client certificate; empty: none
   std::size_t loop;         // the event loop this connection runs on
   const config::HttpLimits& limits;
+  std::string& head_buffer;  // the connection's, for the heads it writes: their memory serves every request
 };
 
 // Returns whether the client connection may serve another request.

@@ -61,16 +61,26 @@ constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 
 // The request as the flows see it, taken from the head as soon as it is read: fields
-// that arrive later in a chunked body's trailer never join the headers.
-bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
+// that arrive later in a chunked body's trailer never join the headers. Routing needs
+// only the request line, so the headers are copied once a route is known to want them.
+bridge::Request request_line_of(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
   bridge::Request request;
   request.method = std::string(head.method_string());
   std::string_view target = origin_form(head.target());
   auto query = target.find('?');
   request.path = std::string(target.substr(0, query));
   if (query != std::string_view::npos) request.query = std::string(target.substr(query + 1));
+  return request;
+}
+
+void add_headers(bridge::Request& request, const bhttp::request_parser<bhttp::string_body>::value_type& head) {
   request.headers.reserve(std::distance(head.begin(), head.end()));
   for (const auto& field : head) request.headers.push_back({config::lower_case(field.name_string()), std::string(field.value())});
+}
+
+bridge::Request from_head(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
+  auto request = request_line_of(head);
+  add_headers(request, head);
   return request;
 }
 
@@ -135,6 +145,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::size_t loop = 0;
     std::string peer;
     std::string client_cert;  // x-forwarded-client-cert of a verified client certificate
+    std::string head_buffer;  // outgoing heads are written here, each over the last
     Connection(Transport stream_, std::string peer_, std::size_t loop_)
         : stream(std::move(stream_)), read_deadline(stream.get_executor()), loop(loop_), peer(std::move(peer_)) {}
 
@@ -338,7 +349,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const unsigned version = head.version();
       const bool head_only = head.method() == bhttp::verb::head;
       const bool keep_alive_asked = head.keep_alive();
-      bridge::Request request = from_head(head);
+      bridge::Request request = request_line_of(head);
       auto current = handler.load();
       if (current->forwards()) {
         if (auto plan = current->forward_plan(request)) {
@@ -356,7 +367,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                                  connection.secured ? "https" : "http",
                                  connection.client_cert,
                                  connection.loop,
-                                 limits_in_force};
+                                 limits_in_force,
+                                 connection.head_buffer};
             go_on = co_await forward(client, *plan);
           }
           // An answer that ends the connection may have come before the body was read.
@@ -365,6 +377,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           continue;
         }
       }
+      add_headers(request, head);
       if (!parser.is_done()) {
         if (version >= 11 && config::same_name(head[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};

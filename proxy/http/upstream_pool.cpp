@@ -27,6 +27,7 @@ using Error = UpstreamResult::Error;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kIdleBufferBytes = 16 * 1024;
 constexpr std::int64_t kNobodyWaits = std::numeric_limits<std::int64_t>::max();
 
 // An idle connection is reusable only while the server has neither closed it nor sent
@@ -217,6 +218,8 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> connection) {
   const std::size_t index = connection->loop_;
   Loop& loop = *loops_[index];
   if (closed(index)) return;
+  // A large response grew it; an idle connection keeps only a usual head's worth.
+  if (connection->buffer_.capacity() > kIdleBufferBytes) connection->buffer_.shrink_to_fit();
   connection->reused_ = true;
   connection->idle_since_ = SteadyClock::now();
   loop.idle.push_back(std::move(connection));

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +70,9 @@ class UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   Transport& stream() { return stream_; }
+  // What was read from the upstream and not parsed yet; empty whenever the connection
+  // is idle, and kept with it so that its memory serves the next exchange too.
+  boost::beast::flat_buffer& buffer() { return buffer_; }
   // It served a request before, so the server may have closed it since.
   bool reused() const { return reused_; }
 
@@ -78,6 +82,7 @@ class UpstreamConnection {
   Registry& registry_;  // the loop's open connections, closed by a shut-down
   ConnectionSlot slot_;  // declared before the stream: the socket closes before its slot is given away
   Transport stream_;
+  boost::beast::flat_buffer buffer_;
   SteadyClock::time_point idle_since_{};
   bool reused_ = false;
 };
