@@ -21,12 +21,14 @@ inline bool is_field_value(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
 }
 
+// HTTP's names are ASCII: folded without the C library's locale lookup per byte.
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
 // Header names (and words of values, like "chunked") compare without regard to case.
 // Not Beast's iequals: 1.81's reads a byte past both strings once a letter differs in case.
 inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 // RFC 9110 9.2.2: sending one of these twice has the effect of sending it once.
@@ -46,7 +48,7 @@ inline std::string_view trim_whitespace(std::string_view text) {
 
 inline std::string lower_case(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
   return out;
 }
 

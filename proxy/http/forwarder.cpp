@@ -1,5 +1,6 @@
 #include "http/forwarder.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,7 +15,8 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 #include <span>
-#include <set>
+#include <string_view>
+#include <vector>
 #include <tuple>
 
 #include "bridge/failure.h"
@@ -53,9 +55,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kRetryBodyBytes = 64 * 1024;
 constexpr std::size_t kChunkBytes = 16 * 1024;
 
+// The field names a Connection header lists (RFC 9110 7.6.1), as views into the head they came from.
+using ConnectionTokens = std::vector<std::string_view>;
+
 // RFC 9110 7.6.1: meaningful for one connection only, never passed on. Known names
 // are compared by Beast's field code, which the parser already worked out.
-bool is_hop_by_hop(const bhttp::fields::value_type& field, const std::set<std::string>& listed_in_connection) {
+bool is_hop_by_hop(const bhttp::fields::value_type& field, const ConnectionTokens& listed_in_connection) {
   switch (field.name()) {
     case bhttp::field::connection:
     case bhttp::field::keep_alive:
@@ -68,14 +73,21 @@ bool is_hop_by_hop(const bhttp::fields::value_type& field, const std::set<std::s
     case bhttp::field::upgrade: return true;
     default: break;
   }
-  return !listed_in_connection.empty() && listed_in_connection.contains(config::lower_case(field.name_string()));
+  const auto name = field.name_string();
+  return std::any_of(listed_in_connection.begin(), listed_in_connection.end(),
+                     [&](std::string_view token) { return config::same_name(token, name); });
 }
 
-std::set<std::string> connection_tokens(const bhttp::fields& fields) {
-  std::set<std::string> tokens;
+ConnectionTokens connection_tokens(const bhttp::fields& fields) {
+  ConnectionTokens tokens;
   for (const auto& field : fields) {
     if (field.name() != bhttp::field::connection) continue;
-    for (auto token : bhttp::token_list{field.value()}) tokens.insert(config::lower_case(token));
+    for (auto token : bhttp::token_list{field.value()}) {
+      // The usual options, which name no field to drop: Keep-Alive is hop-by-hop by its code
+      // already, and "close" is reserved as a field name (RFC 9110 7.6.1).
+      if (config::same_name(token, "close") || config::same_name(token, "keep-alive")) continue;
+      tokens.emplace_back(token.data(), token.size());
+    }
   }
   return tokens;
 }

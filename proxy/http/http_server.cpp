@@ -39,6 +39,7 @@
 #include "http/request_checks.h"
 #include "http/tls_session.h"
 #include "http/transport.h"
+#include "http/wire_head.h"
 #include "metrics/registry.h"
 
 namespace causeway::http {
@@ -358,7 +359,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           bool go_on = false;
           if (plan->refusal) {
             const bool keep = keep_alive_asked && parser.is_done();  // an unread body ends the connection
-            go_on = co_await write(stream, *plan->refusal, version, keep, head_only) && keep;
+            go_on = co_await write(stream, connection.head_buffer, *plan->refusal, version, keep, head_only) && keep;
           } else {
             ForwardClient client{stream,
                                  buffer,
@@ -403,7 +404,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_return;
       }
       if (draining.load()) keep_alive = false;
-      if (!co_await write(stream, std::move(response), version, keep_alive, head_only)) co_return;
+      if (!co_await write(stream, connection.head_buffer, std::move(response), version, keep_alive, head_only)) {
+        co_return;
+      }
       if (!keep_alive) co_return;
     }
   }
@@ -426,25 +429,30 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Stream: the connection's Transport, or the TCP under a TLS handshake that failed.
+  // The head is written into `head_buffer` and leaves with the body in one write.
   template <class Stream>
-  asio::awaitable<bool> write(Stream& stream, bridge::Response response, unsigned version, bool keep_alive,
-                              bool head_only) {
-    bhttp::response<bhttp::string_body> message;
-    message.version(version);
-    message.result(response.status);
-    for (auto& header : response.headers) message.insert(header.name, header.value);
-    const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
-    if (!bodiless) message.body() = std::move(response.body);
-    message.keep_alive(keep_alive);
-    message.prepare_payload();
-    stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
-    bhttp::response_serializer<bhttp::string_body> serializer{message};
-    beast::error_code ec;
-    if (head_only) {
-      std::tie(ec, std::ignore) = co_await bhttp::async_write_header(stream, serializer, use_tuple);
-    } else {
-      std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, serializer, use_tuple);
+  asio::awaitable<bool> write(Stream& stream, std::string& head_buffer, bridge::Response response, unsigned version,
+                              bool keep_alive, bool head_only) {
+    WireHead head(head_buffer);
+    head.status_line(version, response.status);
+    for (const auto& header : response.headers) {
+      // Framing and the connection's fate are this listener's to say.
+      if (config::same_name(header.name, "content-length") || config::same_name(header.name, "transfer-encoding") ||
+          config::same_name(header.name, "connection")) {
+        continue;
+      }
+      head.field(header.name, header.value);
     }
+    // RFC 9110 8.6: no Content-Length on an answer that cannot have a body.
+    const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
+    if (!bodiless) head.content_length(response.body.size());
+    if (version >= 11 && !keep_alive) head.field("Connection", "close");
+    if (version < 11 && keep_alive) head.field("Connection", "keep-alive");
+    head.end();
+    const std::string_view body = bodiless || head_only ? std::string_view() : std::string_view(response.body);
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_buffer), asio::buffer(body.data(), body.size())};
+    stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
+    auto [ec, n] = co_await asio::async_write(stream, pieces, use_tuple);
     co_return !ec;
   }
 
@@ -553,7 +561,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto response = bridge::failure_response(rejection->failure, rejection->message);
     if (head) response = handler.load()->refusal(*head, std::move(response));
     protocol_errors.with({name, std::to_string(response.status)}).inc();
-    if (co_await write(stream, std::move(response), version >= 10 ? version : 11, false, false)) {
+    std::string head_buffer;
+    if (co_await write(stream, head_buffer, std::move(response), version >= 10 ? version : 11, false, false)) {
       co_await linger(stream);
     }
   }
