@@ -28,6 +28,11 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kIdleBufferBytes = 16 * 1024;
+// Moving a connection to another loop costs two epoll_ctl calls and a wake-up there: with
+// requests waiting on every loop (more clients than max_connections), each loop serves its
+// own, and hands over only to a loop whose oldest request has waited this much longer.
+constexpr std::chrono::duration<std::int64_t, SteadyClock::period> kHandOverLead =
+    std::chrono::duration_cast<std::chrono::duration<std::int64_t, SteadyClock::period>>(std::chrono::milliseconds(2));
 constexpr std::int64_t kNobodyWaits = std::numeric_limits<std::int64_t>::max();
 
 // An idle connection is reusable only while the server has neither closed it nor sent
@@ -404,12 +409,18 @@ void UpstreamPool::serve_waiters(std::size_t index) {
   }
 }
 
-// Gives this loop's idle connections to the requests that have waited longest, on any loop.
+// Gives this loop's idle connections to the requests that have waited longest, on any loop;
+// this loop's own come first unless another loop's have waited kHandOverLead longer.
 void UpstreamPool::share_idle(std::size_t index) {
   Loop& loop = *loops_[index];
   while (!loop.idle.empty()) {
-    const auto target = oldest_waiting_loop();
+    auto target = oldest_waiting_loop();
     if (!target) return;
+    const std::int64_t own = loop.oldest_wait.load();
+    if (*target != index && own != kNobodyWaits &&
+        loops_[*target]->oldest_wait.load() + kHandOverLead.count() > own) {
+      target = index;
+    }
     auto connection = take_idle(loop);
     if (!connection) return;
     if (*target == index) {

@@ -131,6 +131,28 @@ TEST_F(UpstreamPoolTest, ReleasedConnectionMovesToTheLoopWhereARequestWaits) {
   release(1, moved);
 }
 
+// Each loop serves its own waiting requests first, but not so long that another loop's starve.
+TEST_F(UpstreamPoolTest, ARequestThatWaitedLongerOnAnotherLoopGetsTheReleasedConnection) {
+  make_pool(1);
+  Lease held = connected(0);
+  auto long_waiting = start_acquire(1, 2s);
+  ASSERT_EQ(long_waiting.wait_for(50ms), std::future_status::timeout);
+  auto own_loop = start_acquire(0, 2s);
+  ASSERT_EQ(own_loop.wait_for(20ms), std::future_status::timeout);
+
+  release(0, held);
+  ASSERT_EQ(long_waiting.wait_for(1s), std::future_status::ready);
+  Lease moved = long_waiting.get();
+  ASSERT_TRUE(moved.connection) << moved.detail;
+  EXPECT_EQ(own_loop.wait_for(50ms), std::future_status::timeout) << "the newer request on the releasing loop waits";
+  release(1, moved);
+  ASSERT_EQ(own_loop.wait_for(1s), std::future_status::ready);
+  Lease last = own_loop.get();
+  ASSERT_TRUE(last.connection) << last.detail;
+  EXPECT_EQ(server.accepted(), 1);
+  release(0, last);
+}
+
 TEST_F(UpstreamPoolTest, IdleConnectionOnAnotherLoopServesAWaitingRequest) {
   make_pool(1);
   Lease first = connected(0);
