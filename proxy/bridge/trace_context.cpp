@@ -1,5 +1,6 @@
 #include "bridge/trace_context.h"
 
+#include <cstdint>
 #include <random>
 
 namespace causeway::bridge {
@@ -15,18 +16,35 @@ bool lower_hex(std::string_view text) {
 
 bool all_zero(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
 
-std::string random_hex(std::size_t digits) {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
+// SplitMix64 (Steele, Lea, Flood 2014): ids need to be unlikely to collide, not secret,
+// and a Mersenne Twister's state refills cost more than the rest of the id per request.
+class IdBits {
+ public:
+  IdBits() : state_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// Random lowercase hex over `out`, never all zeros (an all-zero id is invalid).
+void random_hex(char* out, std::size_t digits) {
+  thread_local IdBits engine;
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(digits, '0');
   std::uint64_t bits = 0;
+  bool zero = true;
   for (std::size_t i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = engine();
+    if (i % 16 == 0) bits = engine.next();
     out[i] = kDigits[bits & 0xF];
+    zero = zero && out[i] == '0';
     bits >>= 4;
   }
-  if (all_zero(out)) out.back() = '1';  // all-zero ids are invalid
-  return out;
+  if (zero) out[digits - 1] = '1';
 }
 
 }  // namespace
@@ -45,13 +63,18 @@ bool valid_traceparent(std::string_view text) {
 }
 
 TraceContext continue_trace(const std::string* traceparent, const std::string* tracestate) {
+  // "00-" trace-id(32) "-" parent-id(16) "-" flags(2), written in place: this runs per request.
   TraceContext context;
+  context.traceparent.assign("00-................................-................-01");
+  char* text = context.traceparent.data();
   if (traceparent && valid_traceparent(*traceparent)) {
-    context.traceparent = "00-" + traceparent->substr(3, 32) + "-" + random_hex(16) + "-" + traceparent->substr(53, 2);
+    traceparent->copy(text + 3, 32, 3);
+    traceparent->copy(text + 53, 2, 53);
     if (tracestate) context.tracestate = *tracestate;
   } else {
-    context.traceparent = "00-" + random_hex(32) + "-" + random_hex(16) + "-01";
+    random_hex(text + 3, 32);
   }
+  random_hex(text + 36, 16);
   return context;
 }
 
