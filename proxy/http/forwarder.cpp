@@ -474,9 +474,7 @@ class Forwarding {
         keep_alive = false;  // an HTTP/1.0 client learns the end of the body from the close
       }
     }
-    // HTTP/1.1 keeps a connection unless told; HTTP/1.0 closes it unless told.
-    if (client_version_ >= 11 && !keep_alive) wire.field("Connection", "close");
-    if (client_version_ < 11 && keep_alive) wire.field("Connection", "keep-alive");
+    wire.keep_alive(client_version_, keep_alive);
     wire.end();
     // As for requests: a body already at hand leaves with the head, in one write.
     std::string_view unsent_head = client_.head_buffer;

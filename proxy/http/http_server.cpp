@@ -446,8 +446,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     // RFC 9110 8.6: no Content-Length on an answer that cannot have a body.
     const bool bodiless = response.status < 200 || response.status == 204 || response.status == 304;
     if (!bodiless) head.content_length(response.body.size());
-    if (version >= 11 && !keep_alive) head.field("Connection", "close");
-    if (version < 11 && keep_alive) head.field("Connection", "keep-alive");
+    head.keep_alive(version, keep_alive);
     head.end();
     const std::string_view body = bodiless || head_only ? std::string_view() : std::string_view(response.body);
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_buffer), asio::buffer(body.data(), body.size())};

@@ -31,8 +31,7 @@ constexpr std::size_t kIdleBufferBytes = 16 * 1024;
 // Moving a connection to another loop costs two epoll_ctl calls and a wake-up there: with
 // requests waiting on every loop (more clients than max_connections), each loop serves its
 // own, and hands over only to a loop whose oldest request has waited this much longer.
-constexpr std::chrono::duration<std::int64_t, SteadyClock::period> kHandOverLead =
-    std::chrono::duration_cast<std::chrono::duration<std::int64_t, SteadyClock::period>>(std::chrono::milliseconds(2));
+constexpr auto kHandOverLead = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::milliseconds(2));
 constexpr std::int64_t kNobodyWaits = std::numeric_limits<std::int64_t>::max();
 
 // An idle connection is reusable only while the server has neither closed it nor sent

@@ -41,6 +41,11 @@ void WireHead::content_length(std::uint64_t length) {
   out_.append("\r\n");
 }
 
+void WireHead::keep_alive(unsigned version, bool keep) {
+  if (version >= 11 && !keep) field("Connection", "close");
+  if (version < 11 && keep) field("Connection", "keep-alive");
+}
+
 ChunkSize::ChunkSize(std::size_t bytes) {
   digits_[digits_.size() - 2] = '\r';
   digits_[digits_.size() - 1] = '\n';

@@ -24,6 +24,9 @@ class WireHead {
   void status_line(unsigned version, int status, std::string_view reason = {});
   void field(std::string_view name, std::string_view value);
   void content_length(std::uint64_t length);
+  // What the connection does after this message, where the version's default says otherwise:
+  // HTTP/1.1 keeps a connection unless told, HTTP/1.0 closes it unless told.
+  void keep_alive(unsigned version, bool keep);
   // The blank line after the fields: the head is whole.
   void end() { out_ += "\r\n"; }
 

@@ -61,6 +61,20 @@ TEST(WireHead, AStatusLineTakesTheGivenReasonOrTheUsualOne) {
   EXPECT_EQ(response->result_int(), 299);
 }
 
+TEST(WireHead, SaysConnectionOnlyWhereTheVersionsDefaultDiffers) {
+  std::string buffer;
+  for (unsigned version : {10u, 11u}) {
+    for (bool keep : {false, true}) {
+      WireHead head(buffer);
+      head.keep_alive(version, keep);
+      const std::string expected = version == 11 && !keep ? "Connection: close\r\n"
+                                   : version == 10 && keep ? "Connection: keep-alive\r\n"
+                                                           : "";
+      EXPECT_EQ(buffer, expected) << "HTTP/1." << version % 10 << " keep=" << keep;
+    }
+  }
+}
+
 TEST(WireHead, TheBufferKeepsItsMemoryFromHeadToHead) {
   std::string buffer;
   WireHead first(buffer);
