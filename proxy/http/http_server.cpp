@@ -60,6 +60,10 @@ constexpr auto kCloseNotifyTimeout = std::chrono::seconds(1);
 // answer (nginx's lingering close, Envoy's delayed close).
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+// The first read of an idle keep-alive connection: it sets the buffer's capacity, which
+// stays with the connection. Most heads fit; a larger one grows the buffer as Beast reads
+// on. 16 KiB here cost ~3 KB more resident per idle connection (bench/NOTES.md).
+constexpr std::size_t kIdleReadBytes = 1024;
 
 // The request as the flows see it, taken from the head as soon as it is read: fields
 // that arrive later in a chunked body's trailer never join the headers. Routing needs
@@ -316,7 +320,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         if (draining.load()) co_return;
         connection.idle = true;
         stream.expires_after(limits_in_force.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kIdleReadBytes), use_tuple);
         connection.idle = false;
         if (ec) co_return;
         buffer.commit(n);
