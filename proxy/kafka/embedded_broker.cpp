@@ -2,11 +2,31 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <stdexcept>
 
 #include "kafka/kafka_conf.h"
 #include "kafka/loopback_relay.h"
+
+// librdkafka's mock broker accepts its clients' connections with accept() and never sets
+// TCP_NODELAY on them, so with more than one produce in flight its acks wait for the
+// client's delayed ACK: p99 of 36-45 ms on an event route below linger.ms 1 (bench/NOTES.md).
+// Defined here, in the executable, accept() takes the place of libc's for librdkafka too;
+// every socket accepted in the process gets TCP_NODELAY, which the listeners set anyway.
+extern "C" int accept(int listener, sockaddr* address, socklen_t* length) {
+  const int socket = ::accept4(listener, address, length, 0);
+  if (socket >= 0) {
+    const int saved = errno;
+    const int one = 1;
+    ::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on a Unix socket
+    errno = saved;
+  }
+  return socket;
+}
 
 namespace causeway::kafka {
 

@@ -127,6 +127,7 @@ class CausewayProcess {
   std::optional<int> wait_exit(Duration timeout) { return process_->wait_exit(timeout); }
   void kill9() { process_->kill9(); }
   std::string log() const { return process_->output(); }
+  pid_t pid() const { return process_->pid(); }
   bool wait_for_log(const std::string& pattern, Duration timeout);
 
  private:
