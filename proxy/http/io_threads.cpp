@@ -3,9 +3,13 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -23,6 +27,7 @@ struct IoThreads::Impl {
   std::string name;
   std::vector<std::unique_ptr<Loop>> loops;
   std::atomic<std::size_t> next{0};
+  std::size_t reserved_per_loop = 0;
 };
 
 IoThreads::IoThreads(std::size_t count, std::string name) : impl_(std::make_unique<Impl>()) {
@@ -35,6 +40,26 @@ IoThreads::IoThreads(std::size_t count, std::string name) : impl_(std::make_uniq
 }
 
 IoThreads::~IoThreads() { stop(); }
+
+void IoThreads::reserve_sockets(std::size_t per_loop) {
+  // /dev/null cannot be polled, so each assign makes a reactor state without touching the
+  // epoll set, and the release puts it on the reactor's free list for the sockets to come.
+  if (per_loop <= impl_->reserved_per_loop) return;
+  const std::size_t more = per_loop - impl_->reserved_per_loop;
+  const int null_device = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_device < 0) return;
+  impl_->reserved_per_loop = per_loop;
+  for (auto& loop : impl_->loops) {
+    std::vector<asio::posix::stream_descriptor> held;
+    held.reserve(more);
+    boost::system::error_code ec;
+    for (std::size_t i = 0; i < more && !ec; ++i) held.emplace_back(loop->context).assign(null_device, ec);
+    for (auto& descriptor : held) {
+      if (descriptor.is_open()) descriptor.release();
+    }
+  }
+  ::close(null_device);
+}
 
 void IoThreads::start() {
   for (std::size_t i = 0; i < impl_->loops.size(); ++i) {

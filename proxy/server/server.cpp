@@ -149,10 +149,20 @@ struct Server::Impl {
         reloads_failed(registry.counter("causeway_config_reloads_total", "Config reloads, by result", {"result"})
                            .with({"failure"})) {
     facts.version = build.version;
+    reserve_sockets(*config);
     registry.add_collector([this](std::string& out) {
       metrics::append_scalar_family(out, "causeway_replies_pending", "gauge", "Requests waiting for their reply",
                                     static_cast<double>(waiters.pending()));
     });
+  }
+
+  // For as many connections as the HTTP listeners take, spread over the loops as they are.
+  void reserve_sockets(const config::Config& config) {
+    std::size_t connections = 0;
+    for (const auto& listener : config.listeners) {
+      if (listener.protocol == config::Protocol::http) connections += listener.limits.max_connections;
+    }
+    workers.reserve_sockets(connections / workers.size() + 1);
   }
 
   Services services() {
@@ -232,6 +242,7 @@ struct Server::Impl {
       auto built = std::make_shared<Runtime>(std::move(checked), services(), runtime.get());
       retirement.add(built->take_over(runtime.get()));
       runtime = built;
+      reserve_sockets(*next);
       publish_facts(*runtime);
       reloads_ok.inc();
       const std::string what = runtime->summary().empty() ? "nothing to keep" : runtime->summary();
