@@ -75,6 +75,7 @@ class ReplyWaiters {
   void abandon_all(const Response& answer);
 
   std::size_t pending() const;
+  std::size_t kept() const;  // replies kept, timeouts' 504s included
   std::size_t kept_bytes() const;
 
   // What keeping this reply costs in memory (what replies.max_kept bounds): the record,
@@ -127,6 +128,7 @@ class ReplyWaiters {
 
   ReplyLimits limits_;
   mutable std::mutex mutex_;
+  static constexpr std::size_t kIdleBuckets = 1024;
   std::unordered_map<std::string, Pending> pending_;
   Deadlines deadlines_;
   std::unordered_map<std::string, Kept> kept_;

@@ -280,12 +280,14 @@ struct Server::Impl {
   // peak after a load (139 MiB after 10k connections closed); once many are gone, give
   // the free pages back. Checked every 2 s; trimming is not free, so only after a drop.
   // The listeners' high-water marks count a burst of connections that came and went
-  // between two checks, which a look at the open ones alone missed.
+  // between two checks, which a look at the open ones alone missed. Kept replies count
+  // too: 100k timed-out requests' 504s expiring after the pending ones left 29 MiB.
   void trim_after_load(std::size_t peak = 0) {
     timers.after(std::chrono::seconds(2), [this, peak] {
       if (draining.load()) return;
-      const std::size_t load = current()->open_connections() + waiters.pending();
-      std::size_t next_peak = std::max({peak, load, current()->take_most_connections() + waiters.pending()});
+      const std::size_t replies = waiters.pending() + waiters.kept();
+      const std::size_t load = current()->open_connections() + replies;
+      std::size_t next_peak = std::max({peak, load, current()->take_most_connections() + replies});
       if (next_peak >= kTrimDrop && load <= next_peak - kTrimDrop / 2) {
         malloc_trim(0);
         next_peak = load;

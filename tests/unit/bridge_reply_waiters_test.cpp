@@ -81,6 +81,21 @@ TEST(ReplyWaiters, KeptReplyIsReplayedUntilItExpires) {
   EXPECT_TRUE(later.heard.empty());
 }
 
+// What the memory trim counts as load: a timed-out request's 504 stays kept, then goes.
+TEST(ReplyWaiters, KeptCountsRepliesAndTimeoutsUntilTheyExpire) {
+  ReplyWaiters waiters({.keep = 60s});
+  Ear caller;
+  waiters.start(wait_for("answered", &caller, t0 + 5s, true), t0);
+  waiters.deliver("answered", reply(200, "once"), t0 + 1s);
+  waiters.start(wait_for("timed-out", nullptr, t0 + 5s, true), t0);  // respond-async: no caller waits
+  EXPECT_EQ(waiters.kept(), 1u);
+  waiters.expire(t0 + 6s);
+  EXPECT_EQ(waiters.pending(), 0u);
+  EXPECT_EQ(waiters.kept(), 2u);
+  waiters.expire(t0 + 70s);
+  EXPECT_EQ(waiters.kept(), 0u);
+}
+
 // A keyed wait: the id its Idempotency-Key gives and the digest of the request it stands for.
 ReplyWaiters::Wait keyed(const std::string& id, const std::string& body, Ear* ear, SteadyTime deadline = t0 + 5s) {
   auto wait = wait_for(id, ear, deadline, true);
