@@ -26,6 +26,7 @@ E2E_RATE=${E2E_RATE:-1000}                 # events/s for the end-to-end latency
 MEM_CONNECTIONS=${MEM_CONNECTIONS:-10000}  # idle keep-alive connections held open
 MEM_PENDING=${MEM_PENDING:-100000}         # requests left waiting for a reply
 MEM_PENDING_RATE=${MEM_PENDING_RATE:-10000}  # how fast they are sent (queued in loadgen if slower)
+MEM_PENDING_TIMEOUT=${MEM_PENDING_TIMEOUT:-60s}  # then they time out: the load has ended
 PROFILE=${PROFILE:-1}                      # 0 skips perf
 PROFILE_DURATION=${PROFILE_DURATION:-10s}
 NGINX_WORKERS=${NGINX_WORKERS:-2}

@@ -2,8 +2,10 @@
 #
 #   idle: config/causeway.yaml as shipped (embedded broker), only its addresses moved;
 #   pending: MEM_PENDING requests with Prefer: respond-async on a request-reply route
-#            nobody answers, timeout 10 minutes, so every one stays pending;
-#   connections: then MEM_CONNECTIONS idle keep-alive connections, each after one request.
+#            nobody answers, so every one stays pending until MEM_PENDING_TIMEOUT;
+#   connections: then MEM_CONNECTIONS idle keep-alive connections, each after one request;
+#   after: the connections closed, then the pending requests timed out and their outcomes
+#          expired (replies.keep 5s): the load has ended, RSS against idle.
 # Pending replies come first: memory freed by closed connections stays in the allocator
 # and would be reused by them, hiding their cost.
 # For the last two the measured Causeway M uses the embedded broker of another Causeway K:
@@ -66,20 +68,20 @@ listeners:
     limits: { max_connections: $((MEM_CONNECTIONS + 100)) }
 brokers:
   events: { bootstrap: "\${KAFKA_BOOTSTRAP}", options: { linger.ms: $LINGER_MS } }
-replies: { max_pending: $((MEM_PENDING + 1000)) }
+replies: { max_pending: $((MEM_PENDING + 1000)), keep: 5s }
 routes:
   - name: ping
     from: { listener: bench, path: /ping }
     to:   { status: 200, body: '{"ok":true}' }
   - name: pending
     from: { listener: bench, method: POST, path: /pending }
-    to:   { broker: events, topic: mem.requests, reply: mem.replies, timeout: 10m }
+    to:   { broker: events, topic: mem.requests, reply: mem.replies, timeout: $MEM_PENDING_TIMEOUT }
 YAML
   start_causeway memory-k "$WORK/memory-k.yaml" "$MEM_K_ADMIN"
   local k_pid=$LAST_PID bootstrap
   bootstrap=$(embedded_bootstrap memory-k)
   start_causeway memory-m "$WORK/memory-m.yaml" "$MEM_ADMIN" KAFKA_BOOTSTRAP="$bootstrap"
-  local m_pid=$LAST_PID idle held closed pending connections pending_count i
+  local m_pid=$LAST_PID idle held closed ended pending connections pending_count i
   curl -sf "http://127.0.0.1:$MEM_HTTP/ping" > /dev/null || die "memory: /ping did not answer 2xx"
   idle=$(settled_rss "$MEM_ADMIN")
 
@@ -109,6 +111,15 @@ YAML
   grep -q '^closed_by_server=0' "$WORK/memory-hold.out" ||
     die "memory: Causeway closed held connections: $(cat "$WORK/memory-hold.out")"
   closed=$(settled_rss "$MEM_ADMIN")
+  say "memory: waiting for the pending requests to time out ($MEM_PENDING_TIMEOUT) and their outcomes to expire"
+  for ((i = 0; i < 3000; i++)); do
+    (($(metric "$MEM_ADMIN" '^causeway_replies_pending') == 0)) && break
+    sleep 0.1
+  done
+  (($(metric "$MEM_ADMIN" '^causeway_replies_pending') == 0)) ||
+    die "memory: requests still pending 5 minutes after the connections closed"
+  sleep 6  # replies.keep 5s, then the allocator's trim (one look every 2 s)
+  ended=$(settled_rss "$MEM_ADMIN")
   stop "$m_pid"
   stop "$k_pid"
 
@@ -116,13 +127,14 @@ YAML
     section_header "5. Memory" memory
     echo "Resident memory from \`process_resident_memory_bytes\`, read 2 s after each step. The default config is"
     echo "\`config/causeway.yaml\` with its addresses moved to 127.0.0.1:$MEM_HTTP/$MEM_ADMIN ($threads_default threads). For the other"
-    echo "rows Causeway M has a direct route \`/ping\` and a request-reply route nobody answers (\`timeout: 10m\`,"
-    echo "\`replies.max_pending: $((MEM_PENDING + 1000))\`, \`max_connections: $((MEM_CONNECTIONS + 100))\`), and uses the embedded broker of another"
+    echo "rows Causeway M has a direct route \`/ping\` and a request-reply route nobody answers (\`timeout: $MEM_PENDING_TIMEOUT\`,"
+    echo "\`replies: { max_pending: $((MEM_PENDING + 1000)), keep: 5s }\`, \`max_connections: $((MEM_CONNECTIONS + 100))\`), and uses the embedded broker of another"
     echo "Causeway, so the stored request messages are not in M's memory. Pending first (memory freed by closed"
     echo "connections would otherwise be reused by them): \`bench/loadgen rate http://M/pending --rate $MEM_PENDING_RATE"
     echo "--requests $MEM_PENDING --connections 64 --drain 120s --body '<44 bytes>' --header 'Prefer: respond-async'\`"
     echo "(all answered 202 + Location; sent at $(round "${R[memory-pending.achieved_rate]}") req/s). Then, with those still pending,"
     echo "\`bench/loadgen hold URL --connections $MEM_CONNECTIONS\` opens the connections, sends one GET /ping on each, keeps them idle."
+    echo "Last, once the connections have closed, the pending requests time out and their outcomes expire: the load has ended."
     echo
     echo "| state | RSS MiB | change MiB | per item |"
     echo "|---|---:|---:|---:|"
@@ -131,5 +143,6 @@ YAML
     echo "| M + $MEM_PENDING pending replies | $(mib "$pending") | $(mib $((pending - idle))) | $(per_item "$pending" "$idle" "$MEM_PENDING") bytes/pending reply |"
     echo "| M + those + $MEM_CONNECTIONS idle keep-alive connections | $(mib "$held") | $(mib $((held - pending))) | $(per_item "$held" "$pending" "$MEM_CONNECTIONS") bytes/connection |"
     echo "| M after the connections closed | $(mib "$closed") | $(mib $((closed - pending))) | |"
+    echo "| M once the pending requests timed out and expired: the load has ended | $(mib "$ended") | $(mib $((ended - idle))) from idle | $(ratio "$ended" "$idle")x idle |"
   } > "$RESULTS_DIR/memory.md"
 }
