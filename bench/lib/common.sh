@@ -9,6 +9,10 @@ FORWARD_CONNECTIONS=${FORWARD_CONNECTIONS:-32 256}  # wrk connections, forward s
 FORWARD_UPSTREAM_CONNECTIONS=${FORWARD_UPSTREAM_CONNECTIONS:-128}  # the forward upstream's max_connections
 THREADS=${THREADS:-2}                      # wrk threads
 LINGER_MS=${LINGER_MS:-0}                  # producer linger.ms of the event scenario's route (Causeway's default)
+# A's linger.ms in the rr scenario. The embedded broker finds a fetch's offset by walking its
+# message sets (one per produce request at linger.ms 0, kept up to 5 MiB per partition), so a
+# sustained round trip at linger 0 saturates its thread once the log has filled (bench/NOTES.md).
+RR_LINGER_MS=${RR_LINGER_MS:-1}
 FIXED_DURATION=${FIXED_DURATION:-10s}      # every open-loop (fixed-rate) run, after a 2 s warm-up
 FIXED_CONNECTIONS=${FIXED_CONNECTIONS:-256}  # loadgen connections: enough for rate x latency
 RR_CONNECTIONS=${RR_CONNECTIONS:-128 512}  # wrk connections for the request-reply maximum (the best

@@ -145,6 +145,7 @@ compare_row() {  # LOAD WHAT LABEL DIRECT_LABEL CLIENT_CPU
 }
 
 scenario_rr() {
+  local LINGER_MS=$RR_LINGER_MS  # A's, and kafka_direct's (bench/lib/common.sh says why)
   check_ports "$RR_A" "$RR_A_ADMIN" "$RR_B_ADMIN" "$RR_SERVICE"
   start_nginx rr-service "$RR_SERVICE 200 {\"ok\":true}"
   local service_pid=$LAST_PID
@@ -214,7 +215,7 @@ scenario_rr() {
     echo "route from rr.requests, \`bootstrap: "\${KAFKA_BOOTSTRAP}"\` = A's broker, concurrency 16) -> nginx"
     echo "\`return 200 '{\"ok\":true}'\` -> reply on rr.replies -> A -> client. A: \`linger.ms: $LINGER_MS\`; fetch.wait.max.ms"
     echo "left to Causeway, which sets 5 ms on A (its broker is embedded) but leaves librdkafka's 100 ms on B (an"
-    echo "address, so a real Kafka is assumed); B's producer (the replies) has librdkafka's default linger.ms, 5 ms."
+    echo "address, so a real Kafka is assumed); B's producer (the replies) has Causeway's default linger.ms, 0."
     echo
     echo "Maximum, closed loop: \`wrk -t$THREADS -cN -d$RR_DURATION --timeout 10s --latency -s bench/post.lua http://A/rr\` after a"
     echo "2 s warm-up, for N in $RR_CONNECTIONS: $maxima. Maximum: **$(round "${R[$best.rps]}") req/s**."
