@@ -54,6 +54,10 @@ struct Listener {
         server(GrpcServerOptions{"test", "127.0.0.1:0", limits, threads}, handler, registry) {
     server.start();
     channel = ::grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()), ::grpc::InsecureChannelCredentials());
+    // Connected before the first call: a call fails at once when the channel's first connect
+    // does (once on a fresh machine: "ipv4:127.0.0.1:41629: No such file or directory"), and
+    // the channel retries within this wait. A server that never answers still fails the call.
+    channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }
 
   std::unique_ptr<inventory::v1::Inventory::Stub> inventory() { return inventory::v1::Inventory::NewStub(channel); }
