@@ -55,7 +55,7 @@ YAML
     echo "| $2 | $(round "${R[$1.rps]}") | $(latency_cells "$1") | $(ratio "${R[$1.rps]}" "${R[soap-forward.rps]}") | ${R[$1.cpu_us_proxy]} | ${R[$1.cpu_us_backend]} |"
   }
   {
-    section_header "8. SOAP: REST -> SOAP and SOAP -> REST vs the forward path" soap
+    section_header "9. SOAP: REST -> SOAP and SOAP -> REST vs the forward path" soap
     echo "Closed loop: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s --latency -s SCRIPT URL\` after a"
     echo "2 s warm-up, one route after the other, all on one Causeway (\`config/examples/quotes.wsdl\`). The"
     echo "backends are nginx with \`return 200\`: a GetQuoteResponse envelope (SOAP) or its JSON (REST)."

@@ -53,7 +53,7 @@ YAML
   complete=$(sed -n 's/.*complete=\([0-9]*\).*/\1/p' <<< "$result")
   seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$result")
   {
-    section_header "9. Event streams: one topic to $clients SSE clients" stream
+    section_header "10. Event streams: one topic to $clients SSE clients" stream
     echo "\`bench/sse_clients\` holds $clients streams of \`GET /stream\` (\`to: {broker: events, topic: bench.stream,"
     echo "stream: sse}\`, embedded broker); \`kcat -P\` then produces $events messages of about 30 bytes. The run"
     echo "ends once every client has every event. CPU is Causeway's without the embedded broker's threads"
