@@ -112,12 +112,10 @@ YAML
     die "memory: Causeway closed held connections: $(cat "$WORK/memory-hold.out")"
   closed=$(settled_rss "$MEM_ADMIN")
   say "memory: waiting for the pending requests to time out ($MEM_PENDING_TIMEOUT) and their outcomes to expire"
-  for ((i = 0; i < 3000; i++)); do
-    (($(metric "$MEM_ADMIN" '^causeway_replies_pending') == 0)) && break
+  for ((i = 0; $(metric "$MEM_ADMIN" '^causeway_replies_pending') > 0; i++)); do
+    ((i < 3000)) || die "memory: requests still pending 5 minutes after the connections closed"
     sleep 0.1
   done
-  (($(metric "$MEM_ADMIN" '^causeway_replies_pending') == 0)) ||
-    die "memory: requests still pending 5 minutes after the connections closed"
   sleep 6  # replies.keep 5s, then the allocator's trim (one look every 2 s)
   ended=$(settled_rss "$MEM_ADMIN")
   stop "$m_pid"

@@ -20,9 +20,9 @@ class IoThreads {
   IoThreads& operator=(const IoThreads&) = delete;
 
   // Makes Asio's per-socket reactor state for `per_loop` sockets on each loop now, side by
-  // side, beyond what an earlier call made. Asio keeps that state of every socket it ever held at once and never frees it; made
-  // during a burst, each piece sits among the connections' buffers and keeps their pages
-  // resident after they close (bench/NOTES.md "What memory stays after a burst").
+  // side, beyond what an earlier call made. Asio never frees that state; made during a
+  // burst, each piece sits among the connections' buffers and keeps their pages resident
+  // after they close (bench/NOTES.md "What memory stays after a burst").
   void reserve_sockets(std::size_t per_loop);
   void start();
   void stop();  // abandons work still queued; call after draining
