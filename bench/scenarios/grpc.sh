@@ -25,8 +25,8 @@ listeners:
   bench: { protocol: http, listen: 127.0.0.1:$http }
   rpc:   { protocol: grpc, listen: 127.0.0.1:$rpc }
 protos:
-  files: [tests/proto/inventory.proto]
-  include: [tests/proto]
+  files: [$PWD/tests/proto/inventory.proto]
+  include: [$PWD/tests/proto]
 upstreams:
   json-backend: { url: "http://127.0.0.1:$json_backend", max_connections: 128 }
   grpc-backend: { type: grpc, address: "127.0.0.1:$grpc_backend" }
