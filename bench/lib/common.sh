@@ -19,6 +19,7 @@ RR_CONNECTIONS=${RR_CONNECTIONS:-128 512}  # wrk connections for the request-rep
                                            # counts; tuning rows use the first)
 RR_DURATION=${RR_DURATION:-10s}            # wrk run for the request-reply maximum
 RR_ONE_DURATION=${RR_ONE_DURATION:-10s}    # one request in flight: Causeway (wrk -c1) and kafka_direct
+RR_COMPARE_ROUNDS=${RR_COMPARE_ROUNDS:-3}  # Causeway and kafka_direct at half the maximum, taking turns
 RABBIT_CONNECTIONS=${RABBIT_CONNECTIONS:-$CONNECTIONS}  # wrk connections and amqp_direct's window, RabbitMQ events
 RABBIT_MAX_LENGTH=${RABBIT_MAX_LENGTH:-100000}  # x-max-length of the event queue nobody consumes
 RABBIT_KEY_HEADER=${RABBIT_KEY_HEADER:-}    # B's key_header (order per key); empty: the routing key,
