@@ -120,20 +120,20 @@ rr_direct_command() {  # BOOTSTRAP
 # B of its own, so a fresh embedded broker: librdkafka's mock walks a partition's log on every
 # fetch, and a log filled by an earlier run would slow only the reply topic it filled.
 rr_compare() {
-  local service_pid=$1 direct=() problems=()
+  local service_pid=$1 problems=()
   say "rr: Causeway against a direct librdkafka client"
   rr_compare_run rrc-max wrk_run rrc-max "http://127.0.0.1:$RR_A/rr" "${RR_CONNECTIONS%% *}" "$RR_DURATION"
   RR_COMPARE_RATE=$(awk -v m="${R[rrc-max.rps]}" 'BEGIN { printf "%d", m / 2 }')
   [ "$RR_COMPARE_RATE" -ge 1 ] || die "rr: the measured maximum (${R[rrc-max.rps]} req/s) is too low to go on"
   rr_compare_run rrc-one wrk_run rrc-one "http://127.0.0.1:$RR_A/rr" 1 "$RR_ONE_DURATION"
   R["rrc-one.achieved_rate"]=${R[rrc-one.rps]}
-  rr_compare_run rrd-one direct_run rrd-one @direct --in-flight 1 --duration "$RR_ONE_DURATION" --warmup 2s
+  rr_compare_run rrd-one kafka_direct_run rrd-one --in-flight 1 --duration "$RR_ONE_DURATION" --warmup 2s
   # Under this load the tail is the embedded broker's (its log scan grows as the run fills
   # it), and it varies more between runs than the 10% asked of Causeway: hence rounds.
   local round
   for ((round = 1; round <= RR_COMPARE_ROUNDS; round++)); do
     rr_compare_run "rrc-rate-$round" loadgen_rate "rrc-rate-$round" "http://127.0.0.1:$RR_A/rr" "$RR_COMPARE_RATE"
-    rr_compare_run "rrd-rate-$round" direct_run "rrd-rate-$round" @direct --rate "$RR_COMPARE_RATE" --duration "$FIXED_DURATION" --warmup 2s
+    rr_compare_run "rrd-rate-$round" kafka_direct_run "rrd-rate-$round" --rate "$RR_COMPARE_RATE" --duration "$FIXED_DURATION" --warmup 2s
   done
   local problem
   RR_COMPARE_HEALTH=""
@@ -141,22 +141,25 @@ rr_compare() {
   RR_COMPARE_HEALTH=${RR_COMPARE_HEALTH:-none}
 }
 
-# rr_compare_run LABEL COMMAND ARGS...: COMMAND on a fresh A and B (rr_compare's settings);
-# an argument "@direct" stands for the kafka_direct command line against that A's broker.
+# kafka_direct_run LABEL ARGS...: direct_run of kafka_direct against the running A's broker.
+kafka_direct_run() {
+  local label=$1
+  shift
+  direct_run "$label" "${RR_DIRECT[@]}" "$@"
+}
+
+# rr_compare_run LABEL COMMAND ARGS...: COMMAND on a fresh A and B (rr_compare's settings).
 # What moved in rr_counters goes to rr_compare's problems.
 rr_compare_run() {
-  local label=$1 before args=() arg
+  local label=$1 before
   shift
   rr_start "compare-$label" "linger.ms: $LINGER_MS, fetch.wait.max.ms: 5" "fetch.wait.max.ms: 5"
-  read -ra direct <<< "$(rr_direct_command "$(embedded_bootstrap "rr-a-compare-$label")")"
-  for arg in "$@"; do
-    if [ "$arg" = @direct ]; then args+=("${direct[@]}"); else args+=("$arg"); fi
-  done
+  read -ra RR_DIRECT <<< "$(rr_direct_command "$(embedded_bootstrap "rr-a-compare-$label")")"
   before=$(rr_counters)
   MEASURE_PIDS="$RR_A_PID $RR_B_PID $service_pid"
   # The embedded broker is a thread of A (rdk:mock): counted apart, as the broker.
   MEASURE_EACH="a=$RR_A_PID/-rdk:mock broker=$RR_A_PID/rdk:mock b=$RR_B_PID nginx=$service_pid"
-  "${args[@]}"
+  "$@"
   MEASURE_PIDS="" MEASURE_EACH=""
   local moved
   moved=$(rr_problems "$before" "$(rr_counters)")
