@@ -321,7 +321,7 @@ class Forwarding {
     if (!piece_at_hand) {
       upstream.expires_at(deadline_);
       if (auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(unsent_head), use_tuple); ec) {
-        co_return co_await fail(error_of(ec), "cannot send to the upstream: " + ec.message());
+        co_return co_await fail(error_of(upstream, ec), "cannot send to the upstream: " + ec.message());
       }
       unsent_head = {};
     }
@@ -346,7 +346,7 @@ class Forwarding {
       if (piece.buffers().empty()) continue;
       upstream.expires_at(deadline_);
       auto [ec, n] = co_await asio::async_write(upstream, piece.buffers(), use_tuple);
-      if (ec) co_return co_await fail(error_of(ec), "the upstream broke off while receiving: " + ec.message());
+      if (ec) co_return co_await fail(error_of(upstream, ec), "the upstream broke off while receiving: " + ec.message());
     }
     ResponseParser response;
     auto got = co_await read_head(*lease.connection, response);
@@ -405,7 +405,7 @@ class Forwarding {
       Attempt outcome;
       bool written = !ec;
       if (ec) {
-        outcome = Attempt{error_of(ec), "cannot send to the upstream: " + ec.message()};
+        outcome = Attempt{error_of(connection.stream(), ec), "cannot send to the upstream: " + ec.message()};
         outcome.nothing_read = true;
       } else {
         outcome = co_await read_head(connection, response);
@@ -430,7 +430,7 @@ class Forwarding {
       connection.stream().expires_at(deadline_);
       auto [ec, n] = co_await bhttp::async_read_header(connection.stream(), connection.buffer(), *response, use_tuple);
       if (ec) {
-        if (ec == beast::error::timeout) {
+        if (connection.stream().outcome(ec) == beast::error::timeout) {
           co_return Attempt{UpstreamResult::Error::timeout,
                             "no response within " + std::to_string(plan_.timeout.count()) + "ms"};
         }
@@ -519,8 +519,8 @@ class Forwarding {
     co_await timer.async_wait(use_tuple);
   }
 
-  static UpstreamResult::Error error_of(const beast::error_code& ec) {
-    return ec == beast::error::timeout ? UpstreamResult::Error::timeout : UpstreamResult::Error::reset;
+  static UpstreamResult::Error error_of(const Transport& upstream, const beast::error_code& ec) {
+    return upstream.outcome(ec) == beast::error::timeout ? UpstreamResult::Error::timeout : UpstreamResult::Error::reset;
   }
 
   // The upstream failed before anything went back to the client: 502, or 504 for a timeout.

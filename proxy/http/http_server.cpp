@@ -25,7 +25,6 @@
 #include <boost/beast/http/write.hpp>
 #include <array>
 #include <mutex>
-#include <type_traits>
 #include <stdexcept>
 #include <unordered_set>
 #include <vector>
@@ -160,7 +159,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       read_deadline.async_wait([this, generation = ++armed](const beast::error_code& ec) {
         if (ec || generation != armed) return;  // disarmed, or the connection is gone
         timed_out = true;
-        stream.tcp().socket().cancel();
+        stream.cancel();
       });
     }
     void disarm() {
@@ -273,7 +272,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     connections_gauge.add(-1);
     open.fetch_sub(1);
     beast::error_code ignored;
-    connection.stream.tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    connection.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
   // Within the header timeout, as the handshake stands before the first request's head.
@@ -281,7 +280,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto& tls_stream = *connection.stream.tls();
     connection.idle = true;  // nothing asked yet: a drain may close it
     connection.stream.expires_after(limits.load()->header_timeout);
-    auto [ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    auto [handshake_ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    const auto ec = connection.stream.outcome(handshake_ec);
     connection.stream.expires_never();
     connection.idle = false;
     if (!ec) {
@@ -296,7 +296,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       // A named local: GCC 12 destroys a temporary argument of co_await twice.
       const std::optional<Rejection> plain_http =
           Rejection{Failure::bad_request, "this listener speaks HTTPS; plain HTTP was sent"};
-      co_await reject(connection.stream.tcp(), plain_http, 11);
+      connection.stream.drop_tls();
+      co_await reject(connection.stream, plain_http, 11);
     }
     co_return false;
   }
@@ -432,10 +433,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         asio::use_awaitable);
   }
 
-  // Stream: the connection's Transport, or the TCP under a TLS handshake that failed.
   // The head is written into `head_buffer` and leaves with the body in one write.
-  template <class Stream>
-  asio::awaitable<bool> write(Stream& stream, std::string& head_buffer, bridge::Response response, unsigned version,
+  asio::awaitable<bool> write(Transport& stream, std::string& head_buffer, bridge::Response response, unsigned version,
                               bool keep_alive, bool head_only) {
     WireHead head(head_buffer);
     head.status_line(version, response.status);
@@ -484,7 +483,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     // not read: bounded like the stream's own, it keeps a stalled client's cost near
     // client_buffer and lets the stream notice it soon.
     beast::error_code ignored;
-    stream.tcp().socket().set_option(
+    stream.socket().set_option(
         asio::socket_base::send_buffer_size(static_cast<int>(std::min<std::size_t>(body->max_buffered(), 4 << 20))), ignored);
     auto executor = co_await asio::this_coro::executor;
     auto watch = std::make_shared<StreamWatch>(executor);
@@ -547,7 +546,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     connection.streaming.reset();
     // The watching read must be over before the connection goes.
     if (watch->reading) {
-      stream.tcp().socket().cancel(ignored);
+      stream.socket().cancel(ignored);
       while (watch->reading) {
         watch->wake.expires_after(std::chrono::seconds(1));
         co_await watch->wake.async_wait(use_tuple);
@@ -557,8 +556,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Answers a request that cannot be served and ends the connection. With its head
   // read, the request's route may answer in its own protocol (a SOAP fault).
-  template <class Stream>
-  asio::awaitable<void> reject(Stream& stream, const std::optional<Rejection>& rejection, unsigned version,
+  asio::awaitable<void> reject(Transport& stream, const std::optional<Rejection>& rejection, unsigned version,
                                const bridge::Request* head = nullptr) {
     if (!rejection) co_return;
     auto response = bridge::failure_response(rejection->failure, rejection->message);
@@ -572,14 +570,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Reads and drops what the client still sends, until it closes, or the time or size
   // bound is reached. Plain TCP is half-closed first, so the client sees the answer end.
-  template <class Stream>
-  asio::awaitable<void> linger(Stream& stream) {
+  asio::awaitable<void> linger(Transport& stream) {
     beast::error_code ignored;
-    if constexpr (std::is_same_v<Stream, Transport>) {
-      if (!stream.tls()) stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    } else {
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    }
+    if (!stream.tls()) stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.expires_after(kLingerTime);
     std::array<char, 16 * 1024> sink;
     for (std::size_t dropped = 0; dropped < kLingerBytes;) {
@@ -602,7 +595,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       asio::post(connection->stream.get_executor(), [self = shared_from_this(), connection] {
         std::lock_guard lock(self->connections_mutex);
         if (!self->connections.contains(connection)) return;
-        if (connection->idle) connection->stream.tcp().cancel();
+        if (connection->idle) connection->stream.cancel();
         if (connection->streaming) connection->streaming->wake.cancel();
       });
     }

@@ -2,14 +2,22 @@
 // A connection's byte stream: TCP, or TLS over TCP. The listener, the forwarder and
 // the upstream pool read and write through this one type, so their HTTP code is
 // written once for both; which of the two a connection is was decided when it was
-// made. Deadlines are Beast's tcp_stream's, on the TCP layer under either.
+// made.
+//
+// Deadlines are one timer per connection, kept lazily: a later deadline only records
+// the time, and a timer that fires before it waits again for the rest. Beast's
+// tcp_stream armed and cancelled a timer for every read and write, and its buffer
+// wrapper made every read a recvmsg (bench/NOTES.md "One deadline per connection").
+// As with tcp_stream, a deadline that passes closes the socket: whatever was pending
+// ends, and `outcome()` reads that end as beast::error::timeout.
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -19,31 +27,41 @@ namespace causeway::http {
 
 class Transport {
  public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
-  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  using Socket = boost::asio::ip::tcp::socket;
+  using TlsStream = boost::beast::ssl_stream<Socket>;
+  using executor_type = Socket::executor_type;
+  using Clock = std::chrono::steady_clock;
 
-  explicit Transport(boost::asio::ip::tcp::socket socket);
+  explicit Transport(Socket socket);
   // TLS with this context; the handshake is the owner's to run.
-  Transport(boost::asio::ip::tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> context);
+  Transport(Socket socket, std::shared_ptr<boost::asio::ssl::context> context);
 
-  executor_type get_executor() { return tcp().get_executor(); }
-  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : *plain_; }
-  TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
+  executor_type get_executor() { return socket().get_executor(); }
+  Socket& socket() { return state_->tls ? state_->tls->next_layer() : *state_->plain; }
+  TlsStream* tls() { return state_->tls ? &*state_->tls : nullptr; }
 
+  void expires_at(Clock::time_point when);
   template <class Duration>
-  void expires_after(Duration duration) { tcp().expires_after(duration); }
-  template <class TimePoint>
-  void expires_at(TimePoint when) { tcp().expires_at(when); }
-  void expires_never() { tcp().expires_never(); }
+  void expires_after(Duration duration) { expires_at(Clock::now() + duration); }
+  void expires_never() { state_->deadline = Clock::time_point::max(); }
+  // How the caller should read the error an operation ended with: past the deadline,
+  // whatever the socket said, it is beast::error::timeout.
+  boost::beast::error_code outcome(const boost::beast::error_code& ec) const {
+    return ec && state_->timed_out ? boost::beast::error::timeout : ec;
+  }
+  // Ends what is pending with operation_aborted, without closing.
+  void cancel();
+  // After a failed TLS handshake: the same socket, plain, to answer in plain HTTP.
+  void drop_tls();
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
         [this](auto handler, const MutableBuffers& to) {
-          if (tls_) {
-            tls_->async_read_some(to, std::move(handler));
+          if (state_->tls) {
+            state_->tls->async_read_some(to, std::move(handler));
           } else {
-            plain_->async_read_some(to, std::move(handler));
+            state_->plain->async_read_some(to, std::move(handler));
           }
         },
         token, buffers);
@@ -53,19 +71,31 @@ class Transport {
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& from) {
-          if (tls_) {
-            tls_->async_write_some(from, std::move(handler));
+          if (state_->tls) {
+            state_->tls->async_write_some(from, std::move(handler));
           } else {
-            plain_->async_write_some(from, std::move(handler));
+            state_->plain->async_write_some(from, std::move(handler));
           }
         },
         token, buffers);
   }
 
  private:
-  std::shared_ptr<boost::asio::ssl::context> context_;  // declared first: outlives the stream using it
-  std::optional<boost::beast::tcp_stream> plain_;
-  std::optional<TlsStream> tls_;
+  // Shared with the timer's wait, which may complete after the connection is gone.
+  struct State {
+    State(Socket socket, std::shared_ptr<boost::asio::ssl::context> tls_context);
+    std::shared_ptr<boost::asio::ssl::context> context;  // declared first: outlives the stream using it
+    std::optional<Socket> plain;
+    std::optional<TlsStream> tls;
+    boost::asio::steady_timer timer;
+    Clock::time_point deadline = Clock::time_point::max();
+    Clock::time_point armed = Clock::time_point::max();  // when the timer's wait ends
+    bool timed_out = false;
+  };
+  static void arm(const std::shared_ptr<State>& state, Clock::time_point when);
+  static void fired(const std::shared_ptr<State>& state);
+
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace causeway::http

@@ -82,7 +82,8 @@ ExchangeOutcome read_failure(const beast::error_code& ec, const ExchangeLimits& 
 
 asio::awaitable<std::optional<ExchangeOutcome>> send(Transport& stream, const OutgoingRequest& request,
                                                      bool reused, const ExchangeLimits& limits) {
-  auto [ec, n] = co_await bhttp::async_write(stream, request, use_tuple);
+  auto [write_ec, n] = co_await bhttp::async_write(stream, request, use_tuple);
+  const auto ec = stream.outcome(write_ec);
   if (!ec) co_return std::nullopt;
   if (ec == beast::error::timeout) co_return failed(Error::timeout, "request not sent " + within(limits));
   co_return failed(Error::reset, "connection broke while sending: " + ec.message(), reused);
@@ -92,8 +93,9 @@ asio::awaitable<std::optional<ExchangeOutcome>> send(Transport& stream, const Ou
 // had closed (nothing at all comes back) is told apart from one that broke mid-response.
 asio::awaitable<std::optional<ExchangeOutcome>> await_response(Transport& stream, beast::flat_buffer& buffer,
                                                                bool reused, const ExchangeLimits& limits) {
-  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
+  auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
   buffer.commit(n);
+  const auto ec = stream.outcome(read_ec);
   if (!ec) co_return std::nullopt;
   if (ec == beast::error::timeout) co_return failed(Error::timeout, "no response " + within(limits));
   const bool peer_closed = closed_by_peer(ec);
@@ -120,12 +122,12 @@ asio::awaitable<ExchangeOutcome> read_response(Transport& stream, beast::flat_bu
     parser.body_limit(limits.max_response_bytes);
     if (head) parser.skip(true);  // the headers describe a body that is not sent
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    if (ec) co_return read_failure(ec, limits);
+    if (ec) co_return read_failure(stream.outcome(ec), limits);
     const unsigned status = parser.get().result_int();
     if (status / 100 == 1 && status != 101) continue;  // interim (100 Continue, 103): the answer follows
     if (!parser.is_done()) {
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-      if (body_ec) co_return read_failure(body_ec, limits);
+      if (body_ec) co_return read_failure(stream.outcome(body_ec), limits);
     }
     ExchangeOutcome outcome;
     // Leftover bytes were never asked for: the connection's framing cannot be trusted.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -226,6 +227,8 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> connection) {
   if (connection->buffer_.capacity() > kIdleBufferBytes) connection->buffer_.shrink_to_fit();
   connection->reused_ = true;
   connection->idle_since_ = SteadyClock::now();
+  // The last request's deadline would otherwise close it while it waits here.
+  connection->stream_.expires_never();
   loop.idle.push_back(std::move(connection));
   loop.idle_count.store(loop.idle.size());
   arm_sweep(index);
@@ -278,11 +281,11 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::connect(std::size_t index, Co
   if (resolve_ec) co_return Lease{nullptr, Error::connect_failed, "cannot resolve " + upstream_.host + ": " + resolve_ec.message()};
 
   const auto connect_deadline = std::min(deadline, SteadyClock::now() + upstream_.connect_timeout);
-  auto& stream = connection->stream_.tcp();
+  auto& stream = connection->stream_;
   stream.expires_at(connect_deadline);
-  auto [ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
+  auto [ec, endpoint] = co_await asio::async_connect(stream.socket(), endpoints, use_tuple);
   if (closed(index)) co_return closed_lease();
-  if (ec) co_return connect_failure(ec, connect_deadline == deadline);
+  if (ec) co_return connect_failure(stream.outcome(ec), connect_deadline == deadline);
   beast::error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
   if (tls_) {
@@ -310,7 +313,8 @@ Transport UpstreamPool::new_stream(std::size_t index) const {
 asio::awaitable<std::optional<UpstreamPool::Lease>> UpstreamPool::handshake(UpstreamConnection& connection,
                                                                             bool request_deadline) {
   auto& tls = *connection.stream_.tls();
-  auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, use_tuple);
+  auto [handshake_ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, use_tuple);
+  const auto ec = connection.stream_.outcome(handshake_ec);
   if (!ec) co_return std::nullopt;
   if (ec == beast::error::timeout) {
     // As for connecting: past the request's own deadline, it is the request that timed out.
@@ -379,7 +383,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(Loop& loop) {
     auto connection = std::move(loop.idle.back());
     loop.idle.pop_back();
     loop.idle_count.store(loop.idle.size());
-    if (now - connection->idle_since_ < upstream_.idle_timeout && quiet_and_open(connection->stream_.tcp().socket())) {
+    if (now - connection->idle_since_ < upstream_.idle_timeout && quiet_and_open(connection->stream_.socket())) {
       return connection;
     }
   }
@@ -440,7 +444,7 @@ void UpstreamPool::share_idle(std::size_t index) {
 // A socket belongs to one loop's reactor: its descriptor is released here and adopted
 // there, which costs far less than closing it and connecting again.
 void UpstreamPool::move_to(std::size_t target, std::unique_ptr<UpstreamConnection> connection) {
-  auto& socket = connection->stream_.tcp().socket();
+  auto& socket = connection->stream_.socket();
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (ec) return;
@@ -498,7 +502,7 @@ void UpstreamPool::sweep(std::size_t index) {
   const auto now = SteadyClock::now();
   std::erase_if(loop.idle, [&](const std::unique_ptr<UpstreamConnection>& connection) {
     return now - connection->idle_since_ >= upstream_.idle_timeout ||
-           !quiet_and_open(connection->stream_.tcp().socket());
+           !quiet_and_open(connection->stream_.socket());
   });
   loop.idle_count.store(loop.idle.size());
   arm_sweep(index);
@@ -510,7 +514,7 @@ void UpstreamPool::close_loop(std::size_t index) {
   // Exchanges and connects in flight find their socket closed and end at once.
   for (auto* connection : std::vector<UpstreamConnection*>(loop.open.begin(), loop.open.end())) {
     beast::error_code ignored;
-    connection->stream_.tcp().socket().close(ignored);
+    connection->stream_.socket().close(ignored);
   }
   while (!loop.waiters.empty()) loop.pop_waiter()->timer.cancel();
 }

@@ -181,6 +181,23 @@ TEST_F(UpstreamPoolTest, IdleConnectionsAreClosedAfterIdleTimeout) {
   release(0, next);
 }
 
+TEST_F(UpstreamPoolTest, AnIdleConnectionOutlivesTheDeadlineOfTheRequestItServed) {
+  // The forwarder releases a connection with its request's deadline still set.
+  make_pool(4);
+  Lease lease = connected(0);
+  on_loop(0, [&] { lease.connection->stream().expires_after(100ms); });
+  release(0, lease);
+
+  std::this_thread::sleep_for(300ms);
+
+  EXPECT_EQ(open.value(), 1);
+  Lease next = connected(0);
+  EXPECT_TRUE(next.connection->reused());
+  EXPECT_EQ(get(0, next).error, Error::none);
+  EXPECT_EQ(connects.value(), 1u);
+  release(0, next);
+}
+
 TEST_F(UpstreamPoolTest, ShutDownWakesWaitingRequests) {
   make_pool(1);
   Lease held = connected(0);

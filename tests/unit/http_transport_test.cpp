@@ -1,0 +1,125 @@
+#include "http/transport.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <optional>
+#include <thread>
+
+namespace causeway::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A client Transport connected to a peer that never writes unless told to.
+class TransportTest : public ::testing::Test {
+ protected:
+  TransportTest() {
+    acceptor.open(tcp::v4());
+    acceptor.bind({asio::ip::address_v4::loopback(), 0});
+    acceptor.listen();
+    tcp::socket client(io);
+    client.connect(acceptor.local_endpoint());
+    peer = acceptor.accept();
+    stream.emplace(std::move(client));
+    runner = std::thread([this] { io.run(); });
+  }
+  ~TransportTest() override {
+    guard.reset();
+    io.stop();
+    runner.join();
+  }
+
+  struct Read {
+    boost::beast::error_code ec;  // as outcome() reads it
+    std::size_t bytes = 0;
+    Clock::duration took{};
+  };
+  // On the loop: `setup` (the deadlines), then one read.
+  Read read(std::function<void(Transport&)> setup) {
+    std::promise<Read> done;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          const auto begin = Clock::now();
+          setup(*stream);
+          std::array<char, 64> bytes{};
+          auto [ec, n] = co_await stream->async_read_some(asio::buffer(bytes), use_tuple);
+          done.set_value(Read{stream->outcome(ec), n, Clock::now() - begin});
+        },
+        asio::detached);
+    return done.get_future().get();
+  }
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+  tcp::acceptor acceptor{io};
+  tcp::socket peer{io};
+  std::optional<Transport> stream;
+  std::thread runner;
+};
+
+TEST_F(TransportTest, AReadPastItsDeadlineEndsWithTimeout) {
+  const Read got = read([](Transport& s) { s.expires_after(150ms); });
+  EXPECT_EQ(got.ec, boost::beast::error::timeout);
+  EXPECT_GE(got.took, 140ms);
+  EXPECT_LT(got.took, 2s);
+}
+
+TEST_F(TransportTest, ALaterDeadlineSetAfterAnEarlierOneIsTheOneThatCounts) {
+  // The timer was armed for the first deadline; when it fires it must wait on.
+  const Read got = read([](Transport& s) {
+    s.expires_after(100ms);
+    s.expires_after(400ms);
+  });
+  EXPECT_EQ(got.ec, boost::beast::error::timeout);
+  EXPECT_GE(got.took, 390ms);
+  EXPECT_LT(got.took, 3s);
+}
+
+TEST_F(TransportTest, AnEarlierDeadlineSetAfterALaterOneCutsTheReadSooner) {
+  const Read got = read([](Transport& s) {
+    s.expires_after(30s);
+    s.expires_after(150ms);
+  });
+  EXPECT_EQ(got.ec, boost::beast::error::timeout);
+  EXPECT_LT(got.took, 5s);
+}
+
+TEST_F(TransportTest, NoDeadlineAfterExpiresNeverAndDataStillArrives) {
+  std::thread writer([this] {
+    std::this_thread::sleep_for(400ms);
+    asio::write(peer, asio::buffer("hello", 5));
+  });
+  const Read got = read([](Transport& s) {
+    s.expires_after(100ms);
+    s.expires_never();
+  });
+  writer.join();
+  EXPECT_FALSE(got.ec) << got.ec.message();
+  EXPECT_EQ(got.bytes, 5u);
+  EXPECT_GE(got.took, 390ms);
+}
+
+TEST_F(TransportTest, AReadThatEndsOtherwiseIsNotCalledATimeout) {
+  peer.close();
+  const Read got = read([](Transport& s) { s.expires_after(5s); });
+  EXPECT_EQ(got.ec, asio::error::eof);
+}
+
+}  // namespace
+}  // namespace causeway::http
