@@ -1,6 +1,8 @@
 #include "bridge/trace_context.h"
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace causeway::bridge {
@@ -32,19 +34,32 @@ class IdBits {
   std::uint64_t state_;
 };
 
-// Random lowercase hex over `out`, never all zeros (an all-zero id is invalid).
+// Two hex digits for each byte value: a table lookup per byte, not a shift and a compare
+// per digit (this ran for every request, 48 digits each).
+constexpr auto kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  constexpr char digits[] = "0123456789abcdef";
+  for (int byte = 0; byte < 256; ++byte) {
+    pairs[2 * byte] = digits[byte >> 4];
+    pairs[2 * byte + 1] = digits[byte & 0xF];
+  }
+  return pairs;
+}();
+
+// Random lowercase hex over `out` (an even count of digits), never all zeros (an
+// all-zero id is invalid).
 void random_hex(char* out, std::size_t digits) {
   thread_local IdBits engine;
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::uint64_t bits = 0;
-  bool zero = true;
-  for (std::size_t i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = engine.next();
-    out[i] = kDigits[bits & 0xF];
-    zero = zero && out[i] == '0';
-    bits >>= 4;
+  std::uint64_t any = 0;
+  for (std::size_t i = 0; i < digits;) {
+    std::uint64_t bits = engine.next();
+    if (digits - i < 16) bits &= (std::uint64_t{1} << (4 * (digits - i))) - 1;  // only the digits written count
+    any |= bits;
+    for (int byte = 0; byte < 8 && i < digits; ++byte, i += 2, bits >>= 8) {
+      std::memcpy(out + i, &kHexPairs[2 * (bits & 0xFF)], 2);
+    }
   }
-  if (zero) out[digits - 1] = '1';
+  if (any == 0) out[digits - 1] = '1';
 }
 
 }  // namespace
