@@ -6,7 +6,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -22,6 +21,7 @@
 #include "bridge/failure.h"
 #include "bridge/trace_context.h"
 #include "config/http_names.h"
+#include "http/loop_executor.h"
 #include "http/request_checks.h"
 #include "http/upstream_client.h"
 #include "http/upstream_pool.h"
@@ -49,7 +49,6 @@ std::pair<Failure, std::string> body_read_failure(const beast::error_code& ec, s
   return {Failure::bad_request, std::move(otherwise)};
 }
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // A request body up to this size is read whole when the route retries, so that a
 // retry can send it again; a larger one is streamed and never retried.
 constexpr std::size_t kRetryBodyBytes = 64 * 1024;
@@ -192,7 +191,7 @@ class Forwarding {
         started_(Clock::now()),
         deadline_(started_ + plan.timeout) {}
 
-  asio::awaitable<bool> run() {
+  Task<bool> run() {
     const auto& head = client_.parser.get();
     client_keep_alive_ = head.keep_alive();
     client_version_ = head.version();
@@ -216,7 +215,7 @@ class Forwarding {
   }
 
  private:
-  asio::awaitable<bool> read_whole_body() {
+  Task<bool> read_whole_body() {
     client_.stream.expires_after(client_.limits.body_timeout);
     auto [ec, n] = co_await bhttp::async_read(client_.stream, client_.buffer, client_.parser, use_tuple);
     client_.stream.expires_never();
@@ -230,7 +229,7 @@ class Forwarding {
   }
 
   // The body is at hand (or there is none): send it as often as the route allows.
-  asio::awaitable<bool> with_retries(const bhttp::request_header<>& head) {
+  Task<bool> with_retries(const bhttp::request_header<>& head) {
     WireHead wire(client_.head_buffer);
     write_request_head(wire, head, plan_, upstream_, client_);
     // As Beast frames a whole body: a length when there is one or the method expects a body.
@@ -274,7 +273,7 @@ class Forwarding {
   }
 
   // A body too large (or of unknown size) to keep: streamed as it arrives, sent once.
-  asio::awaitable<bool> streamed(const bhttp::request_header<>& head) {
+  Task<bool> streamed(const bhttp::request_header<>& head) {
     const auto length = client_.parser.content_length();
     const bool chunked = !length;
     WireHead wire(client_.head_buffer);
@@ -377,7 +376,7 @@ class Forwarding {
   // Reads whatever part of a body has arrived (up to a chunk), so that a slow sender's
   // pieces are passed on as they come rather than when a chunk fills up.
   template <class Stream, class Parser>
-  static asio::awaitable<std::pair<beast::error_code, std::size_t>> read_piece(Stream& stream,
+  static Task<std::pair<beast::error_code, std::size_t>> read_piece(Stream& stream,
                                                                               beast::flat_buffer& buffer,
                                                                               Parser& parser,
                                                                               std::array<char, kChunkBytes>& chunk) {
@@ -388,7 +387,7 @@ class Forwarding {
     co_return std::pair{ec, chunk.size() - parser.get().body().size};
   }
 
-  asio::awaitable<UpstreamPool::Lease> acquire() {
+  Task<UpstreamPool::Lease> acquire() {
     auto lease = co_await pool_->acquire(client_.loop, deadline_);
     co_return lease;
   }
@@ -396,7 +395,7 @@ class Forwarding {
   // Sends the request and reads the response head. A pooled connection that breaks
   // before any byte of response was closed by the upstream while it sat idle: the
   // request goes once more on a fresh one, since the upstream never read it.
-  asio::awaitable<Attempt> exchange_whole(UpstreamPool::Lease& lease, ResponseParser& response) {
+  Task<Attempt> exchange_whole(UpstreamPool::Lease& lease, ResponseParser& response) {
     const std::array request{asio::buffer(client_.head_buffer), asio::buffer(body_)};
     for (bool first = true;; first = false) {
       auto& connection = *lease.connection;
@@ -421,7 +420,7 @@ class Forwarding {
   }
 
   // Reads the response head, skipping interim 1xx answers.
-  asio::awaitable<Attempt> read_head(UpstreamConnection& connection, ResponseParser& response) {
+  Task<Attempt> read_head(UpstreamConnection& connection, ResponseParser& response) {
     for (;;) {
       response.emplace();
       response->header_limit(64 * 1024);
@@ -448,7 +447,7 @@ class Forwarding {
   }
 
   // The response head goes to the client, then its body as it arrives.
-  asio::awaitable<bool> relay_response(std::unique_ptr<UpstreamConnection> connection,
+  Task<bool> relay_response(std::unique_ptr<UpstreamConnection> connection,
                                        bhttp::response_parser<bhttp::buffer_body>& in) {
     const auto& head = in.get();
     const int status = head.result_int();
@@ -513,9 +512,9 @@ class Forwarding {
   }
 
   // Waits before attempt + 1.
-  asio::awaitable<void> back_off(int attempt) {
+  Task<void> back_off(int attempt) {
     auto delay = policy::jittered_backoff(plan_.retry.backoff, plan_.retry.max_backoff, attempt, policy::unit_random());
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    Timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(use_tuple);
   }
 
@@ -524,7 +523,7 @@ class Forwarding {
   }
 
   // The upstream failed before anything went back to the client: 502, or 504 for a timeout.
-  asio::awaitable<bool> fail(UpstreamResult::Error error, const std::string& detail) {
+  Task<bool> fail(UpstreamResult::Error error, const std::string& detail) {
     record_failure(error, detail);
     const auto failure = error == UpstreamResult::Error::timeout ? Failure::timeout : Failure::bad_gateway;
     co_return co_await answer_error(failure, "upstream '" + upstream_.name + "': " + detail);
@@ -532,7 +531,7 @@ class Forwarding {
 
   // Answers with one of Causeway's errors; the body (if any is left) is not read, so
   // the connection closes unless the request was read whole.
-  asio::awaitable<bool> answer_error(Failure failure, const std::string& message) {
+  Task<bool> answer_error(Failure failure, const std::string& message) {
     auto error = bridge::failure_response(failure, message, plan_.route);
     plan_.stats->record(error.status, Clock::now() - started_);
     bhttp::response<bhttp::string_body> response;
@@ -591,7 +590,7 @@ class Forwarding {
 
 }  // namespace
 
-asio::awaitable<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan) {
+Task<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan) {
   Forwarding forwarding(client, plan);
   co_return co_await forwarding.run();
 }

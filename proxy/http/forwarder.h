@@ -6,7 +6,6 @@
 // upstream's failures become 502/504 while nothing has been sent back yet, and a
 // closed connection after that. Either side may be TLS.
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -16,6 +15,7 @@
 #include "bridge/forward_plan.h"
 #include "config/config.h"
 #include "http/bounded_parser.h"
+#include "http/loop_executor.h"
 #include "http/transport.h"
 
 namespace causeway::http {
@@ -34,6 +34,6 @@ struct ForwardClient {
 };
 
 // Returns whether the client connection may serve another request.
-boost::asio::awaitable<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan);
+Task<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan);
 
 }  // namespace causeway::http

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +11,6 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -35,6 +33,7 @@
 #include "http/bounded_parser.h"
 #include "http/forwarder.h"
 #include "http/io_threads.h"
+#include "http/loop_executor.h"
 #include "http/request_checks.h"
 #include "http/tls_session.h"
 #include "http/transport.h"
@@ -51,7 +50,6 @@ using bridge::Failure;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // A close_notify is one small record: a client that cannot take it within this is gone.
 constexpr auto kCloseNotifyTimeout = std::chrono::seconds(1);
 // After an early answer (413, 431, 400) the client may still be sending: what is read and
@@ -128,8 +126,8 @@ std::optional<Rejection> classify_read_error(const beast::error_code& ec, bool t
 // A connection writing a stream waits on `wake`: for the stream's next bytes, its idle
 // time, the client's leaving (a read that completes), or a drain.
 struct StreamWatch {
-  explicit StreamWatch(const asio::any_io_executor& executor) : wake(executor) {}
-  asio::steady_timer wake;
+  explicit StreamWatch(const LoopExecutor& executor) : wake(executor) {}
+  Timer wake;
   bool client_gone = false;
   bool reading = false;
   std::array<char, 256> scratch{};
@@ -140,7 +138,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     Transport stream;
     // Reading a request runs against this timer rather than the stream's own expiry,
     // which would close the socket before the 408 could be written.
-    asio::steady_timer read_deadline;
+    Timer read_deadline;
     std::uint64_t armed = 0;  // a deadline that fired just as its read finished must not cut the next step
     bool timed_out = false;
     bool idle = false;
@@ -220,7 +218,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  asio::awaitable<void> accept_loop() {
+  Task<void> accept_loop() {
     auto self = shared_from_this();
     for (;;) {
       auto& context = threads.next();
@@ -246,7 +244,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
   }
 
-  asio::awaitable<void> serve(tcp::socket socket, std::size_t loop) {
+  Task<void> serve(Socket socket, std::size_t loop) {
     auto self = shared_from_this();
     beast::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
@@ -276,7 +274,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Within the header timeout, as the handshake stands before the first request's head.
-  asio::awaitable<bool> handshake(Connection& connection) {
+  Task<bool> handshake(Connection& connection) {
     auto& tls_stream = *connection.stream.tls();
     connection.idle = true;  // nothing asked yet: a drain may close it
     connection.stream.expires_after(limits.load()->header_timeout);
@@ -303,14 +301,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Tells the client that nothing was cut off before the TCP close.
-  asio::awaitable<void> close_notify(Connection& connection) {
+  Task<void> close_notify(Connection& connection) {
     auto& tls_stream = *connection.stream.tls();
     skip_peer_close_notify(tls_stream);
     connection.stream.expires_after(kCloseNotifyTimeout);
     co_await tls_stream.async_shutdown(use_tuple);
   }
 
-  asio::awaitable<void> run(Connection& connection) {
+  Task<void> run(Connection& connection) {
     auto& stream = connection.stream;
     beast::flat_buffer buffer(buffer_bound(*limits.load()));
     for (;;) {
@@ -418,9 +416,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Hands the request to the handler and suspends until its Responder answers, from
   // whatever thread; the answer is posted back to this connection's loop.
-  asio::awaitable<bridge::Response> dispatch(bridge::Request request) {
+  Task<bridge::Response> dispatch(bridge::Request request) {
     auto executor = co_await asio::this_coro::executor;
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bridge::Response)>(
+    UseTask token;
+    co_return co_await asio::async_initiate<UseTask, void(bridge::Response)>(
         [this, &request, executor](auto completion) {
           auto waiting = std::make_shared<decltype(completion)>(std::move(completion));
           auto current = handler.load();
@@ -430,11 +429,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             });
           }));
         },
-        asio::use_awaitable);
+        token);
   }
 
   // The head is written into `head_buffer` and leaves with the body in one write.
-  asio::awaitable<bool> write(Transport& stream, std::string& head_buffer, bridge::Response response, unsigned version,
+  Task<bool> write(Transport& stream, std::string& head_buffer, bridge::Response response, unsigned version,
                               bool keep_alive, bool head_only) {
     WireHead head(head_buffer);
     head.status_line(version, response.status);
@@ -460,7 +459,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // A stream's head, then its bytes as they come (HTTP/1.1: chunked), until it ends, the
   // client leaves or the listener drains; the connection closes after it.
-  asio::awaitable<void> write_stream(Connection& connection, bridge::Response response, unsigned version,
+  Task<void> write_stream(Connection& connection, bridge::Response response, unsigned version,
                                      bool head_only) {
     auto body = std::move(response.stream);
     auto& stream = connection.stream;
@@ -556,7 +555,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Answers a request that cannot be served and ends the connection. With its head
   // read, the request's route may answer in its own protocol (a SOAP fault).
-  asio::awaitable<void> reject(Transport& stream, const std::optional<Rejection>& rejection, unsigned version,
+  Task<void> reject(Transport& stream, const std::optional<Rejection>& rejection, unsigned version,
                                const bridge::Request* head = nullptr) {
     if (!rejection) co_return;
     auto response = bridge::failure_response(rejection->failure, rejection->message);
@@ -570,7 +569,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   // Reads and drops what the client still sends, until it closes, or the time or size
   // bound is reached. Plain TCP is half-closed first, so the client sees the answer end.
-  asio::awaitable<void> linger(Transport& stream) {
+  Task<void> linger(Transport& stream) {
     beast::error_code ignored;
     if (!stream.tls()) stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.expires_after(kLingerTime);

@@ -14,7 +14,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
@@ -22,12 +21,13 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include "http/loop_executor.h"
 
 namespace causeway::http {
 
 class Transport {
  public:
-  using Socket = boost::asio::ip::tcp::socket;
+  using Socket = http::Socket;
   using TlsStream = boost::beast::ssl_stream<Socket>;
   using executor_type = Socket::executor_type;
   using Clock = std::chrono::steady_clock;
@@ -87,7 +87,7 @@ class Transport {
     std::shared_ptr<boost::asio::ssl::context> context;  // declared first: outlives the stream using it
     std::optional<Socket> plain;
     std::optional<TlsStream> tls;
-    boost::asio::steady_timer timer;
+    Timer timer;
     Clock::time_point deadline = Clock::time_point::max();
     Clock::time_point armed = Clock::time_point::max();  // when the timer's wait ends
     bool timed_out = false;

@@ -5,12 +5,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <exception>
 #include <unordered_map>
 #include <vector>
 
 #include "http/io_threads.h"
+#include "http/loop_executor.h"
 #include "http/upstream_exchange.h"
 #include "http/upstream_pool.h"
 #include "metrics/registry.h"
@@ -89,7 +89,7 @@ struct UpstreamClient::Impl {
     return pool->loop_with_idle(turn).value_or(turn);
   }
 
-  static asio::awaitable<void> run(std::shared_ptr<Impl> self, std::size_t loop, UpstreamRequest request, Done done,
+  static Task<void> run(std::shared_ptr<Impl> self, std::size_t loop, UpstreamRequest request, Done done,
                                    SteadyClock::time_point start) {
     UpstreamResult result;
     if (self->breaker && !self->breaker->allow(start)) {
@@ -117,7 +117,7 @@ struct UpstreamClient::Impl {
     done(std::move(result));
   }
 
-  asio::awaitable<UpstreamResult> attempt(std::size_t loop, const OutgoingRequest& message,
+  Task<UpstreamResult> attempt(std::size_t loop, const OutgoingRequest& message,
                                           SteadyClock::time_point start, config::Duration timeout) {
     const auto deadline = start + timeout;
     auto lease = co_await pool->acquire(loop, deadline);

@@ -5,7 +5,6 @@
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -17,6 +16,7 @@
 
 #include "config/http_names.h"
 #include "config/units.h"
+#include "http/loop_executor.h"
 
 namespace causeway::http {
 
@@ -27,7 +27,6 @@ using Error = UpstreamResult::Error;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 
 bool set_by_client(std::string_view name) {
@@ -80,7 +79,7 @@ ExchangeOutcome read_failure(const beast::error_code& ec, const ExchangeLimits& 
   return failed(Error::reset, "connection broke mid-response: " + ec.message());
 }
 
-asio::awaitable<std::optional<ExchangeOutcome>> send(Transport& stream, const OutgoingRequest& request,
+Task<std::optional<ExchangeOutcome>> send(Transport& stream, const OutgoingRequest& request,
                                                      bool reused, const ExchangeLimits& limits) {
   auto [write_ec, n] = co_await bhttp::async_write(stream, request, use_tuple);
   const auto ec = stream.outcome(write_ec);
@@ -91,7 +90,7 @@ asio::awaitable<std::optional<ExchangeOutcome>> send(Transport& stream, const Ou
 
 // Waits for the first response byte on its own, so that a pooled connection the server
 // had closed (nothing at all comes back) is told apart from one that broke mid-response.
-asio::awaitable<std::optional<ExchangeOutcome>> await_response(Transport& stream, beast::flat_buffer& buffer,
+Task<std::optional<ExchangeOutcome>> await_response(Transport& stream, beast::flat_buffer& buffer,
                                                                bool reused, const ExchangeLimits& limits) {
   auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), use_tuple);
   buffer.commit(n);
@@ -114,7 +113,7 @@ bridge::Response to_response(bhttp::response<bhttp::string_body>&& message) {
   return response;
 }
 
-asio::awaitable<ExchangeOutcome> read_response(Transport& stream, beast::flat_buffer& buffer, bool head,
+Task<ExchangeOutcome> read_response(Transport& stream, beast::flat_buffer& buffer, bool head,
                                                const ExchangeLimits& limits) {
   for (;;) {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -155,7 +154,7 @@ OutgoingRequest build_request(const config::Upstream& upstream, UpstreamRequest 
   return message;
 }
 
-asio::awaitable<ExchangeOutcome> exchange(Transport& stream, const OutgoingRequest& request, bool reused,
+Task<ExchangeOutcome> exchange(Transport& stream, const OutgoingRequest& request, bool reused,
                                           ExchangeLimits limits) {
   stream.expires_at(limits.deadline);
   if (auto failure = co_await send(stream, request, reused, limits)) co_return std::move(*failure);

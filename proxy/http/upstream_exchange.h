@@ -2,13 +2,13 @@
 // One request and its response on an open upstream connection: what goes on the wire,
 // the deadline and response limits, and what each way of failing means.
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstddef>
 
 #include "config/config.h"
+#include "http/loop_executor.h"
 #include "http/transport.h"
 #include "http/upstream_client.h"
 
@@ -33,7 +33,7 @@ struct ExchangeOutcome {
   bool stale = false;     // a reused connection broke before any response byte came
 };
 
-boost::asio::awaitable<ExchangeOutcome> exchange(Transport& stream, const OutgoingRequest& request,
+Task<ExchangeOutcome> exchange(Transport& stream, const OutgoingRequest& request,
                                                  bool reused, ExchangeLimits limits);
 
 }  // namespace causeway::http

@@ -9,12 +9,12 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <limits>
 #include <mutex>
 
 #include "config/units.h"
 #include "http/io_threads.h"
+#include "http/loop_executor.h"
 #include "http/tls_session.h"
 #include "metrics/registry.h"
 
@@ -27,7 +27,6 @@ using Error = UpstreamResult::Error;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kIdleBufferBytes = 16 * 1024;
 // Moving a connection to another loop costs two epoll_ctl calls and a wake-up there: with
 // requests waiting on every loop (more clients than max_connections), each loop serves its
@@ -37,7 +36,7 @@ constexpr std::int64_t kNobodyWaits = std::numeric_limits<std::int64_t>::max();
 
 // An idle connection is reusable only while the server has neither closed it nor sent
 // anything unasked; a non-blocking peek tells without consuming a byte.
-bool quiet_and_open(tcp::socket& socket) {
+bool quiet_and_open(Socket& socket) {
   beast::error_code ec;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
   if (ec) return false;
@@ -98,7 +97,7 @@ struct UpstreamPool::Loop {
   UpstreamConnection::Registry open;  // before `idle`, which unregisters from it when destroyed
   std::deque<std::unique_ptr<UpstreamConnection>> idle;  // most recently used at the back
   std::deque<Waiter*> waiters;                          // oldest first
-  std::optional<asio::steady_timer> sweep;
+  std::optional<Timer> sweep;
   bool sweeping = false;
   bool closed = false;
   // Mirrors of the two lists for other loops deciding where a free connection goes.
@@ -128,7 +127,7 @@ struct UpstreamPool::Waiter {
   }
 
   Loop& loop;
-  asio::steady_timer timer;  // fires at the deadline; cancelled to wake the request early
+  Timer timer;  // fires at the deadline; cancelled to wake the request early
   std::unique_ptr<UpstreamConnection> connection;  // handed over by a release
   ConnectionSlot slot;                              // or room to connect
   SteadyClock::time_point since = SteadyClock::now();
@@ -200,7 +199,7 @@ UpstreamPool::UpstreamPool(Key, const config::Upstream& upstream, IoThreads& thr
 
 UpstreamPool::~UpstreamPool() = default;
 
-asio::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(std::size_t index, SteadyClock::time_point deadline) {
+Task<UpstreamPool::Lease> UpstreamPool::acquire(std::size_t index, SteadyClock::time_point deadline) {
   Loop& loop = *loops_[index];
   if (closed(index)) co_return closed_lease();
   if (auto connection = take_idle(loop)) co_return granted(std::move(connection));
@@ -210,7 +209,7 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(std::size_t index, St
   co_return co_await wait(index, deadline);
 }
 
-asio::awaitable<UpstreamPool::Lease> UpstreamPool::replace(std::unique_ptr<UpstreamConnection> stale,
+Task<UpstreamPool::Lease> UpstreamPool::replace(std::unique_ptr<UpstreamConnection> stale,
                                                            SteadyClock::time_point deadline) {
   const std::size_t index = stale->loop_;
   ConnectionSlot slot = std::move(stale->slot_);
@@ -271,7 +270,7 @@ void UpstreamPool::free_slot() {
   }
 }
 
-asio::awaitable<UpstreamPool::Lease> UpstreamPool::connect(std::size_t index, ConnectionSlot slot,
+Task<UpstreamPool::Lease> UpstreamPool::connect(std::size_t index, ConnectionSlot slot,
                                                            SteadyClock::time_point deadline) {
   Loop& loop = *loops_[index];
   // Registered before connecting, so that a shut-down can abort the connect.
@@ -302,7 +301,7 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::connect(std::size_t index, Co
 }
 
 Transport UpstreamPool::new_stream(std::size_t index) const {
-  tcp::socket socket(loops_[index]->context);
+  Socket socket(loops_[index]->context);
   if (!tls_) return Transport(std::move(socket));
   Transport stream(std::move(socket), tls_);
   expect_server(*stream.tls(), upstream_.tls->server_name, upstream_.tls->verify);
@@ -310,7 +309,7 @@ Transport UpstreamPool::new_stream(std::size_t index) const {
 }
 
 // nullopt once the TLS session is up; else the lease that says why it is not.
-asio::awaitable<std::optional<UpstreamPool::Lease>> UpstreamPool::handshake(UpstreamConnection& connection,
+Task<std::optional<UpstreamPool::Lease>> UpstreamPool::handshake(UpstreamConnection& connection,
                                                                             bool request_deadline) {
   auto& tls = *connection.stream_.tls();
   auto [handshake_ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, use_tuple);
@@ -327,10 +326,10 @@ asio::awaitable<std::optional<UpstreamPool::Lease>> UpstreamPool::handshake(Upst
                   "TLS handshake with " + address_text_ + " failed: " + handshake_failure(tls, ec)};
 }
 
-asio::awaitable<std::pair<beast::error_code, UpstreamPool::Endpoints>> UpstreamPool::resolve(std::size_t index) {
+Task<std::pair<beast::error_code, UpstreamPool::Endpoints>> UpstreamPool::resolve(std::size_t index) {
   if (literal_) co_return std::pair{beast::error_code{}, Endpoints{*literal_}};
   // The system resolver cannot be interrupted; its own timeouts bound this step.
-  tcp::resolver resolver(loops_[index]->context);
+  Resolver resolver(loops_[index]->context);
   auto [ec, results] = co_await resolver.async_resolve(upstream_.host, std::to_string(upstream_.port), use_tuple);
   Endpoints endpoints;
   for (const auto& entry : results) endpoints.push_back(entry.endpoint());
@@ -351,7 +350,7 @@ UpstreamPool::Lease UpstreamPool::connect_failure(const beast::error_code& ec, b
   return {nullptr, Error::connect_failed, "cannot connect to " + address_text_ + ": " + ec.message()};
 }
 
-asio::awaitable<UpstreamPool::Lease> UpstreamPool::wait(std::size_t index, SteadyClock::time_point deadline) {
+Task<UpstreamPool::Lease> UpstreamPool::wait(std::size_t index, SteadyClock::time_point deadline) {
   Loop& loop = *loops_[index];
   Waiter waiter(loop, deadline);
   // Announced first, then looked around: a connection freed meanwhile on another loop is
@@ -448,7 +447,7 @@ void UpstreamPool::move_to(std::size_t target, std::unique_ptr<UpstreamConnectio
   beast::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (ec) return;
-  tcp::socket moved(loops_[target]->context);
+  Socket moved(loops_[target]->context);
   const auto descriptor = socket.release(ec);
   if (ec) return;
   moved.assign(protocol, descriptor, ec);
@@ -464,7 +463,7 @@ void UpstreamPool::move_to(std::size_t target, std::unique_ptr<UpstreamConnectio
              });
 }
 
-void UpstreamPool::adopt(std::size_t index, tcp::socket socket, ConnectionSlot slot) {
+void UpstreamPool::adopt(std::size_t index, Socket socket, ConnectionSlot slot) {
   release(std::make_unique<UpstreamConnection>(index, loops_[index]->open, Transport(std::move(socket)), std::move(slot)));
 }
 

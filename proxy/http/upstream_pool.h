@@ -6,7 +6,6 @@
 // For an https upstream, connections are TLS: the handshake is part of connecting.
 
 #include <atomic>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/loop_executor.h"
 #include "http/transport.h"
 #include "http/upstream_client.h"
 
@@ -113,9 +113,9 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
 
   // On loop `loop`: an idle connection, else a new one if max_connections allows, else
   // the first one released for this request, all before `deadline`.
-  boost::asio::awaitable<Lease> acquire(std::size_t loop, SteadyClock::time_point deadline);
+  Task<Lease> acquire(std::size_t loop, SteadyClock::time_point deadline);
   // A new connection in place of one the server closed while it was idle; keeps its slot.
-  boost::asio::awaitable<Lease> replace(std::unique_ptr<UpstreamConnection> stale, SteadyClock::time_point deadline);
+  Task<Lease> replace(std::unique_ptr<UpstreamConnection> stale, SteadyClock::time_point deadline);
   // A connection whose exchange ended cleanly with keep-alive, on its loop. Any other
   // connection is simply dropped, which closes it.
   void release(std::unique_ptr<UpstreamConnection> connection);
@@ -137,19 +137,19 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
 
   ConnectionSlot reserve();
   void free_slot();
-  boost::asio::awaitable<Lease> connect(std::size_t loop, ConnectionSlot slot, SteadyClock::time_point deadline);
-  boost::asio::awaitable<Lease> wait(std::size_t loop, SteadyClock::time_point deadline);
+  Task<Lease> connect(std::size_t loop, ConnectionSlot slot, SteadyClock::time_point deadline);
+  Task<Lease> wait(std::size_t loop, SteadyClock::time_point deadline);
   using Endpoints = std::vector<boost::asio::ip::tcp::endpoint>;
-  boost::asio::awaitable<std::pair<boost::beast::error_code, Endpoints>> resolve(std::size_t loop);
+  Task<std::pair<boost::beast::error_code, Endpoints>> resolve(std::size_t loop);
   Lease connect_failure(const boost::beast::error_code& ec, bool request_deadline) const;
   Transport new_stream(std::size_t loop) const;
-  boost::asio::awaitable<std::optional<Lease>> handshake(UpstreamConnection& connection, bool request_deadline);
+  Task<std::optional<Lease>> handshake(UpstreamConnection& connection, bool request_deadline);
   std::unique_ptr<UpstreamConnection> take_idle(Loop& loop);
   void give(Loop& loop, std::unique_ptr<UpstreamConnection> connection);
   void serve_waiters(std::size_t loop);
   void share_idle(std::size_t loop);
   void move_to(std::size_t target, std::unique_ptr<UpstreamConnection> connection);
-  void adopt(std::size_t loop, boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
+  void adopt(std::size_t loop, Socket socket, ConnectionSlot slot);
   std::optional<std::size_t> oldest_waiting_loop() const;
   void arm_sweep(std::size_t loop);
   void sweep(std::size_t loop);

@@ -32,7 +32,7 @@ class TransportTest : public ::testing::Test {
     acceptor.open(tcp::v4());
     acceptor.bind({asio::ip::address_v4::loopback(), 0});
     acceptor.listen();
-    tcp::socket client(io);
+    Transport::Socket client(io);
     client.connect(acceptor.local_endpoint());
     peer = acceptor.accept();
     stream.emplace(std::move(client));
