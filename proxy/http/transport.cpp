@@ -40,7 +40,7 @@ void Transport::fired(const std::shared_ptr<State>& state) {
   }
   state->timed_out = true;
   boost::beast::error_code ignored;
-  (state->tls ? state->tls->next_layer() : *state->plain).close(ignored);
+  state->socket().close(ignored);
 }
 
 void Transport::cancel() {

@@ -37,7 +37,7 @@ class Transport {
   Transport(Socket socket, std::shared_ptr<boost::asio::ssl::context> context);
 
   executor_type get_executor() { return socket().get_executor(); }
-  Socket& socket() { return state_->tls ? state_->tls->next_layer() : *state_->plain; }
+  Socket& socket() { return state_->socket(); }
   TlsStream* tls() { return state_->tls ? &*state_->tls : nullptr; }
 
   void expires_at(Clock::time_point when);
@@ -84,6 +84,7 @@ class Transport {
   // Shared with the timer's wait, which may complete after the connection is gone.
   struct State {
     State(Socket socket, std::shared_ptr<boost::asio::ssl::context> tls_context);
+    Socket& socket() { return tls ? tls->next_layer() : *plain; }
     std::shared_ptr<boost::asio::ssl::context> context;  // declared first: outlives the stream using it
     std::optional<Socket> plain;
     std::optional<TlsStream> tls;

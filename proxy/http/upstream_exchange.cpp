@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <boost/algorithm/string/case_conv.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
