@@ -19,6 +19,7 @@
 #include "bridge/failure.h"
 #include "bridge/trace_context.h"
 #include "config/http_names.h"
+#include "http/flat_response_parser.h"
 #include "http/loop_executor.h"
 #include "http/request_checks.h"
 #include "http/upstream_client.h"
@@ -56,8 +57,10 @@ constexpr std::size_t kChunkBytes = 16 * 1024;
 using ConnectionTokens = std::vector<std::string_view>;
 
 // RFC 9110 7.6.1: meaningful for one connection only, never passed on. Known names
-// are compared by Beast's field code, which the parser already worked out.
-bool is_hop_by_hop(const bhttp::fields::value_type& field, const ConnectionTokens& listed_in_connection) {
+// are compared by Beast's field code, which the parser already worked out. `Field` is
+// Beast's or FlatFields': requests come in Beast's, responses in flat ones.
+template <class Field>
+bool is_hop_by_hop(const Field& field, const ConnectionTokens& listed_in_connection) {
   switch (field.name()) {
     case bhttp::field::connection:
     case bhttp::field::keep_alive:
@@ -75,9 +78,10 @@ bool is_hop_by_hop(const bhttp::fields::value_type& field, const ConnectionToken
                      [&](std::string_view token) { return config::same_name(token, name); });
 }
 
-ConnectionTokens connection_tokens(const bhttp::fields& fields) {
+template <class Fields>
+ConnectionTokens connection_tokens(const Fields& fields) {
   ConnectionTokens tokens;
-  for (const auto& field : fields) {
+  for (auto&& field : fields) {
     if (field.name() != bhttp::field::connection) continue;
     for (auto token : bhttp::token_list{field.value()}) {
       // The usual options, which name no field to drop: Keep-Alive is hop-by-hop by its code
@@ -178,7 +182,7 @@ struct Attempt {
 
 class Forwarding {
  public:
-  using ResponseParser = std::optional<bhttp::response_parser<bhttp::buffer_body>>;
+  using ResponseParser = std::optional<FlatResponseParser>;
 
   Forwarding(const ForwardClient& client, const bridge::ForwardPlan& plan)
       : client_(client),
@@ -251,7 +255,7 @@ class Forwarding {
       ResponseParser response;
       auto sent = co_await exchange_whole(lease, response);
       if (sent.error == UpstreamResult::Error::none) {
-        const int status = response->get().result_int();
+        const int status = response->status();
         if (attempt < plan_.retry.attempts && retry_allowed && retried_status(plan_.retry.on, status)) {
           record(status, false);
           co_await back_off(attempt);
@@ -371,18 +375,31 @@ class Forwarding {
     return {ec, chunk.size() - parser.get().body().size};
   }
 
+  // Where a parser puts the body bytes it reads: a request's buffer_body or a flat response's window.
+  template <class Parser>
+  static void open_window(Parser& parser, std::array<char, kChunkBytes>& chunk) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+  }
+  static void open_window(FlatResponseParser& parser, std::array<char, kChunkBytes>& chunk) {
+    parser.open_window(chunk.data(), chunk.size());
+  }
+  template <class Parser>
+  static std::size_t window_left(const Parser& parser) {
+    return parser.get().body().size;
+  }
+  static std::size_t window_left(const FlatResponseParser& parser) { return parser.window_left(); }
+
   // Reads whatever part of a body has arrived (up to a chunk), so that a slow sender's
   // pieces are passed on as they come rather than when a chunk fills up.
   template <class Stream, class Parser>
-  static Task<std::pair<beast::error_code, std::size_t>> read_piece(Stream& stream,
-                                                                              beast::flat_buffer& buffer,
-                                                                              Parser& parser,
-                                                                              std::array<char, kChunkBytes>& chunk) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+  static Task<std::pair<beast::error_code, std::size_t>> read_piece(Stream& stream, beast::flat_buffer& buffer,
+                                                                    Parser& parser,
+                                                                    std::array<char, kChunkBytes>& chunk) {
+    open_window(parser, chunk);
     auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
     if (ec == bhttp::error::need_buffer) ec = {};  // the chunk is full
-    co_return std::pair{ec, chunk.size() - parser.get().body().size};
+    co_return std::pair{ec, chunk.size() - window_left(parser)};
   }
 
   Task<UpstreamPool::Lease> acquire() {
@@ -420,7 +437,7 @@ class Forwarding {
   // Reads the response head, skipping interim 1xx answers.
   Task<Attempt> read_head(UpstreamConnection& connection, ResponseParser& response) {
     for (;;) {
-      response.emplace();
+      response.emplace(connection.head_fields());
       response->header_limit(64 * 1024);
       response->body_limit(boost::none);  // streamed: no whole body is ever held
       if (head_only_) response->skip(true);
@@ -438,23 +455,21 @@ class Forwarding {
         broken.nothing_read = n == 0 && connection.buffer().size() == 0;
         co_return broken;
       }
-      const int status = response->get().result_int();
+      const int status = response->status();
       if (status >= 200 || status == 101) co_return Attempt{};
       // An interim answer (103, ...): the real one follows.
     }
   }
 
   // The response head goes to the client, then its body as it arrives.
-  Task<bool> relay_response(std::unique_ptr<UpstreamConnection> connection,
-                                       bhttp::response_parser<bhttp::buffer_body>& in) {
-    const auto& head = in.get();
-    const int status = head.result_int();
+  Task<bool> relay_response(std::unique_ptr<UpstreamConnection> connection, FlatResponseParser& in) {
+    const int status = in.status();
     record(status, true);
     auto& upstream_buffer = connection->buffer();
     WireHead wire(client_.head_buffer);
-    wire.status_line(client_version_, status, head.reason());
-    const auto listed = connection_tokens(head.base());
-    for (const auto& field : head) {
+    wire.status_line(client_version_, status, in.reason());
+    const auto listed = connection_tokens(in.fields());
+    for (auto&& field : in.fields()) {
       if (is_hop_by_hop(field, listed) || field.name() == bhttp::field::content_length) continue;
       wire.field(field.name_string(), field.value());
     }
@@ -483,7 +498,7 @@ class Forwarding {
       unsent_head = {};
     }
     if (bodiless) {
-      if (in.is_done() && head.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
+      if (in.is_done() && in.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
       co_return keep_alive;
     }
     std::array<char, kChunkBytes> chunk;
@@ -505,7 +520,7 @@ class Forwarding {
       if (ec) co_return false;
     }
     client_.stream.expires_never();
-    if (head.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
+    if (in.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));
     co_return keep_alive;
   }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/flat_fields.h"
 #include "http/loop_executor.h"
 #include "http/transport.h"
 #include "http/upstream_client.h"
@@ -73,6 +74,8 @@ class UpstreamConnection {
   // What was read from the upstream and not parsed yet; empty whenever the connection
   // is idle, and kept with it so that its memory serves the next exchange too.
   boost::beast::flat_buffer& buffer() { return buffer_; }
+  // The last response head read on it, its memory kept for the next one.
+  FlatFields& head_fields() { return head_fields_; }
   // It served a request before, so the server may have closed it since.
   bool reused() const { return reused_; }
 
@@ -83,6 +86,7 @@ class UpstreamConnection {
   ConnectionSlot slot_;  // declared before the stream: the socket closes before its slot is given away
   Transport stream_;
   boost::beast::flat_buffer buffer_;
+  FlatFields head_fields_;
   SteadyClock::time_point idle_since_{};
   bool reused_ = false;
 };
