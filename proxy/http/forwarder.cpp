@@ -243,7 +243,8 @@ class Forwarding {
     for (int attempt = 1;; ++attempt) {
       // The route's timeout bounds each attempt, so a timed-out attempt can be retried.
       if (attempt > 1) deadline_ = Clock::now() + plan_.timeout;
-      auto lease = co_await acquire();
+      auto lease = pool_->acquire_at_once(client_.loop).value_or(UpstreamPool::Lease{});
+      if (still_to_wait(lease)) lease = co_await pool_->acquire(client_.loop, deadline_);
       if (!lease.connection) {
         if (attempt < plan_.retry.attempts && retried_error(plan_.retry.on, lease.error)) {
           record_failure(lease.error, lease.detail);
@@ -310,7 +311,8 @@ class Forwarding {
         co_return false;
       }
     }
-    auto lease = co_await acquire();
+    auto lease = pool_->acquire_at_once(client_.loop).value_or(UpstreamPool::Lease{});
+    if (still_to_wait(lease)) lease = co_await pool_->acquire(client_.loop, deadline_);
     if (!lease.connection) co_return co_await fail(lease.error, lease.detail);
     auto& upstream = lease.connection->stream();
 
@@ -375,6 +377,12 @@ class Forwarding {
     return {ec, chunk.size() - parser.get().body().size};
   }
 
+  // Neither a connection nor an error yet: acquire_at_once() found no idle connection.
+  // Asking it first spares the pool's coroutine in the usual case.
+  static bool still_to_wait(const UpstreamPool::Lease& lease) {
+    return !lease.connection && lease.error == UpstreamResult::Error::none;
+  }
+
   // Where a parser puts the body bytes it reads: a request's buffer_body or a flat response's window.
   template <class Parser>
   static void open_window(Parser& parser, std::array<char, kChunkBytes>& chunk) {
@@ -400,11 +408,6 @@ class Forwarding {
     auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
     if (ec == bhttp::error::need_buffer) ec = {};  // the chunk is full
     co_return std::pair{ec, chunk.size() - window_left(parser)};
-  }
-
-  Task<UpstreamPool::Lease> acquire() {
-    auto lease = co_await pool_->acquire(client_.loop, deadline_);
-    co_return lease;
   }
 
   // Sends the request and reads the response head. A pooled connection that breaks

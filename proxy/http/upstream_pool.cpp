@@ -197,10 +197,15 @@ UpstreamPool::UpstreamPool(Key, const config::Upstream& upstream, IoThreads& thr
 
 UpstreamPool::~UpstreamPool() = default;
 
+std::optional<UpstreamPool::Lease> UpstreamPool::acquire_at_once(std::size_t index) {
+  if (closed(index)) return closed_lease();
+  if (auto connection = take_idle(*loops_[index])) return granted(std::move(connection));
+  return std::nullopt;
+}
+
 Task<UpstreamPool::Lease> UpstreamPool::acquire(std::size_t index, SteadyClock::time_point deadline) {
+  if (auto lease = acquire_at_once(index)) co_return std::move(*lease);
   Loop& loop = *loops_[index];
-  if (closed(index)) co_return closed_lease();
-  if (auto connection = take_idle(loop)) co_return granted(std::move(connection));
   if (loop.waiters.empty()) {
     if (auto slot = reserve()) co_return co_await connect(index, std::move(slot), deadline);
   }

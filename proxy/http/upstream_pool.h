@@ -118,6 +118,9 @@ class UpstreamPool : public std::enable_shared_from_this<UpstreamPool> {
   // On loop `loop`: an idle connection, else a new one if max_connections allows, else
   // the first one released for this request, all before `deadline`.
   Task<Lease> acquire(std::size_t loop, SteadyClock::time_point deadline);
+  // acquire()'s answer when it needs no waiting (an idle connection, or the pool closed),
+  // without the cost of a coroutine; nullopt when acquire() would connect or wait.
+  std::optional<Lease> acquire_at_once(std::size_t loop);
   // A new connection in place of one the server closed while it was idle; keeps its slot.
   Task<Lease> replace(std::unique_ptr<UpstreamConnection> stale, SteadyClock::time_point deadline);
   // A connection whose exchange ended cleanly with keep-alive, on its loop. Any other

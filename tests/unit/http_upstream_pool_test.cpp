@@ -111,6 +111,35 @@ TEST_F(UpstreamPoolTest, QueuedAcquireFailsWithTimeoutAtItsDeadline) {
   release(0, held);
 }
 
+// The forwarder asks acquire_at_once() first: what it gives must be what acquire() would have.
+TEST_F(UpstreamPoolTest, AcquireAtOnceGivesAnIdleConnectionAndLeavesConnectingToAcquire) {
+  make_pool(2);
+  std::optional<Lease> none_idle;
+  on_loop(0, [&] { none_idle = pool->acquire_at_once(0); });
+  EXPECT_FALSE(none_idle);  // nothing idle: acquire() must connect
+  EXPECT_EQ(server.accepted(), 0);
+
+  Lease first = connected(0);
+  auto* connection = first.connection.get();
+  release(0, first);
+  std::optional<Lease> idle;
+  on_loop(0, [&] { idle = pool->acquire_at_once(0); });
+  ASSERT_TRUE(idle);
+  ASSERT_TRUE(idle->connection) << idle->detail;
+  EXPECT_EQ(idle->connection.get(), connection);
+  EXPECT_TRUE(idle->connection->reused());
+  release(0, *idle);
+
+  pool->shut_down();
+  on_loop(0, [] {});
+  std::optional<Lease> closed;
+  on_loop(0, [&] { closed = pool->acquire_at_once(0); });
+  ASSERT_TRUE(closed);  // a closed pool answers at once, with an error
+  EXPECT_FALSE(closed->connection);
+  EXPECT_EQ(closed->error, Error::connect_failed);
+  EXPECT_EQ(server.accepted(), 1);
+}
+
 TEST_F(UpstreamPoolTest, ReleasedConnectionMovesToTheLoopWhereARequestWaits) {
   make_pool(1);
   Lease held = connected(0);
