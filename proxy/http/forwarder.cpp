@@ -357,32 +357,6 @@ class Forwarding {
     co_return co_await relay_response(std::move(lease.connection), *response);
   }
 
-  // Parses the body bytes already read, up to a chunk, without waiting for more: the
-  // size of body data that gave, or the framing error it ran into.
-  template <class Parser>
-  static std::pair<beast::error_code, std::size_t> parse_buffered(beast::flat_buffer& buffer, Parser& parser,
-                                                                  std::array<char, kChunkBytes>& chunk) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    beast::error_code ec;
-    while (buffer.size() > 0 && !parser.is_done() && parser.get().body().size > 0) {
-      const std::size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) {
-        ec = {};
-        break;
-      }
-      if (ec || used == 0) break;
-    }
-    return {ec, chunk.size() - parser.get().body().size};
-  }
-
-  // Neither a connection nor an error yet: acquire_at_once() found no idle connection.
-  // Asking it first spares the pool's coroutine in the usual case.
-  static bool still_to_wait(const UpstreamPool::Lease& lease) {
-    return !lease.connection && lease.error == UpstreamResult::Error::none;
-  }
-
   // Where a parser puts the body bytes it reads: a request's buffer_body or a flat response's window.
   template <class Parser>
   static void open_window(Parser& parser, std::array<char, kChunkBytes>& chunk) {
@@ -397,6 +371,31 @@ class Forwarding {
     return parser.get().body().size;
   }
   static std::size_t window_left(const FlatResponseParser& parser) { return parser.window_left(); }
+
+  // Parses the body bytes already read, up to a chunk, without waiting for more: the
+  // size of body data that gave, or the framing error it ran into.
+  template <class Parser>
+  static std::pair<beast::error_code, std::size_t> parse_buffered(beast::flat_buffer& buffer, Parser& parser,
+                                                                  std::array<char, kChunkBytes>& chunk) {
+    open_window(parser, chunk);
+    beast::error_code ec;
+    while (buffer.size() > 0 && !parser.is_done() && window_left(parser) > 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more || ec == bhttp::error::need_buffer) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    return {ec, chunk.size() - window_left(parser)};
+  }
+
+  // Neither a connection nor an error yet: acquire_at_once() found no idle connection.
+  // Asking it first spares the pool's coroutine in the usual case.
+  static bool still_to_wait(const UpstreamPool::Lease& lease) {
+    return !lease.connection && lease.error == UpstreamResult::Error::none;
+  }
 
   // Reads whatever part of a body has arrived (up to a chunk), so that a slow sender's
   // pieces are passed on as they come rather than when a chunk fills up.
@@ -508,8 +507,13 @@ class Forwarding {
     for (bool sent_last = false; !sent_last;) {
       std::size_t size = 0;
       if (!in.is_done()) {
-        connection->stream().expires_at(deadline_);
-        auto [ec, read] = co_await read_piece(connection->stream(), upstream_buffer, in, chunk);
+        // Body bytes that came with the head (or with the last read) are parsed at once,
+        // without a read operation and its coroutine: a small body is all there.
+        auto [ec, read] = parse_buffered(upstream_buffer, in, chunk);
+        if (!ec && read == 0 && !in.is_done()) {
+          connection->stream().expires_at(deadline_);
+          std::tie(ec, read) = co_await read_piece(connection->stream(), upstream_buffer, in, chunk);
+        }
         if (ec) co_return false;  // mid-body: the client sees the cut
         if (read == 0 && !in.is_done()) continue;
         size = read;
