@@ -306,6 +306,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await tls_stream.async_shutdown(use_tuple);
   }
 
+  // Parses as much of a head as `buffer` holds; need_more when it is not all there yet.
+  static beast::error_code parse_head_at_hand(beast::flat_buffer& buffer, RequestParser& parser) {
+    beast::error_code ec = bhttp::error::need_more;
+    while (buffer.size() > 0 && !parser.is_header_done()) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec || used == 0) break;
+    }
+    return ec;
+  }
+
   Task<void> run(Connection& connection) {
     auto& stream = connection.stream;
     beast::flat_buffer buffer(buffer_bound(*limits.load()));
@@ -332,9 +343,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       RequestParser parser(limits_in_force.max_header_bytes, limits_in_force.max_headers);
       parser.body_limit(limits_in_force.max_body_bytes);
       stream.expires_never();
-      connection.arm(limits_in_force.header_timeout);
-      auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-      connection.disarm();
+      // A head that came whole with the last read is parsed here: Beast's read would parse
+      // the same bytes, then post its completion through the loop, and the header timer
+      // would be armed and cancelled for nothing.
+      beast::error_code header_ec = parse_head_at_hand(buffer, parser);
+      if (header_ec == bhttp::error::need_more) {
+        connection.arm(limits_in_force.header_timeout);
+        auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+        connection.disarm();
+        header_ec = read_ec;
+      }
       if (header_ec) {
         const auto rejection = classify_read_error(header_ec, connection.timed_out, parser, limits_in_force);
         // A Content-Length over the bound stops the head early: what was read names the route.
