@@ -111,16 +111,21 @@ bool retried_error(const config::RetryPolicy::On& on, UpstreamResult::Error erro
 // fields without hop-by-hop ones and those Causeway sets itself, then X-Forwarded-*
 // and a continued trace.
 void write_request_head(WireHead& out, const bhttp::request_header<>& in, const bridge::ForwardPlan& plan,
-                        const config::Upstream& upstream, const ForwardClient& client) {
-  out.request_line(plan.method, upstream.base_path, plan.target);
-  out.field("Host", config::Endpoint{upstream.host, upstream.port}.text());
+                        const UpstreamClient& upstream, const ForwardClient& client) {
+  out.request_line(plan.method, upstream.upstream().base_path, plan.target);
+  out.field("Host", upstream.host_header());
   const auto listed = connection_tokens(in);
   const std::string* traceparent = nullptr;
   std::string trace_value, state_value;
+  std::optional<std::string_view> client_host;  // the first Host field, as Beast's find() gave it
   for (const auto& field : in) {
     if (is_hop_by_hop(field, listed)) continue;
     const auto code = field.name();
-    if (code == bhttp::field::host || code == bhttp::field::content_length || code == bhttp::field::expect) continue;
+    if (code == bhttp::field::host) {
+      if (!client_host) client_host = field.value();
+      continue;
+    }
+    if (code == bhttp::field::content_length || code == bhttp::field::expect) continue;
     const auto name = field.name_string();
     if (code == bhttp::field::unknown) {  // Beast has no codes for the names below
       // Set below from the client's connection, never taken from what the client claims.
@@ -144,8 +149,8 @@ void write_request_head(WireHead& out, const bhttp::request_header<>& in, const 
   out.field("x-forwarded-proto", client.scheme);
   if (auto authority = target_authority(in.target()); !authority.empty()) {
     out.field("x-forwarded-host", authority);
-  } else if (auto host = in.find(bhttp::field::host); host != in.end()) {
-    out.field("x-forwarded-host", host->value());
+  } else if (client_host) {
+    out.field("x-forwarded-host", *client_host);
   }
   if (!client.client_cert.empty()) out.field("x-forwarded-client-cert", client.client_cert);
   auto trace = bridge::continue_trace(traceparent, state_value.empty() ? nullptr : &state_value);
@@ -233,7 +238,7 @@ class Forwarding {
   // The body is at hand (or there is none): send it as often as the route allows.
   Task<bool> with_retries(const bhttp::request_header<>& head) {
     WireHead wire(client_.head_buffer);
-    write_request_head(wire, head, plan_, upstream_, client_);
+    write_request_head(wire, head, plan_, upstream_client_, client_);
     // As Beast frames a whole body: a length when there is one or the method expects a body.
     if (!body_.empty() || plan_.method == "POST" || plan_.method == "PUT" || plan_.method == "OPTIONS") {
       wire.content_length(body_.size());
@@ -280,7 +285,7 @@ class Forwarding {
     const auto length = client_.parser.content_length();
     const bool chunked = !length;
     WireHead wire(client_.head_buffer);
-    write_request_head(wire, head, plan_, upstream_, client_);  // before the parser moves: `head` lives in it
+    write_request_head(wire, head, plan_, upstream_client_, client_);  // before the parser moves: `head` lives in it
     if (chunked) {
       wire.field("Transfer-Encoding", "chunked");
     } else {

@@ -70,6 +70,7 @@ struct UpstreamClient::Impl {
   }
 
   const config::Upstream upstream;
+  const std::string host_header = config::Endpoint{upstream.host, upstream.port}.text();
   IoThreads& threads;
   metrics::Family<metrics::Counter>& requests;
   metrics::Histogram& duration;
@@ -167,6 +168,8 @@ void UpstreamClient::send(UpstreamRequest request, std::function<void(UpstreamRe
 }
 
 const config::Upstream& UpstreamClient::upstream() const { return impl_->upstream; }
+
+const std::string& UpstreamClient::host_header() const { return impl_->host_header; }
 
 std::shared_ptr<UpstreamPool> UpstreamClient::pool() const { return impl_->pool; }
 

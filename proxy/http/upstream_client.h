@@ -65,6 +65,8 @@ class UpstreamClient {
   void send(UpstreamRequest request, std::function<void(UpstreamResult)> done);
 
   const config::Upstream& upstream() const;
+  // The Host value of requests to it, "host:port", written once rather than per request.
+  const std::string& host_header() const;
 
   // For streaming forwards, which run their own exchange on a pooled connection and
   // count it here like any other request (result.response may carry only the status).

@@ -110,6 +110,7 @@ std::vector<std::string_view> split_segments(std::string_view normalized) {
 }
 
 std::optional<std::string> percent_decode(std::string_view text) {
+  if (text.find('%') == std::string_view::npos) return std::string(text);  // the usual case: one copy
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
