@@ -264,7 +264,8 @@ void Runtime::build_deliveries(Runtime* previous) {
       return before && now && *before == *now;
     };
     auto kept = reusable(previous ? &previous->deliveries_ : nullptr, route.name, [&](const Delivery& old) {
-      return old.broker == broker && old.upstream == upstream && old.onward == onward && old.flow->route() == route;
+      return old.broker == broker && old.upstream == upstream && old.onward == onward && old.flow->route() == route &&
+             same_operation(old);
     });
     if (previous) note(to_broker ? "bridge" : "delivery", route.name, kept != nullptr);
     if (kept) {

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <regex>
+#include <thread>
 
 #include "harness.h"
 #include "harness_delivery.h"
+#include "harness_forward.h"
 #include "harness_service.h"
 #include "harness_soap.h"
 
@@ -119,6 +123,56 @@ TEST(SoapDelivery, AServiceSlowerThanTheRouteTimeoutIsRetriedThenDeadLettered) {
   EXPECT_EQ(sent.header("x-kafka-key"), "slow");
   EXPECT_NE(sent.body.find(R"(<GetQuote xmlns="urn:example:quotes"><symbol>ACME</symbol></GetQuote>)"), std::string::npos)
       << sent.body;
+}
+
+// A reload re-reads the WSDL files: a delivery whose file changed calls the operation as
+// the new file describes it, even though its route did not change.
+TEST(SoapDelivery, AReloadAfterTheWsdlChangedCallsTheOperationTheNewFileDescribes) {
+  SpyneQuotes spyne;
+  TempDir dir;
+  const std::string original = spyne.wsdl();
+  const auto wsdl = dir.write("quotes.wsdl", original).string();
+  // The embedded broker rebalances a group only once the replaced consumer's session has
+  // run out, even after it left: a short session keeps the handover short.
+  const std::string config = std::regex_replace(soap_delivery_config(wsdl, spyne.url()), std::regex("linger.ms: 1"),
+                                                "linger.ms: 1, session.timeout.ms: 6000, heartbeat.interval.ms: 500");
+  CausewayProcess causeway(config);
+  TopicWriter writer(causeway.broker());
+  writer.write("quotes.wanted", "before", R"({"symbol":"ACME","days":2})");
+  ASSERT_TRUE(spyne.wait_calls(1, 20s)) << causeway.log();
+
+  // The edited file puts the operation's elements in a namespace the service does not
+  // know: calls made from it are the service's Client faults, dead-lettered at once.
+  std::string edited = original;
+  for (std::size_t at = edited.find("urn:causeway:test:quotes"); at != std::string::npos;
+       at = edited.find("urn:causeway:test:quotes", at)) {
+    edited.replace(at, 24, "urn:causeway:test:edited");
+  }
+  ASSERT_NE(edited, original);
+  dir.write("quotes.wsdl", edited);
+  ASSERT_EQ(post_reload(causeway.admin()).status, 200) << causeway.log();
+  // The replaced consumer reads on until the reload's retirement stops it: "after" is
+  // written once the new one holds the partitions.
+  const std::regex assigned(R"(assigned 4 partition\(s\) of quotes\.wanted)");
+  for (int i = 0; i < 300 && count_matches(causeway.log(), assigned) < 2; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(count_matches(causeway.log(), assigned), 2u) << causeway.log();
+  writer.write("quotes.wanted", "after", R"({"symbol":"ACME","days":3})");
+
+  // "before" may come again too, called from the new file: its offset could not be committed
+  // while the group rebalanced (at least once).
+  auto dead = TopicReader(causeway.broker(), "quotes.dead").read(1, 30s);
+  ASSERT_FALSE(dead.empty()) << causeway.log();
+  auto after = std::find_if(dead.begin(), dead.end(), [](const auto& letter) { return letter.key == "after"; });
+  for (int more = 0; after == dead.end() && more < 2; ++more) {
+    auto next = TopicReader(causeway.broker(), "quotes.dead").read(dead.size() + 1, 20s);
+    dead = std::move(next);
+    after = std::find_if(dead.begin(), dead.end(), [](const auto& letter) { return letter.key == "after"; });
+  }
+  ASSERT_NE(after, dead.end()) << causeway.log();
+  EXPECT_EQ(after->header("dlt-attempts"), "1");
+  EXPECT_NE(after->header("dlt-error").value_or("").find("urn:causeway:test:edited"), std::string::npos)
+      << after->header("dlt-error").value_or("");
+  EXPECT_EQ(calls_for(spyne.calls(), "ACME"), 1u) << "only the call made from the original file succeeded";
 }
 
 }  // namespace
