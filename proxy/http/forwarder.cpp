@@ -198,27 +198,29 @@ class Forwarding {
         started_(Clock::now()),
         deadline_(started_ + plan.timeout) {}
 
-  Task<bool> run() {
-    const auto& head = client_.parser.get();
-    client_keep_alive_ = head.keep_alive();
-    client_version_ = head.version();
-    head_only_ = plan_.method == "HEAD";
+  // The Forwarding lives in this coroutine's frame: one frame per request, not two.
+  static Task<bool> run(const ForwardClient& client, const bridge::ForwardPlan& plan) {
+    Forwarding self(client, plan);
+    const auto& head = client.parser.get();
+    self.client_keep_alive_ = head.keep_alive();
+    self.client_version_ = head.version();
+    self.head_only_ = plan.method == "HEAD";
 
-    const auto length = client_.parser.content_length();
-    const bool has_body = (length && *length > 0) || client_.parser.chunked();
+    const auto length = client.parser.content_length();
+    const bool has_body = (length && *length > 0) || client.parser.chunked();
     if (has_body && head.version() >= 11 && config::same_name(head[bhttp::field::expect], "100-continue")) {
       // The body is asked for here, as the buffered path does, and never by the upstream.
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-      client_.stream.expires_after(client_.limits.body_timeout);
-      auto [ec, n] = co_await bhttp::async_write(client_.stream, go_on, use_tuple);
+      client.stream.expires_after(client.limits.body_timeout);
+      auto [ec, n] = co_await bhttp::async_write(client.stream, go_on, use_tuple);
       if (ec) co_return false;
     }
-    const bool may_retry = plan_.retry.attempts > 1;
+    const bool may_retry = plan.retry.attempts > 1;
     if (!has_body || (may_retry && length && *length <= kRetryBodyBytes)) {
-      if (has_body && !co_await read_whole_body()) co_return false;
-      co_return co_await with_retries(head);
+      if (has_body && !co_await self.read_whole_body()) co_return false;
+      co_return co_await self.with_retries(head);
     }
-    co_return co_await streamed(head);
+    co_return co_await self.streamed(head);
   }
 
  private:
@@ -616,8 +618,7 @@ class Forwarding {
 }  // namespace
 
 Task<bool> forward(const ForwardClient& client, const bridge::ForwardPlan& plan) {
-  Forwarding forwarding(client, plan);
-  co_return co_await forwarding.run();
+  return Forwarding::run(client, plan);
 }
 
 }  // namespace causeway::http
