@@ -20,7 +20,8 @@ namespace asio = boost::asio;
 
 struct IoThreads::Impl {
   struct Loop {
-    asio::io_context context{1};  // one thread per context: tells Asio to skip locking
+    // One thread per context: Asio then queues what the loop posts to itself without its lock.
+    asio::io_context context{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
     std::thread thread;
   };
