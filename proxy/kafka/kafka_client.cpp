@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 #include "kafka/embedded_broker.h"
 #include "kafka/group_consumer.h"
@@ -19,13 +20,24 @@ using namespace std::chrono_literals;
 // consumer, so the topics one broker streams are bounded.
 constexpr std::size_t kMaxStreamedTopics = 64;
 
-// librdkafka's mock cluster, unlike Kafka, holds a fetch for its whole wait even when
-// data arrives; a short wait keeps replies and deliveries fast on the embedded broker.
+// Defaults for consumers of the embedded broker, where librdkafka's mock cluster differs
+// from Kafka; a user's own options win.
+// - The mock holds a fetch for its whole wait even when data arrives: a short wait keeps
+//   replies and deliveries fast.
+// - It rebalances a group only once a departed member's session has run out, even after
+//   the member left: a short session lets the delivery a reload replaced hand over in
+//   seconds instead of librdkafka's default 45 s.
 std::vector<config::BrokerOption> consumer_options(const KafkaSettings& settings) {
   std::vector<config::BrokerOption> options;
-  const bool user_set = std::any_of(settings.options.begin(), settings.options.end(),
-                                    [](const config::BrokerOption& option) { return option.name == "fetch.wait.max.ms"; });
-  if (settings.embedded && !user_set) options.push_back({"fetch.wait.max.ms", "5", {}});
+  auto user_set = [&](std::string_view name) {
+    return std::any_of(settings.options.begin(), settings.options.end(),
+                       [&](const config::BrokerOption& option) { return option.name == name; });
+  };
+  if (settings.embedded) {
+    if (!user_set("fetch.wait.max.ms")) options.push_back({"fetch.wait.max.ms", "5", {}});
+    if (!user_set("session.timeout.ms")) options.push_back({"session.timeout.ms", "6000", {}});
+    if (!user_set("heartbeat.interval.ms")) options.push_back({"heartbeat.interval.ms", "1000", {}});
+  }
   options.insert(options.end(), settings.options.begin(), settings.options.end());
   return options;
 }
