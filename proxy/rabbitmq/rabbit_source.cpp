@@ -78,6 +78,7 @@ void RabbitSource::start(bridge::MessageSink& sink) {
 
 void RabbitSource::stop(Clock::time_point deadline) {
   if (!consumer_ || !sink_) return;
+  if (stopped_.exchange(true)) return;  // once: a reload stops what it replaces, and its retirement asks again
   connection_->call([consumer = consumer_](ConnectionLoop& loop) { consumer->cancel(loop.session()); }, deadline);
   sink_->stop_starting();
   sink_->wait_idle(deadline);

@@ -37,6 +37,7 @@ class RabbitSource : public bridge::MessageSource {
   bridge::MessageSink* sink_ = nullptr;
   std::shared_ptr<QueueConsumer> consumer_;  // set by start(), kept: lag() may still ask
   std::atomic<std::int64_t> last_count_request_{0};
+  std::atomic<bool> stopped_{false};
   // Set by the I/O thread at the first consume-ok; stays set across reconnects.
   std::shared_ptr<std::atomic<bool>> consuming_ = std::make_shared<std::atomic<bool>>(false);
 };

@@ -405,6 +405,15 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
     if (pending.tls) pending.listener->server->set_tls(std::move(pending.tls));
   }
   pending_handlers_.clear();
+  // A delivery this reload replaced stops before its successor starts: what it holds is
+  // finished and acknowledged first, and a group or queue never has both reading at once
+  // (a Kafka group would rebalance between them, failing the old one's last commits).
+  for (const auto& name : new_deliveries_) {
+    if (!previous) break;
+    auto replaced = previous->deliveries_.find(name);
+    if (replaced == previous->deliveries_.end()) continue;
+    replaced->second->source->stop(Clock::now() + replaced->second->drain_timeout);
+  }
   for (const auto& name : new_deliveries_) {
     auto& delivery = *deliveries_.at(name);
     delivery.source->start(*delivery.flow);
