@@ -408,11 +408,11 @@ std::vector<std::shared_ptr<RetiredPiece>> Runtime::take_over(Runtime* previous)
   // A delivery this reload replaced stops before its successor starts: what it holds is
   // finished and acknowledged first, and a group or queue never has both reading at once
   // (a Kafka group would rebalance between them, failing the old one's last commits).
-  for (const auto& name : new_deliveries_) {
-    if (!previous) break;
-    auto replaced = previous->deliveries_.find(name);
-    if (replaced == previous->deliveries_.end()) continue;
-    replaced->second->source->stop(Clock::now() + replaced->second->drain_timeout);
+  if (previous) {
+    for (const auto& name : new_deliveries_) {
+      auto replaced = previous->deliveries_.find(name);
+      if (replaced != previous->deliveries_.end()) replaced->second->source->stop(Clock::now() + replaced->second->drain_timeout);
+    }
   }
   for (const auto& name : new_deliveries_) {
     auto& delivery = *deliveries_.at(name);

@@ -27,19 +27,27 @@ std::pair<std::size_t, boost::beast::error_code> feed(FlatResponseParser& parser
   return {taken, ec};
 }
 
-std::vector<std::pair<std::string, std::string>> listed(const FlatFields& fields) {
-  std::vector<std::pair<std::string, std::string>> out;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+Fields listed(const FlatFields& fields) {
+  Fields out;
   for (auto&& field : fields) out.emplace_back(field.name_string(), field.value());
   return out;
 }
 
-using Fields = std::vector<std::pair<std::string, std::string>>;
+// A body window as the forwarder opens one, and what the parser has put into it.
+template <std::size_t N>
+struct Window {
+  std::array<char, N> bytes{};
+  void open(FlatResponseParser& parser) { parser.open_window(bytes.data(), N); }
+  std::string_view filled(const FlatResponseParser& parser) const { return {bytes.data(), N - parser.window_left()}; }
+};
 
 TEST(FlatResponseParserTest, TheHeadKeepsStatusReasonAndEveryFieldInOrderAsReceived) {
   FlatFields fields;
   FlatResponseParser parser(fields);
-  std::array<char, 16> body{};
-  parser.open_window(body.data(), body.size());
+  Window<16> body;
+  body.open(parser);
   auto [taken, ec] = feed(parser, "HTTP/1.1 201 Created\r\nServer: nginx\r\nX-Order-Id: c42\r\nSet-Cookie: a=1\r\n"
                                   "set-cookie: b=2\r\nContent-Length: 5\r\n\r\nhello");
   ASSERT_FALSE(ec) << ec.message();
@@ -53,40 +61,40 @@ TEST(FlatResponseParserTest, TheHeadKeepsStatusReasonAndEveryFieldInOrderAsRecei
   EXPECT_EQ(fields.at(1).name(), bhttp::field::unknown);
   EXPECT_EQ(fields.at(3).name(), bhttp::field::set_cookie);
   EXPECT_EQ(parser.content_length().value_or(0), 5u);
-  EXPECT_EQ(std::string_view(body.data(), body.size() - parser.window_left()), "hello");
+  EXPECT_EQ(body.filled(parser), "hello");
 }
 
 TEST(FlatResponseParserTest, ABodyStopsWithNeedBufferWhenTheWindowIsFullAndGoesOnInTheNext) {
   FlatFields fields;
   FlatResponseParser parser(fields);
   const std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
-  std::array<char, 4> window{};
-  parser.open_window(window.data(), window.size());
+  Window<4> window;
+  window.open(parser);
   auto [taken, ec] = feed(parser, wire);
   EXPECT_EQ(ec, bhttp::error::need_buffer);
   EXPECT_EQ(parser.window_left(), 0u);
-  EXPECT_EQ(std::string_view(window.data(), window.size()), "0123");
+  EXPECT_EQ(window.filled(parser), "0123");
   EXPECT_FALSE(parser.is_done());
 
-  std::array<char, 16> rest{};
-  parser.open_window(rest.data(), rest.size());
+  Window<16> rest;
+  rest.open(parser);
   auto [more, more_ec] = feed(parser, std::string_view(wire).substr(taken));
   ASSERT_FALSE(more_ec) << more_ec.message();
   EXPECT_TRUE(parser.is_done());
-  EXPECT_EQ(std::string_view(rest.data(), rest.size() - parser.window_left()), "456789");
+  EXPECT_EQ(rest.filled(parser), "456789");
 }
 
 TEST(FlatResponseParserTest, AChunkedBodyIsUnframedAndItsTrailerIsNotKeptWithTheHead) {
   FlatFields fields;
   FlatResponseParser parser(fields);
-  std::array<char, 32> body{};
-  parser.open_window(body.data(), body.size());
+  Window<32> body;
+  body.open(parser);
   auto [taken, ec] = feed(parser, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
                                   "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 99\r\n\r\n");
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_TRUE(parser.is_done());
   EXPECT_TRUE(parser.chunked());
-  EXPECT_EQ(std::string_view(body.data(), body.size() - parser.window_left()), "hello world");
+  EXPECT_EQ(body.filled(parser), "hello world");
   EXPECT_EQ(listed(fields), (Fields{{"Transfer-Encoding", "chunked"}, {"Trailer", "X-Checksum"}}));
 }
 
