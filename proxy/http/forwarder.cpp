@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -330,8 +331,10 @@ class Forwarding {
     std::size_t size = early_size;
     if (!piece_at_hand) {
       upstream.expires_at(deadline_);
-      if (auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(unsent_head), use_tuple); ec) {
-        co_return co_await fail(error_of(upstream, ec), "cannot send to the upstream: " + ec.message());
+      if (auto rest = upstream.send_at_once(asio::buffer(unsent_head)); beast::buffer_bytes(rest) > 0) {
+        if (auto [ec, n] = co_await asio::async_write(upstream, rest, use_tuple); ec) {
+          co_return co_await fail(error_of(upstream, ec), "cannot send to the upstream: " + ec.message());
+        }
       }
       unsent_head = {};
     }
@@ -355,8 +358,11 @@ class Forwarding {
       unsent_head = {};
       if (piece.buffers().empty()) continue;
       upstream.expires_at(deadline_);
-      auto [ec, n] = co_await asio::async_write(upstream, piece.buffers(), use_tuple);
-      if (ec) co_return co_await fail(error_of(upstream, ec), "the upstream broke off while receiving: " + ec.message());
+      if (auto rest = upstream.send_at_once(piece.buffers()); beast::buffer_bytes(rest) > 0) {
+        if (auto [ec, n] = co_await asio::async_write(upstream, rest, use_tuple); ec) {
+          co_return co_await fail(error_of(upstream, ec), "the upstream broke off while receiving: " + ec.message());
+        }
+      }
     }
     ResponseParser response;
     auto got = co_await read_head(*lease.connection, response);
@@ -424,7 +430,10 @@ class Forwarding {
     for (bool first = true;; first = false) {
       auto& connection = *lease.connection;
       connection.stream().expires_at(deadline_);
-      auto [ec, n] = co_await asio::async_write(connection.stream(), request, use_tuple);
+      beast::error_code ec;
+      if (auto rest = connection.stream().send_at_once(request); beast::buffer_bytes(rest) > 0) {
+        std::tie(ec, std::ignore) = co_await asio::async_write(connection.stream(), rest, use_tuple);
+      }
       Attempt outcome;
       bool written = !ec;
       if (ec) {
@@ -501,8 +510,8 @@ class Forwarding {
     std::string_view unsent_head = client_.head_buffer;
     if (bodiless || upstream_buffer.size() == 0) {
       client_.stream.expires_after(client_.limits.idle_timeout);
-      if (auto [ec, n] = co_await asio::async_write(client_.stream, asio::buffer(unsent_head), use_tuple); ec) {
-        co_return false;
+      if (auto rest = client_.stream.send_at_once(asio::buffer(unsent_head)); beast::buffer_bytes(rest) > 0) {
+        if (auto [ec, n] = co_await asio::async_write(client_.stream, rest, use_tuple); ec) co_return false;
       }
       unsent_head = {};
     }
@@ -530,8 +539,9 @@ class Forwarding {
       unsent_head = {};
       if (piece.buffers().empty()) continue;
       client_.stream.expires_after(client_.limits.idle_timeout);
-      auto [ec, n] = co_await asio::async_write(client_.stream, piece.buffers(), use_tuple);
-      if (ec) co_return false;
+      if (auto rest = client_.stream.send_at_once(piece.buffers()); beast::buffer_bytes(rest) > 0) {
+        if (auto [ec, n] = co_await asio::async_write(client_.stream, rest, use_tuple); ec) co_return false;
+      }
     }
     client_.stream.expires_never();
     if (in.keep_alive() && upstream_buffer.size() == 0) pool_->release(std::move(connection));

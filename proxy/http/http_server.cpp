@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -468,8 +469,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     head.end();
     const std::string_view body = bodiless || head_only ? std::string_view() : std::string_view(response.body);
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_buffer), asio::buffer(body.data(), body.size())};
+    auto rest = stream.send_at_once(pieces);
+    if (beast::buffer_bytes(rest) == 0) co_return true;
     stream.expires_after(limits.load()->idle_timeout);  // a client that stops reading is dropped
-    auto [ec, n] = co_await asio::async_write(stream, pieces, use_tuple);
+    auto [ec, n] = co_await asio::async_write(stream, rest, use_tuple);
     co_return !ec;
   }
 

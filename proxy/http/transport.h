@@ -14,6 +14,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
@@ -65,6 +66,20 @@ class Transport {
           }
         },
         token, buffers);
+  }
+
+  // Sends what a plain socket takes now, without waiting, and gives back the rest to
+  // await (often nothing). An async_write that could finish at once still completes
+  // through the loop's queue: an op, a resumption, often one more epoll_wait. TLS sends
+  // nothing here; an error is left for the awaited write to meet and report.
+  template <class ConstBuffers>
+  boost::beast::buffers_suffix<ConstBuffers> send_at_once(const ConstBuffers& buffers) {
+    boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
+    if (state_->tls) return rest;
+    boost::beast::error_code ec;
+    if (!state_->plain->non_blocking()) state_->plain->non_blocking(true, ec);
+    if (!ec) rest.consume(state_->plain->write_some(buffers, ec));
+    return rest;
   }
 
   template <class ConstBuffers, class Token>

@@ -9,11 +9,14 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <optional>
+#include <string>
 #include <thread>
 
 namespace causeway::http {
@@ -121,6 +124,40 @@ TEST_F(TransportTest, AReadThatEndsOtherwiseIsNotCalledATimeout) {
   peer.close();
   const Read got = read([](Transport& s) { s.expires_after(5s); });
   EXPECT_EQ(got.ec, asio::error::eof);
+}
+
+TEST_F(TransportTest, SendAtOnceSendsASmallWriteWholeWithNothingLeftToAwait) {
+  const std::string hello = "hello";
+  auto rest = stream->send_at_once(asio::buffer(hello));
+  EXPECT_EQ(boost::beast::buffer_bytes(rest), 0u);
+  std::string got(hello.size(), '\0');
+  asio::read(peer, asio::buffer(got));
+  EXPECT_EQ(got, hello);
+}
+
+TEST_F(TransportTest, WhatSendAtOnceLeavesGoesOutInOrderWhenAwaited) {
+  // More than the send buffer and the peer's receive buffer hold: only part goes at once.
+  std::string payload(16 << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
+  const std::array pieces{asio::buffer(payload.data(), 1000), asio::buffer(payload.data() + 1000, payload.size() - 1000)};
+  auto rest = stream->send_at_once(pieces);
+  const std::size_t left = boost::beast::buffer_bytes(rest);
+  EXPECT_GT(left, 0u);
+  EXPECT_LT(left, payload.size());
+
+  std::promise<boost::beast::error_code> written;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto [ec, n] = co_await asio::async_write(*stream, rest, use_tuple);
+        written.set_value(ec);
+      },
+      asio::detached);
+  std::string got(payload.size(), '\0');
+  asio::read(peer, asio::buffer(got));
+  peer.close();  // were more bytes left than were due, the write would fail here instead of hanging
+  EXPECT_FALSE(written.get_future().get());
+  EXPECT_TRUE(got == payload);
 }
 
 }  // namespace
