@@ -11,6 +11,7 @@
 #include "kafka/kafka_adapter.h"
 #include "rabbitmq/rabbit_adapter.h"
 #include "server/config_check.h"
+#include "server/free_memory.h"
 #include "server/logging.h"
 #include "server/server.h"
 
@@ -48,6 +49,7 @@ int serve(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  causeway::server::give_back_empty_pages_at_once();
   // The broker kinds this binary speaks; the config loader and the runtime know no other.
   causeway::kafka::register_kafka();
   causeway::rabbitmq::register_rabbitmq();

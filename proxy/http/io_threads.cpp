@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <optional>
 #include <thread>
@@ -103,6 +104,10 @@ std::size_t IoThreads::index_of(const asio::io_context& context) const {
     if (&impl_->loops[i]->context == &context) return i;
   }
   return 0;
+}
+
+void IoThreads::post_to_each(const std::function<void()>& job) {
+  for (auto& loop : impl_->loops) asio::post(loop->context, job);
 }
 
 asio::io_context& IoThreads::next() {

@@ -3,6 +3,7 @@
 // timers and its socket never need a strand.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,8 @@ class IoThreads {
   boost::asio::io_context& context(std::size_t index);
   boost::asio::io_context& next();  // round-robin, for new connections
   std::size_t index_of(const boost::asio::io_context& context) const;
+  // Queues `job` on every loop, to run on each loop's thread.
+  void post_to_each(const std::function<void()>& job);
 
  private:
   struct Impl;

@@ -1,7 +1,6 @@
 #include "server/server.h"
 
 #include <librdkafka/rdkafka.h>
-#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -29,6 +28,7 @@
 #include "metrics/registry.h"
 #include "server/config_check.h"
 #include "server/config_watch.h"
+#include "server/free_memory.h"
 #include "server/runtime.h"
 #include "webhooks/webhook_signature.h"
 
@@ -276,9 +276,9 @@ struct Server::Impl {
     return current()->source_problem();
   }
 
-  // glibc keeps what connections and replies freed in its arenas, so RSS stayed at its
-  // peak after a load (139 MiB after 10k connections closed); once many are gone, give
-  // the free pages back. Checked every 2 s; trimming is not free, so only after a drop.
+  // The allocator keeps what connections and replies freed, so RSS stayed at its peak
+  // after a load (139 MiB after 10k connections closed); once many are gone, every loop
+  // gives its free pages back. Checked every 2 s; that is not free, so only after a drop.
   // The listeners' high-water marks count a burst of connections that came and went
   // between two checks, which a look at the open ones alone missed. Kept replies count
   // too: 100k timed-out requests' 504s expiring after the pending ones left 29 MiB.
@@ -289,7 +289,8 @@ struct Server::Impl {
       const std::size_t load = current()->open_connections() + replies;
       std::size_t next_peak = std::max({peak, load, current()->take_most_connections() + replies});
       if (next_peak >= kTrimDrop && load <= next_peak - kTrimDrop / 2) {
-        malloc_trim(0);
+        workers.post_to_each(give_back_thread_memory);
+        admin_loop.post_to_each(give_back_thread_memory);
         next_peak = load;
       }
       trim_after_load(next_peak);
