@@ -5,13 +5,12 @@
 
 namespace causeway::server {
 
-// Once, at start: a page left empty goes back to the system when it empties. By default
-// mimalloc 2.0 waits 25 ms and looks again only when that part of its heap is used next,
-// so a burst's pages stayed resident after it (6.4 MiB of 5,000 connections' 28).
+// Once, at start, before give_back_thread_memory() is ever called.
 void give_back_empty_pages_at_once();
 
-// Returns what the calling thread's heap holds free to the system, and takes in what
-// other threads freed of its blocks.
+// On an I/O thread (not the main one), once its load has dropped: returns the free pages
+// of its heap to the system. A thread that goes on allocating gets a new heap on its next
+// allocation and takes the old one's pages back as it needs them.
 void give_back_thread_memory();
 
 }  // namespace causeway::server
