@@ -1,5 +1,7 @@
 #include "routing/path.h"
 
+#include <algorithm>
+
 namespace causeway::routing {
 namespace {
 
@@ -99,6 +101,7 @@ std::optional<std::string> normalize_path(std::string_view raw) {
 
 std::vector<std::string_view> split_segments(std::string_view normalized) {
   std::vector<std::string_view> segments;
+  segments.reserve(static_cast<std::size_t>(std::count(normalized.begin(), normalized.end(), '/')) + 1);  // one allocation
   std::size_t start = 0;
   while (start < normalized.size()) {
     std::size_t end = normalized.find('/', start);

@@ -92,10 +92,11 @@ TEST(RequestChecks, OriginFormAndHosts) {
   EXPECT_EQ(origin_form("http://h:80/a?b"), "/a?b");
   EXPECT_EQ(origin_form("https://h"), "/");
   EXPECT_EQ(origin_form("http://h?q"), "");
-  for (std::string_view good : {"x", "a.b:8080", "127.0.0.1", "[::1]", "[::1]:80", "xn--d1a.example", "a_b"}) {
+  for (std::string_view good : {"x", "a.b:8080", "127.0.0.1", "[::1]", "[::1]:80", "xn--d1a.example", "a_b",
+                                "A-z~0!$&'()*+,;=%41", "h:"}) {
     EXPECT_TRUE(valid_host(good)) << good;
   }
-  for (std::string_view bad : {"", "a b", "a:b", "[::1", "[::1]x", "a/b", "a\tb", "a@b:1:2"}) {
+  for (std::string_view bad : {"", "a b", "a:b", "[::1", "[::1]x", "a/b", "a\tb", "a@b:1:2", "caf\xc3\xa9", "a\x7f", "a:8x"}) {
     EXPECT_FALSE(valid_host(bad)) << bad;
   }
 }
