@@ -117,7 +117,11 @@ struct UpstreamPool::Waiter {
   Waiter(const Waiter&) = delete;
   Waiter& operator=(const Waiter&) = delete;
 
+  // A waiter that was served has been taken out already: only one that gives up (its
+  // deadline passed, its loop closed) searches the queue, which holds every request waiting.
   void leave() {
+    if (!queued) return;
+    queued = false;
     if (auto it = std::find(loop.waiters.begin(), loop.waiters.end(), this); it != loop.waiters.end()) {
       loop.waiters.erase(it);
       loop.note_waiters();
@@ -129,6 +133,7 @@ struct UpstreamPool::Waiter {
   std::unique_ptr<UpstreamConnection> connection;  // handed over by a release
   ConnectionSlot slot;                              // or room to connect
   SteadyClock::time_point since = SteadyClock::now();
+  bool queued = true;  // in loop.waiters
 };
 
 void UpstreamPool::Loop::note_waiters() {
@@ -138,6 +143,7 @@ void UpstreamPool::Loop::note_waiters() {
 UpstreamPool::Waiter* UpstreamPool::Loop::pop_waiter() {
   Waiter* waiter = waiters.front();
   waiters.pop_front();
+  waiter->queued = false;
   note_waiters();
   return waiter;
 }
