@@ -11,7 +11,6 @@
 #include "kafka/kafka_adapter.h"
 #include "rabbitmq/rabbit_adapter.h"
 #include "server/config_check.h"
-#include "server/free_memory.h"
 #include "server/logging.h"
 #include "server/server.h"
 
@@ -49,7 +48,6 @@ int serve(const std::string& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  causeway::server::give_back_empty_pages_at_once();
   // The broker kinds this binary speaks; the config loader and the runtime know no other.
   causeway::kafka::register_kafka();
   causeway::rabbitmq::register_rabbitmq();

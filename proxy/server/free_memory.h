@@ -5,9 +5,6 @@
 
 namespace causeway::server {
 
-// Once, at start, before give_back_thread_memory() is ever called.
-void give_back_empty_pages_at_once();
-
 // On an I/O thread (not the main one), once its load has dropped: returns the free pages
 // of its heap to the system. A thread that goes on allocating gets a new heap on its next
 // allocation and takes the old one's pages back as it needs them.
